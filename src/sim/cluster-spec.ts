@@ -83,6 +83,8 @@ export function uniformCluster(nodes: number, gpusPerNode: number, name = `unifo
 /**
  * Presets. Where each size comes from:
  * - `paper-16`: the seed's 16-node testbed; 8 GPUs per node as in the traces README's "16-node scale" (128 GPUs).
+ * - `philly-tiny`: 4 × 8 GPUs, for the one-day tiny file: small enough that its bursts queue (it peaks at ≈60 jobs
+ *   alive), so policies differ in a few seconds of simulation. Not an original size; a demo/CI scale.
  * - `philly-5vc`: 16 × 8 GPUs, the README's scale for the five-VC files (offered load 72–108 GPUs).
  * - `philly-week`: 64 × 8 GPUs, the README's "≈64-node scale" for the one-week, all-tenant file (offered load 445).
  * - `philly-shared`: 96 × 8 GPUs, the cluster the issue names for the full 12-week, 14-tenant replay.
@@ -92,6 +94,7 @@ export function uniformCluster(nodes: number, gpusPerNode: number, name = `unifo
  */
 export const PRESETS: Readonly<Record<string, () => ClusterSpec>> = {
   'paper-16': () => buildCluster({ name: 'paper-16', nodes: [{ count: 16, gpus: 8, cpus: 40, memGiB: 512, netGbps: 10 }] }),
+  'philly-tiny': () => uniformCluster(4, 8, 'philly-tiny'),
   'philly-5vc': () => uniformCluster(16, 8, 'philly-5vc'),
   'philly-week': () => uniformCluster(64, 8, 'philly-week'),
   'philly-shared': () => uniformCluster(96, 8, 'philly-shared'),
@@ -104,6 +107,7 @@ export function presetForTrace(tracePath: string): string {
   if (tracePath.includes('shared_full')) return 'philly-shared';
   if (tracePath.includes('philly_2017_week')) return 'philly-week';
   if (tracePath.includes('openb')) return 'openb';
+  if (tracePath.includes('philly_2017_tiny')) return 'philly-tiny';
   return 'philly-5vc';
 }
 

@@ -2,7 +2,9 @@
 // runtime Driver; the simulator does not know which one it runs.
 import { InvalidInputError } from '../core/util/errors.ts';
 import type { Reducer } from '../runtime/reducer.ts';
+import { profileNames } from '../core/scheduler/index.ts';
 import { initialRefState, referenceReducer } from './reference-policy.ts';
+import { cycleReducer, initialCycleState } from './schedule-reducer.ts';
 
 export interface Policy<S = unknown> {
   readonly name: string;
@@ -15,15 +17,16 @@ const REFERENCE: Readonly<Record<string, () => Policy>> = {
   'ref-fifo-greedy': () => ({ name: 'ref-fifo-greedy', reducer: referenceReducer(false) as Reducer<unknown>, initialState: initialRefState }),
 };
 
-/** Names the core provides once its control reducer is merged (issue 2); until then FIFO falls back to the reference. */
-const FALLBACK: Readonly<Record<string, string>> = { fifo: 'ref-fifo', 'fifo-greedy': 'ref-fifo-greedy' };
-
 export function policyNames(): string[] {
-  return [...Object.keys(FALLBACK), ...Object.keys(REFERENCE)];
+  return [...profileNames(), ...Object.keys(REFERENCE)];
 }
 
+/** A core profile name (fifo, drf, fairway, …) runs the core's scheduling cycle; `ref-*` runs the reference baselines. */
 export function resolvePolicy(name: string): Policy {
-  const ref = REFERENCE[name] ?? REFERENCE[FALLBACK[name] ?? ''];
-  if (ref) return { ...ref(), name };
+  const ref = REFERENCE[name];
+  if (ref) return ref();
+  if (profileNames().includes(name)) {
+    return { name, reducer: cycleReducer() as Reducer<unknown>, initialState: () => initialCycleState(name) };
+  }
   throw new InvalidInputError(`unknown policy '${name}' (known: ${policyNames().join(', ')})`, { field: 'policy' });
 }
