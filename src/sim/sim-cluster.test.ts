@@ -37,13 +37,14 @@ test('preempt, resume and migrate: progress is kept and each costs what the exec
   // Checkpoint of 1 GPU = 1024 MiB / 1000 MiB/s = 1.024 s; restart 10 s.
   // Work 100 s; 10 s done at the preemption (+1.024 s to write the checkpoint); resumed at 20 (+10 s restart,
   // +1.024 s restore); 20 s done at 30, when it migrates (+2 × 1.024 + 10 s): 124.096 s of work, 104.096 s left
-  // at 30 → finishes at 134.096 s. The migration completes at 30 + 12.048 = 42.048 s.
+  // at 30 → finishes at 134.096 s. It pauses to write its checkpoint on the old node, moves at 31.024 s
+  // (MigrationCompleted) and pays restore + restart (11.024 s) on the new one: 134.096 s either way.
   assert.equal(DEFAULT_MODEL.checkpointMiBPerGpu, 1024);
   assert.equal(r.finishes[0]?.finishedMs, 134_096);
   assert.equal(r.metrics.preemptions, 1);
   assert.equal(r.metrics.migrations, 1);
   assert.ok(seen.includes('10000 ProcessExited:a:preempted'));
-  assert.ok(seen.includes('42048 MigrationCompleted'));
+  assert.ok(seen.includes('31024 MigrationCompleted'));
   assert.ok(seen.includes('134096 ProcessExited:a:0'));
   // The wait counts only until the first start.
   assert.equal(r.metrics.maxWaitS, 0);

@@ -22,7 +22,7 @@ function job(id: string, atS: number, durS: number, gpus: number, tenant = 't1',
 }
 
 async function finishTimes(policy: string, jobs: SimJobInput[]): Promise<Record<string, number>> {
-  const r = await runSimulation(fromArray(jobs), { cluster: uniformCluster(2, 1), policy: resolvePolicy(policy), seed: 1, recordFinishes: true, checkInvariants: true, telemetry: false });
+  const r = await runSimulation(fromArray(jobs), { cluster: uniformCluster(2, 1), policy: resolvePolicy(policy, { cycleIntervalMs: 0 }), seed: 1, recordFinishes: true, checkInvariants: true, telemetry: false });
   return Object.fromEntries(r.finishes.map((f) => [f.jobId, (f.finishedMs - f.submittedMs) / 1000]));
 }
 
@@ -44,7 +44,7 @@ test('3 jobs on 2 nodes, greedy FIFO: c starts at once on the free node (JCT a 1
 });
 
 test('utilisation and wait metrics of the hand-computed strict FIFO run', async () => {
-  const r = await runSimulation(fromArray(THREE), { cluster: uniformCluster(2, 1), policy: resolvePolicy('fifo'), seed: 1, telemetry: false });
+  const r = await runSimulation(fromArray(THREE), { cluster: uniformCluster(2, 1), policy: resolvePolicy('fifo', { cycleIntervalMs: 0 }), seed: 1, telemetry: false });
   const m = r.metrics;
   // GPU-seconds: a 100 + b 2×10 + c 20 = 140 over 2 GPUs × makespan 130 s.
   assert.equal(m.makespanS, 130);
@@ -59,7 +59,7 @@ test('utilisation and wait metrics of the hand-computed strict FIFO run', async 
 
 test('data from the grid shortens the data-loading share of the run time', async () => {
   const one = [job('x', 0, 100, 1)];
-  const r = await runSimulation(fromArray(one), { cluster: uniformCluster(1, 1), policy: resolvePolicy('fifo'), seed: 1, dataFromGrid: true, recordFinishes: true, telemetry: false });
+  const r = await runSimulation(fromArray(one), { cluster: uniformCluster(1, 1), policy: resolvePolicy('fifo', { cycleIntervalMs: 0 }), seed: 1, dataFromGrid: true, recordFinishes: true, telemetry: false });
   // 100 s × (1 − 0.3 + 0.3 / 5) = 76 s with the default model.
   assert.equal(DEFAULT_MODEL.dataLoadFraction.light, 0.3);
   assert.equal(r.finishes[0]?.finishedMs, 76_000);
@@ -122,7 +122,7 @@ test('the core FIFO profiles replay the Philly sample exactly as the independent
   const path = sharedPath('traces', 'philly', 'philly_2017_tiny_2017-11-08_5vc.csv');
   const cluster = clusterFromPreset('philly-tiny');
   const finishes = async (policy: string): Promise<string> => {
-    const r = await runSimulation(traceSource(path, { gpusPerNode: 8 }, { count: 0, messages: [] }), { cluster, policy: resolvePolicy(policy), seed: 1, recordFinishes: true, telemetry: false });
+    const r = await runSimulation(traceSource(path, { gpusPerNode: 8 }, { count: 0, messages: [] }), { cluster, policy: resolvePolicy(policy, { cycleIntervalMs: 0 }), seed: 1, recordFinishes: true, telemetry: false });
     assert.equal(r.metrics.jobs, 398);
     return r.finishes.map((f) => `${f.jobId}:${f.startedMs}:${f.finishedMs}`).join('\n');
   };
