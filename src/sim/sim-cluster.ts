@@ -27,6 +27,8 @@ export type SimEvent =
   | { readonly kind: 'timer'; readonly timerId: string; readonly gen: number; readonly purpose: TimerPurpose }
   | { readonly kind: 'telemetry'; readonly jobId: string; readonly gen: number; readonly n: number }
   | { readonly kind: 'migrated'; readonly jobId: string; readonly gen: number; readonly toNodeIds: readonly string[] }
+  | { readonly kind: 'node-down'; readonly nodeId: string }
+  | { readonly kind: 'node-up'; readonly nodeId: string }
   | { readonly kind: 'arrival' }
   | { readonly kind: 'measure' };
 
@@ -234,14 +236,20 @@ export class SimCluster implements ClusterPort, TimerPort {
     this.emit({ type: 'ProcessExited', atMs: this.now, jobId, exitCode: 137, reason: 'stopped' });
   }
 
-  preempt(jobId: string, _reason: Reason): void {
+  preempt(jobId: string, reason: Reason): void {
     const job = this.mustJob(jobId, 'PreemptJob');
     if (job.state !== 'running' && job.state !== 'migrating') throw new SimulationInvariantError(`PreemptJob for job ${jobId} that is ${job.state}`, { jobId });
-    // Preemption checkpoints first, so progress is kept; writing the checkpoint costs time the job pays on resume.
-    job.checkpoints += 1;
-    job.work += checkpointMs(this.o.model, job.gpus);
-    this.halt(job, true);
-    job.savedDone = job.done;
+    if (reason.code === 'node-lost') {
+      // Its node died: no checkpoint can be written, so the job falls back to its last checkpoint (or the start).
+      this.halt(job, true);
+      job.done = job.savedDone;
+    } else {
+      // Preemption checkpoints first, so progress is kept; writing the checkpoint costs time the job pays on resume.
+      job.checkpoints += 1;
+      job.work += checkpointMs(this.o.model, job.gpus);
+      this.halt(job, true);
+      job.savedDone = job.done;
+    }
     this.o.metrics.preemptions += 1;
     this.emit({ type: 'ProcessExited', atMs: this.now, jobId, exitCode: 143, reason: 'preempted' });
   }
@@ -334,6 +342,27 @@ export class SimCluster implements ClusterPort, TimerPort {
     const step = Math.min(TELEMETRY_MAX_STEP_MS, 60_000 * 2 ** (n + 1));
     this.o.queue.push(this.now + step, PRIORITY.telemetry, { kind: 'telemetry', jobId, gen, n: n + 1 });
     return { type: 'TelemetrySampled', atMs: this.now, sample: { nodeId: job.nodeIds[0] ?? '', jobId, atMs: this.now, used } };
+  }
+
+  /** A node fails: nothing new may start on it; returns the NodeLost event for the core (which preempts its jobs). */
+  nodeDown(nodeId: string): Event | undefined {
+    const n = this.nodes.get(nodeId);
+    if (!n || !n.ready) return undefined;
+    n.ready = false;
+    return { type: 'NodeLost', atMs: this.now, nodeId };
+  }
+
+  /** A failed node is repaired and ready again. */
+  nodeUp(nodeId: string): Event | undefined {
+    const n = this.nodes.get(nodeId);
+    if (!n || n.ready) return undefined;
+    n.ready = true;
+    return { type: 'NodeStatusChanged', atMs: this.now, nodeId, status: 'ready' };
+  }
+
+  /** Jobs still holding resources on a node (a failed node's jobs must be preempted by the policy). */
+  jobsOn(nodeId: string): readonly string[] {
+    return [...(this.nodes.get(nodeId)?.jobs ?? [])];
   }
 
   /** Free resources of every node (for invariant checks in tests). */

@@ -30,6 +30,8 @@ export interface SimOptions {
   readonly onProgress?: (p: { simMs: number; submitted: number; finished: number }) => void;
   /** Stop when no job is running, the trace is exhausted and this many events passed with no launch. */
   readonly idleEventLimit?: number;
+  /** Node failures to inject: the node is lost at `atMs` and ready again `downMs` later. */
+  readonly failures?: ReadonlyArray<{ readonly nodeId: string; readonly atMs: number; readonly downMs: number }>;
   /** Check after every event that no node is over-committed (slow; for tests). */
   readonly checkInvariants?: boolean;
 }
@@ -104,6 +106,11 @@ export async function runSimulation(source: JobSource, options: SimOptions & { r
     return buffer[at++];
   };
 
+  for (const f of options.failures ?? []) {
+    queue.push(f.atMs, PRIORITY.completion, { kind: 'node-down', nodeId: f.nodeId });
+    queue.push(f.atMs + f.downMs, PRIORITY.completion, { kind: 'node-up', nodeId: f.nodeId });
+  }
+
   let upcoming = await nextJob();
   if (upcoming) queue.push(upcoming.spec.submittedAtMs, PRIORITY.arrival, { kind: 'arrival' });
   const sampleEveryMs = options.sampleEveryMs ?? 600_000;
@@ -150,6 +157,15 @@ export async function runSimulation(source: JobSource, options: SimOptions & { r
         break;
       case 'migrated':
         deliver(sim.migrated(p.jobId, p.gen, p.toNodeIds));
+        break;
+      case 'node-down': {
+        deliver(sim.nodeDown(p.nodeId));
+        const stranded = sim.jobsOn(p.nodeId);
+        if (stranded.length > 0) throw new Error(`policy left job(s) ${stranded.join(', ')} on lost node ${p.nodeId}`);
+        break;
+      }
+      case 'node-up':
+        deliver(sim.nodeUp(p.nodeId));
         break;
       case 'telemetry':
         deliver(sim.telemetry(p.jobId, p.gen, p.n));
