@@ -103,3 +103,20 @@ test('a node failure sends its jobs back to their last checkpoint; the core rest
   assert.deepEqual(r.finishes.map((f) => [f.jobId, f.finishedMs]), [['b', 100_000], ['a', 210_000]]);
   assert.equal(r.metrics.preemptions, 1);
 });
+
+test('replayed telemetry follows the utilisation series assigned to the job', async () => {
+  const gpuSeries = [0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1.0, 0.05, 0.15, 0.25, 0.35, 0.45, 0.55];
+  const replay = { gpu: (_j: string, minute: number) => gpuSeries[Math.floor(minute) % gpuSeries.length] ?? 0, mem: () => 0.5 };
+  const got: Array<[number, number, number]> = [];
+  const base = scripted({ 'JobSubmitted:a': [{ type: 'LaunchJob', jobId: 'a', nodeIds: ['n00'] }] }, []);
+  const policy: Policy<null> = {
+    ...base,
+    reducer: (s, e, now, rng) => {
+      if (e.type === 'TelemetrySampled') got.push([e.atMs / 60_000, e.sample.used.gpuMilli, e.sample.used.memMiB]);
+      return base.reducer(s, e, now, rng);
+    },
+  };
+  await runSimulation(fromArray([job('a', 1000)]), { cluster: uniformCluster(1, 1), policy: policy as Policy, seed: 1, replay });
+  // Samples at minutes 1, 3, 7, 15 → series values 0.2, 0.4, 0.8, 0.55 of 1000 milli-GPU; memory half of 1024 MiB.
+  assert.deepEqual(got, [[1, 200, 512], [3, 400, 512], [7, 800, 512], [15, 550, 512]]);
+});

@@ -13,6 +13,7 @@ import type { ClusterPort, TimerPort } from '../runtime/ports.ts';
 import { EventQueue, PRIORITY } from './event-queue.ts';
 import { checkpointMs, type ExecutionModel, speed, usedOf, type WorkloadClass } from './execution-model.ts';
 import type { MetricsCollector } from './metrics.ts';
+import type { UtilisationReplay } from './telemetry-replay.ts';
 
 /** The policy asked for something the cluster cannot do (over-commit a node, launch an unknown job). A bug in the policy. */
 export class SimulationInvariantError extends FairwayError {
@@ -69,6 +70,8 @@ export interface SimClusterOptions {
   readonly rng: Rng;
   /** Deliver TelemetrySampled events to the core (at 1, 2, 4 … 32 min after each start, then hourly). */
   readonly telemetry: boolean;
+  /** Replay GPU and memory use from real utilisation series instead of generating it (CPU stays generated). */
+  readonly replay?: UtilisationReplay;
   /** Called when a job finishes for good. */
   readonly onFinished: (job: SimJob, nowMs: number) => void;
 }
@@ -333,10 +336,12 @@ export class SimCluster implements ClusterPort, TimerPort {
     const clip = (v: number, max: number): number => Math.max(0, Math.min(max, Math.round(v)));
     const perTask = job.spec.request;
     const u = this.o.model.usage[job.cls];
+    const replay = this.o.replay;
+    const minute = (this.now - (job.firstStartMs ?? this.now)) / 60_000;
     const used: Resources = {
       cpuMilli: clip(perTask.cpuMilli * u.cpu * noise(), perTask.cpuMilli),
-      gpuMilli: clip(perTask.gpuMilli * u.gpu * noise(), perTask.gpuMilli),
-      memMiB: clip(perTask.memMiB * u.mem * noise(), perTask.memMiB),
+      gpuMilli: clip(perTask.gpuMilli * (replay ? replay.gpu(jobId, minute) : u.gpu * noise()), perTask.gpuMilli),
+      memMiB: clip(perTask.memMiB * (replay ? replay.mem(jobId, minute) : u.mem * noise()), perTask.memMiB),
       netMbps: 0,
     };
     const step = Math.min(TELEMETRY_MAX_STEP_MS, 60_000 * 2 ** (n + 1));

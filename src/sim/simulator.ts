@@ -11,6 +11,7 @@ import { DEFAULT_MODEL, type ExecutionModel, workMs } from './execution-model.ts
 import { MetricsCollector, type RunMetrics, type SeriesPoint } from './metrics.ts';
 import type { Policy } from './policies.ts';
 import { SimCluster, type SimEvent } from './sim-cluster.ts';
+import type { UtilisationReplay } from './telemetry-replay.ts';
 import type { JobSource, SimJobInput } from './workload.ts';
 
 export interface SimOptions {
@@ -22,6 +23,8 @@ export interface SimOptions {
   readonly dataFromGrid?: boolean;
   /** Deliver generated telemetry to the core (default true). */
   readonly telemetry?: boolean;
+  /** Replay telemetry from real utilisation series (telemetry-replay.ts) instead of generating it. */
+  readonly replay?: UtilisationReplay;
   /** Interval of the metrics time series and Jain averages (default 10 min of virtual time). */
   readonly sampleEveryMs?: number;
   readonly log?: DecisionLog;
@@ -69,7 +72,7 @@ export async function runSimulation(source: JobSource, options: SimOptions & { r
   let finished = 0;
 
   const sim = new SimCluster({
-    nodes: options.cluster.nodes, model, queue, metrics, rng: telemetryRng, telemetry: options.telemetry ?? true,
+    nodes: options.cluster.nodes, model, queue, metrics, rng: telemetryRng, telemetry: options.telemetry ?? true, ...(options.replay ? { replay: options.replay } : {}),
     onFinished: (job, nowMs) => {
       finished += 1;
       // ρ: run time on the tenant's weighted slice of the cluster (a job bigger than the slice runs proportionally slower).

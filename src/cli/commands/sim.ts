@@ -17,6 +17,7 @@ import { summarise, table, writeReport } from '../../sim/report.ts';
 import { fromArray, runSimulation, type SimResult } from '../../sim/simulator.ts';
 import { generateSynthetic, PAPER_SCENARIO } from '../../sim/synthetic.ts';
 import { defaultWeightsFor, readWeights } from '../../sim/tenant-weights.ts';
+import { loadGenAiReplay } from '../../sim/telemetry-replay.ts';
 import type { MalformedReport } from '../../sim/trace-reader.ts';
 import { traceSource, type JobSource } from '../../sim/workload.ts';
 
@@ -48,6 +49,7 @@ interface SimCliOptions {
   model?: string;
   weights?: string;
   telemetry: boolean;
+  telemetryReplay?: boolean;
   decisionLog?: string;
   jobsPerHour?: string;
   hours?: string;
@@ -138,6 +140,10 @@ async function runSim(o: SimCliOptions): Promise<void> {
     return { label: entry, policy: resolvePolicy(name ?? ''), grid: data === 'grid' };
   });
 
+  const replay = o.telemetryReplay ? await loadGenAiReplay() : undefined;
+  if (replay?.skipped && replay.skipped.count > 0) {
+    console.error(`fairway sim: telemetry replay skipped ${replay.skipped.count} utilisation row(s) without a pod id or value (e.g. ${replay.skipped.examples.join(', ')})`);
+  }
   const showBar = !o.json && process.stderr.isTTY === true;
   const results: SimResult[] = [];
   let malformed: MalformedReport | undefined;
@@ -150,6 +156,7 @@ async function runSim(o: SimCliOptions): Promise<void> {
     const log = o.decisionLog ? new MemoryDecisionLog((r) => r.commands.length > 0) : undefined;
     const result = await runSimulation(source, {
       cluster, policy: { ...run.policy, name: run.label }, seed, model, dataFromGrid: run.grid, telemetry: o.telemetry,
+      ...(replay ? { replay } : {}),
       ...(weights ? { tenantWeights: weights } : {}),
       ...(log ? { log } : {}),
       ...(bar ? { onProgress: (p: { submitted: number; finished: number }) => bar.update(p.submitted, { finished: p.finished }) } : {}),
@@ -203,6 +210,7 @@ export function registerSim(program: Command): void {
     .option('--model <file>', 'execution-model overrides (YAML/JSON, see src/sim/execution-model.ts)')
     .option('--weights <file|none>', 'tenant weights CSV (tenant,weight); default for Philly: VC node counts')
     .option('--no-telemetry', 'do not feed generated telemetry to the core')
+    .option('--telemetry-replay', 'replay GPU/memory telemetry from the Alibaba GenAI pod utilisation series instead of generating it')
     .option('--decision-log <file>', 'write the decision log (events with the commands they caused, JSON lines)')
     .option('--interference <k>', 'slow-down per co-located neighbour job')
     .option('--jobs-per-hour <n>', 'paper scenario: arrival rate')
