@@ -22,6 +22,10 @@ export function classIndex(c: WorkloadClass): number {
   return c === 'compute' ? 0 : c === 'memory' ? 1 : 2;
 }
 
+function ratio(a: number, b: number): number {
+  return b > 0 ? Math.min(1, a / b) : 0;
+}
+
 export class TenantScratch {
   /** Allocation by dimension index, updated by reservations in this cycle. */
   readonly alloc: Float64Array;
@@ -73,12 +77,17 @@ export class CycleState {
   readonly maxCap: number[] = [0, 0, 0, 0];
   /** Total capacity of the nodes that are not down, per dimension (the denominator of shares). */
   readonly total: number[] = [0, 0, 0, 0];
+  /** Free capacity left on ready nodes, per dimension, kept up to date by reservations. */
+  readonly freeTotal: number[] = [0, 0, 0, 0];
   readonly datasets: (ReadonlySet<string> | undefined)[];
   readonly headroom: (readonly number[] | undefined)[];
   /** classCount[c][node]: running tasks of workload class c on the node (for interference). */
   readonly classCount: Int32Array[] = [];
   readonly tenants = new Map<string, TenantScratch>();
   index: NodeIndex | null = null;
+  /** A node whose capacity is the largest in every dimension, when one exists (homogeneous clusters): then a task
+   * fits on some empty node exactly when it fits on this one. -1 otherwise. */
+  readonly dominantNode: number;
   /** Scratch values plugins share within a cycle (e.g. a fairness computation done once). */
   readonly memo = new Map<string, unknown>();
 
@@ -111,10 +120,18 @@ export class CycleState {
         (this.free[d] as Float64Array)[i] = Math.max(0, (c[d] as number) - (a[d] as number));
         if ((c[d] as number) > (this.maxCap[d] as number)) this.maxCap[d] = c[d] as number;
         if (node.status !== 'down') this.total[d] = (this.total[d] as number) + (c[d] as number);
+        if (node.status === 'ready') this.freeTotal[d] = (this.freeTotal[d] as number) + ((this.free[d] as Float64Array)[i] as number);
       }
       if (node.cachedDatasets && node.cachedDatasets.length > 0) this.datasets[i] = new Set(node.cachedDatasets);
       if (node.forecastHeadroom) this.headroom[i] = toVector(node.forecastHeadroom);
     }
+    let dominant = -1;
+    for (let i = 0; i < n && dominant < 0; i++) {
+      let all = true;
+      for (let d = 0; d < DIMS && all; d++) if (((this.cap[d] as Float64Array)[i] as number) < (this.maxCap[d] as number)) all = false;
+      if (all) dominant = i;
+    }
+    this.dominantNode = dominant;
     for (const r of snapshot.running) {
       const demand = r.demand ?? r.spec.request;
       for (const nodeId of r.nodeIds) {
@@ -146,6 +163,15 @@ export class CycleState {
 
   private holders: Map<string, number[]> | undefined;
 
+  /** Workload class of a request against the largest node (compute-, memory- or I/O-bound). */
+  classOf(req: readonly number[]): WorkloadClass {
+    const m = this.maxCap;
+    const cd = Math.max(ratio(req[0] as number, m[0] as number), ratio(req[1] as number, m[1] as number));
+    const mu = ratio(req[2] as number, m[2] as number);
+    const ni = ratio(req[3] as number, m[3] as number);
+    return classify({ mu, cd, ni });
+  }
+
   /** Builds the capacity index on first use (profiles with an exhaustive search never pay for it). */
   ensureIndex(): NodeIndex {
     if (!this.index) this.index = new NodeIndex(DIMS, this.nodeCount, this.maxCap, this.free);
@@ -173,6 +199,7 @@ export class CycleState {
       if (r === 0) continue;
       const f = this.free[d] as Float64Array;
       f[node] = (f[node] as number) - sign * r;
+      this.freeTotal[d] = (this.freeTotal[d] as number) - sign * r;
       if (this.index) this.index.update(d, node, f[node] as number);
       if (task.tenant) task.tenant.alloc[d] = (task.tenant.alloc[d] as number) + sign * r;
     }

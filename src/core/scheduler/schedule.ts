@@ -5,7 +5,6 @@
 import type { Placement, Plan, Postponement, Preemption, Reason } from '../domain/plan.ts';
 import { DIMENSIONS } from '../domain/resources.ts';
 import type { Rng } from '../util/rng.ts';
-import { normalise, classify } from '../profile/resource-score.ts';
 import { CycleState, DIMS, STATUS_READY, toVector } from './cycle-state.ts';
 import type { TaskView } from './framework.ts';
 import { computePriority } from './priority.ts';
@@ -21,28 +20,33 @@ export interface CycleReport {
 function makeTask(job: PendingJob, cycle: CycleState): TaskView {
   const spec = job.spec;
   const req = toVector(spec.request);
-  const total = cycle.total;
+  // Key dimension for the capacity index: GPU when the job asks for GPUs (the scarce, binding resource of a
+  // training cluster), else its largest request relative to the largest node.
   let keyDim = 0;
-  if (req[1] > 0) keyDim = 1;
+  if ((req[1] as number) > 0) keyDim = 1;
   else {
     let best = -1;
     for (let d = 0; d < DIMS; d++) {
-      const share = (total[d] as number) > 0 ? (req[d] as number) / (cycle.maxCap[d] as number) : 0;
+      const m = cycle.maxCap[d] as number;
+      const share = m > 0 ? (req[d] as number) / m : 0;
       if (share > best) {
         best = share;
         keyDim = d;
       }
     }
   }
-  const maxNode = { cpuMilli: cycle.maxCap[0] as number, gpuMilli: cycle.maxCap[1] as number, memMiB: cycle.maxCap[2] as number, netMbps: cycle.maxCap[3] as number };
+  const selector: [string, string][] = spec.nodeSelector ? Object.entries(spec.nodeSelector).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)) : [];
+  let shape = `${req[0]},${req[1]},${req[2]},${req[3]}|${spec.gangSize}`;
+  for (const [k, v] of selector) shape += `|${k}=${v}`;
   return {
     job,
     spec,
     req,
     tenant: cycle.tenants.get(spec.tenantId),
-    cls: classify(normalise(spec.request, maxNode)),
+    cls: cycle.classOf(req),
     keyDim,
-    selector: spec.nodeSelector ? Object.entries(spec.nodeSelector).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)) : [],
+    selector,
+    shape,
     chosen: [],
   };
 }
@@ -69,49 +73,72 @@ class Searcher {
     return s;
   }
 
+  private best = -1;
+  private bestScore = 0;
+  /** mark[node] === stamp: already offered for the current task (dataset holders). */
+  private mark: Uint32Array | undefined;
+  private stamp = 0;
+
+  /** Filters and scores one node for the current search; true when it was feasible. */
+  private offer(task: TaskView, node: number): boolean {
+    if (!this.passes(task, node)) return false;
+    const s = this.profile.firstFit ? 0 : this.score(task, node);
+    if (this.best < 0 || this.profile.select.better(s, node, this.bestScore, this.best, this.cycle)) {
+      this.best = node;
+      this.bestScore = s;
+    }
+    return true;
+  }
+
   /** Phases 3–5 for one task: the chosen node index, or -1. */
   find(task: TaskView): number {
     const cycle = this.cycle;
-    const select = this.profile.select;
     const firstFit = this.profile.firstFit;
-    let best = -1;
-    let bestScore = 0;
-    /** Filters and scores one node; true when it was feasible. */
-    const offer = (node: number): boolean => {
-      if (!this.passes(task, node)) return false;
-      const s = firstFit ? 0 : this.score(task, node);
-      if (best < 0 || select.better(s, node, bestScore, best, cycle)) {
-        best = node;
-        bestScore = s;
-      }
-      return true;
-    };
+    this.best = -1;
+    this.bestScore = 0;
     const search = this.profile.search;
     if (search.kind === 'exhaustive') {
-      for (let i = 0; i < cycle.nodeCount; i++) if (offer(i) && firstFit) break;
-      return best;
+      for (let i = 0; i < cycle.nodeCount; i++) if (this.offer(task, i) && firstFit) break;
+      return this.best;
     }
     // Indexed: nodes caching the job's dataset first (locality prefers them), then the tightest nodes in the key
-    // dimension upwards until maxCandidates feasible ones were scored.
+    // dimension upwards until maxCandidates feasible ones were scored, or 4×maxCandidates were visited once one
+    // feasible node is known (bounds the work when nodes with room in the key dimension lack another one).
     const index = cycle.ensureIndex();
     const limit = firstFit ? 1 : search.maxCandidates;
     let feasible = 0;
     const ref = task.spec.datasetRef;
-    let seen: Set<number> | undefined;
+    let marked = false;
     if (ref !== undefined) {
       const holders = cycle.datasetHolders(ref);
       if (holders.length > 0) {
-        seen = new Set(holders);
-        for (const i of holders) if (offer(i) && ++feasible >= limit) return best;
+        if (!this.mark) this.mark = new Uint32Array(cycle.nodeCount);
+        marked = true;
+        const stamp = ++this.stamp;
+        for (let k = 0; k < holders.length; k++) {
+          const i = holders[k] as number;
+          this.mark[i] = stamp;
+          if (this.offer(task, i) && ++feasible >= limit) return this.best;
+          if (k + 1 >= 4 * limit && feasible > 0) break; // many holders full: enough tried
+        }
       }
     }
     const d = task.keyDim;
-    index.scan(d, index.levelOf(d, task.req[d] as number), (node) => {
-      if (seen?.has(node)) return true;
-      if (offer(node)) feasible++;
-      return feasible < limit;
-    });
-    return best;
+    const maxVisits = 4 * limit;
+    let visits = 0;
+    const buckets = index.bucketsOf(d);
+    const mark = this.mark;
+    const stamp = this.stamp;
+    for (let l = index.levelOf(d, task.req[d] as number); l < buckets.length; l++) {
+      const bucket = buckets[l] as number[];
+      for (let k = 0; k < bucket.length; k++) {
+        const node = bucket[k] as number;
+        if (marked && (mark as Uint32Array)[node] === stamp) continue;
+        if (this.offer(task, node)) feasible++;
+        if (feasible >= limit || (++visits >= maxVisits && feasible > 0)) return this.best;
+      }
+    }
+    return this.best;
   }
 
   /** Why no node took the task: a full pass counting each filter's first "no" (only for postponed shapes). */
@@ -136,10 +163,6 @@ class Searcher {
   }
 }
 
-function shapeKey(task: TaskView): string {
-  return `${task.req.join(',')}|${task.spec.gangSize}|${task.selector.map(([k, v]) => `${k}=${v}`).join(',')}`;
-}
-
 /** Runs one cycle and also reports how much work the node search did. */
 export function runCycle(snapshot: ClusterSnapshot, pending: readonly PendingJob[], profile: ResolvedProfile, now: number, rng: Rng): CycleReport {
   // Phase 0: scratch state.
@@ -155,12 +178,12 @@ export function runCycle(snapshot: ClusterSnapshot, pending: readonly PendingJob
 
   // Phase 1: queue sort.
   const queue = profile.queueSort.createQueue(pending, cycle);
+  function postponeJob(job: PendingJob, reasons: readonly Reason[], neverFits = false): void {
+    postponed.push(neverFits ? { jobId: job.spec.id, reasons, neverFits } : { jobId: job.spec.id, reasons });
+    queue.failed(job);
+  }
   for (let job = queue.next(); job !== undefined; job = queue.next()) {
     const task = makeTask(job, cycle);
-    const postpone = (reasons: readonly Reason[], neverFits = false): void => {
-      postponed.push(neverFits ? { jobId: job.spec.id, reasons, neverFits } : { jobId: job.spec.id, reasons });
-      queue.failed(job);
-    };
     // Phase 2: pre-filters (job level).
     let pre: ReturnType<(typeof profile.preFilters)[number]['preFilter']> = null;
     for (const pf of profile.preFilters) {
@@ -168,21 +191,21 @@ export function runCycle(snapshot: ClusterSnapshot, pending: readonly PendingJob
       if (pre) break;
     }
     if (pre) {
-      postpone([pre.reason], pre.neverFits ?? false);
+      postponeJob(job, [pre.reason], pre.neverFits ?? false);
       continue;
     }
     if (headBlocker !== undefined) {
-      postpone([{ plugin: 'fifo', code: 'blocked-by-head', message: `strict FIFO: job '${headBlocker}' at the head of the queue does not fit yet` }]);
+      postponeJob(job, [{ plugin: 'fifo', code: 'blocked-by-head', message: `strict FIFO: job '${headBlocker}' at the head of the queue does not fit yet` }]);
       continue;
     }
     if (reservedDims.size > 0 && task.req.some((r, d) => r > 0 && reservedDims.has(d))) {
       const dims = [...reservedDims].map((d) => DIMENSIONS[d]).join(', ');
-      postpone([{ plugin: 'aging', code: 'reserved-for-starving-job', message: `${dims} is held back for job '${reservedFor}', which has waited past the starvation guard` }]);
+      postponeJob(job, [{ plugin: 'aging', code: 'reserved-for-starving-job', message: `${dims} is held back for job '${reservedFor}', which has waited past the starvation guard` }]);
       continue;
     }
     // Phases 3–6 per task, all or nothing. Free capacity only shrinks within a cycle, so a shape that failed once
     // fails again: reuse its reasons.
-    const key = shapeKey(task);
+    const key = task.shape;
     let reasons = failedShapes.get(key);
     if (reasons === undefined) {
       const n = task.spec.gangSize;
@@ -210,7 +233,7 @@ export function runCycle(snapshot: ClusterSnapshot, pending: readonly PendingJob
       reasons = r.length > 0 ? r : [{ plugin: 'fit', code: 'no-node', message: 'no node can take the job now' }];
       failedShapes.set(key, reasons);
     }
-    postpone(reasons);
+    postponeJob(job, reasons);
     if (profile.blocking === 'head-of-line') headBlocker = task.spec.id;
     else if (profile.blocking === 'starving' && reservedFor === undefined && computePriority(job, task.tenant, now, profile.priority).starving) {
       reservedFor = task.spec.id;
