@@ -51,11 +51,15 @@ function makeTask(job: PendingJob, cycle: CycleState): TaskView {
   };
 }
 
+/** pending × nodes below which an indexed profile scans exhaustively instead (cheaper and exact at that size). */
+export const INDEX_MIN_WORK = 200_000;
+
 class Searcher {
   visited = 0;
   constructor(
     private readonly profile: ResolvedProfile,
     private readonly cycle: CycleState,
+    private readonly indexed: boolean,
   ) {}
 
   private passes(task: TaskView, node: number): boolean {
@@ -97,7 +101,7 @@ class Searcher {
     this.best = -1;
     this.bestScore = 0;
     const search = this.profile.search;
-    if (search.kind === 'exhaustive') {
+    if (search.kind === 'exhaustive' || !this.indexed) {
       for (let i = 0; i < cycle.nodeCount; i++) if (this.offer(task, i) && firstFit) break;
       return this.best;
     }
@@ -167,8 +171,9 @@ class Searcher {
 export function runCycle(snapshot: ClusterSnapshot, pending: readonly PendingJob[], profile: ResolvedProfile, now: number, rng: Rng): CycleReport {
   // Phase 0: scratch state.
   const cycle = new CycleState(snapshot, now, rng, { priority: profile.priority });
-  if (profile.search.kind === 'indexed') cycle.ensureIndex();
-  const searcher = new Searcher(profile, cycle);
+  // A small cycle scans exhaustively: building the index would cost more than it saves, and the scan is exact.
+  const indexed = profile.search.kind === 'indexed' && pending.length * cycle.nodeCount >= INDEX_MIN_WORK;
+  const searcher = new Searcher(profile, cycle, indexed);
   const placements: Placement[] = [];
   const postponed: Postponement[] = [];
   const failedShapes = new Map<string, readonly Reason[]>();
@@ -258,19 +263,34 @@ export function schedule(snapshot: ClusterSnapshot, pending: readonly PendingJob
  * Postponements gain an `awaiting-preemption` reason; victims are never taken below their tenant's guarantee.
  */
 function preemptForGuarantees(cycle: CycleState, pending: readonly PendingJob[], postponed: Postponement[]): Preemption[] {
-  const byId = new Map(pending.map((j) => [j.spec.id, j]));
-  const victimsByNode = new Map<number, RunningJob[]>();
-  for (const r of cycle.snapshot.running) {
-    if (!r.spec.preemptible) continue;
-    for (const nodeId of r.nodeIds) {
-      const i = cycle.nodeIndexById.get(nodeId);
-      if (i === undefined) continue;
-      let list = victimsByNode.get(i);
-      if (!list) victimsByNode.set(i, (list = []));
-      if (!list.includes(r)) list.push(r);
-    }
+  // Cheap exit (most cycles): no tenant has a guarantee, or nothing was postponed.
+  if (postponed.length === 0) return [];
+  let anyGuarantee = false;
+  for (const t of cycle.tenants.values()) {
+    const g = t.tenant.guaranteed;
+    if (g.cpuMilli + g.gpuMilli + g.memMiB + g.netMbps > 0) anyGuarantee = true;
   }
-  for (const list of victimsByNode.values()) list.sort((a, b) => b.startedAtMs - a.startedAtMs || (a.spec.id < b.spec.id ? 1 : -1));
+  if (!anyGuarantee) return [];
+  const byId = new Map(pending.map((j) => [j.spec.id, j]));
+  let victimsByNode: Map<number, RunningJob[]> | undefined;
+  // Built on first need: preemptible running jobs per node, newest first.
+  function victimsOn(node: number): readonly RunningJob[] {
+    if (!victimsByNode) {
+      victimsByNode = new Map();
+      for (const r of cycle.snapshot.running) {
+        if (!r.spec.preemptible) continue;
+        for (const nodeId of r.nodeIds) {
+          const i = cycle.nodeIndexById.get(nodeId);
+          if (i === undefined) continue;
+          let list = victimsByNode.get(i);
+          if (!list) victimsByNode.set(i, (list = []));
+          if (!list.includes(r)) list.push(r);
+        }
+      }
+      for (const list of victimsByNode.values()) list.sort((a, b) => b.startedAtMs - a.startedAtMs || (a.spec.id < b.spec.id ? 1 : -1));
+    }
+    return victimsByNode.get(node) ?? [];
+  }
   const taken = new Set<string>();
   const preemptions: Preemption[] = [];
   const aboveGuarantee = (tenantId: string, minus: readonly number[]): boolean => {
@@ -303,7 +323,7 @@ function preemptForGuarantees(cycle: CycleState, pending: readonly PendingJob[],
       const free = DIMENSIONS.map((_, d) => (cycle.free[d] as Float64Array)[i] as number);
       const chosen: RunningJob[] = [];
       const fitsNow = (): boolean => req.every((r, d) => r <= (free[d] as number));
-      for (const v of victimsByNode.get(i) ?? []) {
+      for (const v of victimsOn(i)) {
         if (fitsNow()) break;
         if (taken.has(v.spec.id) || v.spec.tenantId === t.id) continue;
         const vreq = toVector(v.spec.request);
