@@ -312,7 +312,9 @@ function preemptForGuarantees(cycle: CycleState, pending: readonly PendingJob[],
     let within = true;
     let asks = false;
     for (let d = 0; d < DIMS; d++) {
-      if ((req[d] as number) > 0 && (g[d] as number) > 0) asks = true;
+      // Only the dimensions the guarantee covers count (a guarantee of GPUs says nothing about CPU).
+      if ((g[d] as number) <= 0) continue;
+      if ((req[d] as number) > 0) asks = true;
       if ((t.alloc[d] as number) + (req[d] as number) > (g[d] as number)) within = false;
     }
     if (!within || !asks) continue;
