@@ -260,6 +260,7 @@ function runScheduleCycle(state: ControlState, now: number, rng: Rng, out: Comma
     job.lastReasons = undefined;
     job.neverFits = undefined;
     allocate(state, job, p.nodeIds, now);
+    armFairness(state, now, out);
     out.push(job.lastCheckpointId !== undefined ? { type: 'LaunchJob', jobId: p.jobId, nodeIds: p.nodeIds, resumeFromCheckpointId: job.lastCheckpointId } : { type: 'LaunchJob', jobId: p.jobId, nodeIds: p.nodeIds });
   }
   for (const post of plan.postponed) {
@@ -430,8 +431,9 @@ export function step(state: ControlState, event: Event, now: number, rng: Rng): 
         case 'fairness':
           state.fairnessTimerArmed = false;
           fairnessTick(state, now, out);
-          // Quiescent when nothing is pending or running: the next submission re-arms it.
-          if (state.pending.size + state.running.size > 0) armFairness(state, now, out);
+          // Ticks while something runs; with nothing running shares cannot change until a submission or launch
+          // re-arms it (so a run with only never-fitting jobs left goes quiet).
+          if (state.running.size > 0) armFairness(state, now, out);
           break;
         case 'balance':
         case 'heartbeat-check':

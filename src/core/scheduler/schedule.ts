@@ -172,7 +172,7 @@ export function runCycle(snapshot: ClusterSnapshot, pending: readonly PendingJob
   // Phase 0: scratch state.
   const cycle = new CycleState(snapshot, now, rng, { priority: profile.priority });
   // A small cycle scans exhaustively: building the index would cost more than it saves, and the scan is exact.
-  const indexed = profile.search.kind === 'indexed' && pending.length * cycle.nodeCount >= INDEX_MIN_WORK;
+  const indexed = profile.search.kind === 'indexed' && pending.length * cycle.nodeCount >= (profile.search.minWork ?? INDEX_MIN_WORK);
   const searcher = new Searcher(profile, cycle, indexed);
   const placements: Placement[] = [];
   const postponed: Postponement[] = [];
