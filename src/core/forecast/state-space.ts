@@ -173,54 +173,78 @@ export function kalmanLikelihood(y: ArrayLike<number>, mod: StateSpaceModel, res
   const anew = new Float64Array(rd);
   const M = new Float64Array(rd);
   const mm = new Float64Array(rd * rd);
+  // T is sparse (companion form plus the differencing rows): keep each row's non-zeros, so that
+  // T P T' costs O(nnz(T) * rd) instead of O(rd^3) per step.
+  const rowStart = new Int32Array(rd + 1);
+  const cols: number[] = [];
+  const vals: number[] = [];
+  for (let i = 0; i < rd; i++) {
+    rowStart[i] = cols.length;
+    for (let k = 0; k < rd; k++) {
+      const t = T[i * rd + k]!;
+      if (t !== 0) {
+        cols.push(k);
+        vals.push(t);
+      }
+    }
+  }
+  rowStart[rd] = cols.length;
+  const zIdx: number[] = [];
+  for (let i = 0; i < rd; i++) if (Z[i] !== 0) zIdx.push(i);
   let ssq = 0;
   let sumLog = 0;
   let nUsed = 0;
   for (let l = 0; l < n; l++) {
     for (let i = 0; i < rd; i++) {
       let s = 0;
-      for (let k = 0; k < rd; k++) s += T[i * rd + k]! * a[k]!;
+      for (let e = rowStart[i]!; e < rowStart[i + 1]!; e++) s += vals[e]! * a[cols[e]!]!;
       anew[i] = s;
     }
     if (l > 0) {
-      // Pnew = T P T' + V
-      for (let i = 0; i < rd; i++)
+      // Pnew = T P T' + V (symmetric: upper triangle, then mirrored)
+      for (let i = 0; i < rd; i++) {
+        const e0 = rowStart[i]!;
+        const e1 = rowStart[i + 1]!;
         for (let j = 0; j < rd; j++) {
           let s = 0;
-          for (let k = 0; k < rd; k++) {
-            const t = T[i * rd + k]!;
-            if (t !== 0) s += t * P[k * rd + j]!;
-          }
+          for (let e = e0; e < e1; e++) s += vals[e]! * P[cols[e]! * rd + j]!;
           mm[i * rd + j] = s;
         }
+      }
       for (let i = 0; i < rd; i++)
-        for (let j = 0; j < rd; j++) {
+        for (let j = i; j < rd; j++) {
           let s = V[i * rd + j]!;
-          for (let k = 0; k < rd; k++) {
-            const t = T[j * rd + k]!;
-            if (t !== 0) s += mm[i * rd + k]! * t;
-          }
+          for (let e = rowStart[j]!; e < rowStart[j + 1]!; e++) s += mm[i * rd + cols[e]!]! * vals[e]!;
           Pnew[i * rd + j] = s;
+          Pnew[j * rd + i] = s;
         }
     }
     const yl = y[l]!;
     let resid0 = yl;
-    for (let i = 0; i < rd; i++) resid0 -= Z[i]! * anew[i]!;
+    for (const i of zIdx) resid0 -= Z[i]! * anew[i]!;
     let gain = 0;
     for (let i = 0; i < rd; i++) {
       let s = 0;
-      for (let j = 0; j < rd; j++) s += Pnew[i * rd + j]! * Z[j]!;
+      for (const j of zIdx) s += Pnew[i * rd + j]! * Z[j]!;
       M[i] = s;
-      gain += Z[i]! * s;
     }
+    for (const i of zIdx) gain += Z[i]! * M[i]!;
     if (gain < 1e4) {
       nUsed++;
       ssq += (resid0 * resid0) / gain;
       sumLog += Math.log(gain);
     }
     if (resid) resid[l] = resid0 / Math.sqrt(gain);
-    for (let i = 0; i < rd; i++) a[i] = anew[i]! + (M[i]! * resid0) / gain;
-    for (let i = 0; i < rd; i++) for (let j = 0; j < rd; j++) P[i * rd + j] = Pnew[i * rd + j]! - (M[i]! * M[j]!) / gain;
+    const rg = resid0 / gain;
+    for (let i = 0; i < rd; i++) a[i] = anew[i]! + M[i]! * rg;
+    for (let i = 0; i < rd; i++) {
+      const mi = M[i]! / gain;
+      for (let j = i; j < rd; j++) {
+        const v = Pnew[i * rd + j]! - mi * M[j]!;
+        P[i * rd + j] = v;
+        P[j * rd + i] = v;
+      }
+    }
   }
   return { ssq, sumLog, nUsed };
 }
