@@ -417,3 +417,26 @@ export function forecastArima(fit: ArimaFit, h: number, sigma2: number = fit.sig
   const se = z.variance.map((v) => Math.sqrt(v * sigma2));
   return { mean, se };
 }
+
+function cloneModel(m: StateSpaceModel): StateSpaceModel {
+  return { ...m, a: Float64Array.from(m.a), P: Float64Array.from(m.P), Pn: Float64Array.from(m.Pn) };
+}
+
+/**
+ * Online use: advance a fitted model's filter over newly observed values, keeping its coefficients (O(rd²) per value,
+ * no optimisation). The returned fit forecasts from the end of the extended series; refit from time to time.
+ */
+export function updateArima(fit: ArimaFit, values: ArrayLike<number>): ArimaFit {
+  const v = validateSeries(values);
+  if (v.length === 0) return fit;
+  const model = cloneModel(fit.model);
+  const y = new Float64Array(v.length);
+  for (let i = 0; i < v.length; i++) {
+    let off = 0;
+    if (fit.includeMean) off = fit.coef.intercept!;
+    else if (fit.includeDrift) off = fit.coef.drift! * (fit.n + i + 1);
+    y[i] = v[i]! - off;
+  }
+  kalmanLikelihood(y, model, undefined, true);
+  return { ...fit, model, n: fit.n + v.length };
+}

@@ -163,8 +163,9 @@ export function makeStateSpace(phiIn: ArrayLike<number>, thetaIn: ArrayLike<numb
  * R's ARIMA_Like: Kalman filter over y (already demeaned / de-drifted), sigma2 concentrated out. Innovations with
  * variance >= 1e4 (in sigma2 units: the diffuse start when d > 0) are left out of the sums. Leaves the filtered
  * state in `mod.a`, `mod.P` for forecasting. With `resid`, writes standardised innovations v_t / sqrt(F_t).
+ * `continuing`: the model already holds a filtered state (online use), so the first step predicts from it.
  */
-export function kalmanLikelihood(y: ArrayLike<number>, mod: StateSpaceModel, resid?: Float64Array): LikelihoodSums {
+export function kalmanLikelihood(y: ArrayLike<number>, mod: StateSpaceModel, resid?: Float64Array, continuing = false): LikelihoodSums {
   const { rd, T, V, Z } = mod;
   const n = y.length;
   const a = mod.a;
@@ -200,7 +201,7 @@ export function kalmanLikelihood(y: ArrayLike<number>, mod: StateSpaceModel, res
       for (let e = rowStart[i]!; e < rowStart[i + 1]!; e++) s += vals[e]! * a[cols[e]!]!;
       anew[i] = s;
     }
-    if (l > 0) {
+    if (l > 0 || continuing) {
       // Pnew = T P T' + V (symmetric: upper triangle, then mirrored)
       for (let i = 0; i < rd; i++) {
         const e0 = rowStart[i]!;
