@@ -19,6 +19,11 @@ export interface AutoArimaOptions {
   readonly allowMean?: boolean;
   readonly ic?: 'aicc' | 'aic' | 'bic';
   readonly nModels?: number;
+  /**
+   * Search with CSS fits and an AIC offset, then refit the best models by CSS-ML (forecast's `approximation`).
+   * Default as in forecast: when the series is longer than 150.
+   */
+  readonly approximation?: boolean;
 }
 
 export interface AutoArimaCandidate {
@@ -109,14 +114,14 @@ interface Candidate {
 }
 
 /** forecast's myarima: a CSS-ML fit with its IC, or IC = Infinity when it fails or sits near a unit root. */
-function tryModel(x: Float64Array, p: number, d: number, q: number, constant: boolean, ic: 'aicc' | 'aic' | 'bic'): Candidate {
+function tryModel(x: Float64Array, p: number, d: number, q: number, constant: boolean, ic: 'aicc' | 'aic' | 'bic', approx: { offset: number } | null): Candidate {
   let fit: ArimaFit;
   try {
     fit = fitArima(x, {
       order: [p, d, q],
       includeMean: d === 0 && constant,
       includeDrift: d === 1 && constant,
-      method: 'CSS-ML',
+      method: approx ? 'CSS' : 'CSS-ML',
       computeVariance: true,
     });
   } catch (err) {
@@ -125,6 +130,11 @@ function tryModel(x: Float64Array, p: number, d: number, q: number, constant: bo
   }
   const nstar = x.length - d;
   const npar = fit.coefNames.length + 1;
+  if (approx) {
+    // myarima for CSS: aic = offset + nstar log(sigma2) + 2 npar, and the usual aicc / bic from it.
+    const aic = approx.offset + nstar * Math.log(fit.sigma2) + 2 * npar;
+    fit = { ...fit, aic, aicc: aic + (2 * npar * (npar + 1)) / (nstar - npar - 1), bic: aic + npar * (Math.log(nstar) - 2) };
+  }
   const value = ic === 'aicc' ? fit.aicc! : ic === 'aic' ? fit.aic! : fit.bic!;
   let icv = Number.isFinite(value) ? value : Infinity;
   let ss = 0;
@@ -169,13 +179,24 @@ export function autoArima(series: ArrayLike<number>, options: AutoArimaOptions =
   if (isConstant(dx)) throw new ForecastInputError('differenced series is constant: the data follow a polynomial (use a naive or drift forecast)');
   const allowDrift = (options.allowDrift ?? true) && d === 1;
   const allowMean = (options.allowMean ?? true) && d === 0;
+  let approx: { offset: number } | null = null;
+  if (options.approximation ?? n > 150) {
+    // forecast's offset: from an ARIMA(1,d,0) fitted properly, so CSS-based AICs are on the ML scale.
+    try {
+      const f0 = fitArima(x, { order: [1, d, 0], includeMean: d === 0 });
+      approx = { offset: -2 * f0.loglik - n * Math.log(f0.sigma2) };
+    } catch (err) {
+      if (!(err instanceof ArimaFitError || err instanceof ForecastInputError)) throw err;
+      approx = null;
+    }
+  }
   const trace: AutoArimaCandidate[] = [];
   const tried = new Set<string>();
   const key = (p: number, q: number, c: boolean): string => `${p},${q},${c ? 1 : 0}`;
   let best: Candidate = { fit: null, ic: Infinity, sigma2Ml: NaN };
   let bestConstant = false;
   const run = (p: number, q: number, c: boolean): Candidate => {
-    const cand = tryModel(x, p, d, q, c, ic);
+    const cand = tryModel(x, p, d, q, c, ic, approx);
     tried.add(key(p, q, c));
     trace.push({ order: [p, d, q], constant: c, ic: cand.ic });
     return cand;
@@ -273,6 +294,18 @@ export function autoArima(series: ArrayLike<number>, options: AutoArimaOptions =
     bestConstant = constant;
   }
   void bestConstant;
+  if (approx && best.fit) {
+    // Refit the candidates without approximation, best IC first, until one is acceptable.
+    const order = trace.map((c, i) => ({ c, i })).filter(({ c }) => !Number.isNaN(c.ic)).sort((a, b) => a.c.ic - b.c.ic || a.i - b.i);
+    best = { fit: null, ic: Infinity, sigma2Ml: NaN };
+    for (const { c } of order) {
+      const cand = tryModel(x, c.order[0], d, c.order[2], c.constant, ic, null);
+      if (cand.ic < Infinity) {
+        best = cand;
+        break;
+      }
+    }
+  }
   if (!best.fit || best.ic === Infinity) throw new ArimaFitError('no suitable ARIMA model found', { d });
   const chosen = best.fit;
   return {
