@@ -20,6 +20,8 @@ export interface RedisStoreOptions extends StoreLimits {
   /** First retry delay; doubles per attempt (default 100 ms). */
   readonly retryBaseMs?: number;
   readonly connectTimeoutMs?: number;
+  /** Longest pause between the client's reconnect attempts (default 1000 ms). */
+  readonly reconnectMaxMs?: number;
 }
 
 // KEYS: meta sz lru pin · ARGV: valuePrefix key value pin('1'|'0'|'') defaultQuota
@@ -174,6 +176,7 @@ export class RedisStore implements GridStore {
   /** `redis://host:port[/db]` or `redis-cluster://host:port[,host:port...]`. Waits until connected (bounded). */
   static async connect(url: string, options: RedisStoreOptions = {}): Promise<RedisStore> {
     const connectTimeout = options.connectTimeoutMs ?? 2000;
+    const reconnectMax = options.reconnectMaxMs ?? 1000;
     // Commands fail fast while disconnected (one reconnect attempt); RedisStore#run retries them with backoff.
     const common: RedisOptions = { connectTimeout, maxRetriesPerRequest: 1, lazyConnect: true, enableAutoPipelining: true };
     let store: RedisStore;
@@ -185,20 +188,26 @@ export class RedisStore implements GridStore {
       if (nodes.length === 0 || nodes.some((n) => !Number.isInteger(n.port))) throw new InvalidInputError(`bad Redis Cluster URL ${JSON.stringify(url)}`, { url });
       const cluster = new Cluster(nodes, {
         enableAutoPipelining: true, lazyConnect: true,
-        clusterRetryStrategy: (times) => Math.min(100 * 2 ** times, 1000),
+        clusterRetryStrategy: (times) => Math.min(100 * 2 ** times, reconnectMax),
         redisOptions: { connectTimeout, maxRetriesPerRequest: 1 },
       });
       store = new RedisStore('redis-cluster', cluster, options);
     } else if (url.startsWith('redis://')) {
-      const redis = new Redis(url, { ...common, retryStrategy: (times) => Math.min(50 * 2 ** times, 1000) });
+      const redis = new Redis(url, { ...common, retryStrategy: (times) => Math.min(50 * 2 ** times, reconnectMax) });
       store = new RedisStore('redis', redis, options);
     } else {
       throw new InvalidInputError(`not a Redis URL: ${JSON.stringify(url)}`, { url });
     }
-    await store.#run('connect', async () => {
-      if (store.client.status === 'wait' || store.client.status === 'end' || store.client.status === 'close') await store.client.connect();
-      await store.client.ping();
-    });
+    try {
+      await store.#run('connect', async () => {
+        if (store.client.status === 'wait' || store.client.status === 'end' || store.client.status === 'close') await store.client.connect();
+        await store.client.ping();
+      });
+    } catch (err) {
+      // Stop the client's background reconnects: nobody holds this store.
+      store.client.disconnect();
+      throw err;
+    }
     return store;
   }
 
