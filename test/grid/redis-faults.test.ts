@@ -14,7 +14,7 @@ let servers: RedisServers | undefined;
 
 describe('grid on Redis: connection loss', { skip: unavailable }, () => {
   before(async () => {
-    servers = await startRedisServers({ cluster: false });
+    servers = await startRedisServers({ cluster: false, own: true });
   });
   after(async () => {
     await servers?.stop();

@@ -22,7 +22,7 @@ export interface RedisServers {
 
 /** Why the Redis tests cannot run here, or undefined when they can. In CI a missing server is a failure, not a skip. */
 export function redisUnavailableReason(): string | undefined {
-  if (process.env.FAIRWAY_REDIS_URL && process.env.FAIRWAY_REDIS_CLUSTER_URL) return undefined;
+  if (process.env.FAIRWAY_REDIS_URL && process.env.FAIRWAY_REDIS_CLUSTER_URL && existsSync(REDIS_CLI)) return undefined;
   if (existsSync(REDIS_SERVER) && existsSync(REDIS_CLI)) return undefined;
   const why = `redis-server not found at ${REDIS_SERVER} (apt-get install redis-server)`;
   if (process.env.CI === 'true') throw new Error(`${why}: required in CI`);
@@ -72,10 +72,11 @@ function pings(port: number): boolean {
   return r.status === 0 && r.stdout.trim() === 'PONG';
 }
 
-export async function startRedisServers(options: { cluster?: boolean } = {}): Promise<RedisServers> {
+/** `own: true` always starts private servers (fault tests kill and restart them), ignoring FAIRWAY_REDIS_URL. */
+export async function startRedisServers(options: { cluster?: boolean; own?: boolean } = {}): Promise<RedisServers> {
   const envStandalone = process.env.FAIRWAY_REDIS_URL;
   const envCluster = process.env.FAIRWAY_REDIS_CLUSTER_URL;
-  if (envStandalone && envCluster) {
+  if (envStandalone && envCluster && !options.own) {
     return {
       standaloneUrl: envStandalone, clusterUrl: envCluster, standalone: { port: Number(new URL(envStandalone).port), process: undefined },
       stop: async () => undefined,
