@@ -1,6 +1,7 @@
 // The `fairway` command line: one file per command under ./commands, registered here.
 import { Command, CommanderError } from 'commander';
 import { FairwayError } from '../core/util/errors.ts';
+import { registerForecast } from './commands/forecast.ts';
 import { registerSim } from './commands/sim.ts';
 import { registerVersion } from './commands/version.ts';
 
@@ -10,6 +11,7 @@ export function buildProgram(): Command {
     .showHelpAfterError()
     .exitOverride();
   registerVersion(program);
+  registerForecast(program);
   registerSim(program);
   return program;
 }

@@ -67,8 +67,7 @@ export function explainJob(state: ControlState, jobId: string, now: number): Job
     const free = clusterCapacity(state).map((c, d) => c - [...state.tenants.values()].reduce((s, t) => s + (t.alloc[d] as number), 0));
     const ends: { at: number; v: number[] }[] = [];
     let unknown = false;
-    for (const id of state.running) {
-      const r = state.jobs.get(id)!;
+    for (const r of state.running.values()) {
       const dur = r.spec.expectedDurationMs;
       if (dur === undefined) {
         unknown = true;

@@ -8,8 +8,11 @@ import { defaultRegistry, type PluginRegistry } from './registry.ts';
 export type NodeSearch =
   /** Every node, in snapshot order. */
   | { readonly kind: 'exhaustive' }
-  /** The capacity index: the tightest nodes in the job's key dimension first, scoring at most maxCandidates feasible ones. */
-  | { readonly kind: 'indexed'; readonly maxCandidates: number };
+  /**
+   * The capacity index: the tightest nodes in the job's key dimension first, scoring at most maxCandidates feasible
+   * ones. Cycles with pending × nodes below minWork (default 200,000) scan exhaustively: cheaper and exact there.
+   */
+  | { readonly kind: 'indexed'; readonly maxCandidates: number; readonly minWork?: number };
 
 export type Blocking =
   /** A job that does not fit never holds others back (backfilling). */
@@ -54,7 +57,8 @@ export interface ResolvedProfile {
 }
 
 const BASE_PRE_FILTERS = ['tenant', 'node-capacity', 'gang'] as const;
-const BASE_FILTERS = ['node-status', 'fit', 'labels'] as const;
+// fit first: it is the filter that says no most often, so later filters run rarely.
+const BASE_FILTERS = ['fit', 'node-status', 'labels'] as const;
 
 function baseline(name: string, queueSort: string, blocking: Blocking = 'none'): ProfileConfig {
   return { name, queueSort, preFilters: BASE_PRE_FILTERS, filters: BASE_FILTERS, scores: [], search: { kind: 'exhaustive' }, firstFit: true, blocking };
@@ -72,6 +76,7 @@ export interface FairwayOptions {
   /** Sub-linear node search through the capacity index (else exhaustive). */
   readonly indexed?: boolean;
   readonly maxCandidates?: number;
+  readonly minWork?: number;
   readonly priority?: Partial<PriorityWeights>;
 }
 
@@ -88,13 +93,14 @@ export function fairwayProfile(o: FairwayOptions = {}): ProfileConfig {
     ...o.priority,
   };
   const off = Object.entries(o).filter(([, v]) => v === false).map(([k]) => k);
+  // minWork, maxCandidates and priority tweaks do not rename the profile; switches off do.
   return {
     name: off.length === 0 ? 'fairway' : `fairway-no-${off.join('-no-')}`,
     queueSort: 'priority',
     preFilters: on(o.fairness) ? ['tenant', 'fairness-cap', 'node-capacity', 'gang'] : BASE_PRE_FILTERS,
     filters: BASE_FILTERS,
     scores,
-    search: on(o.indexed) ? { kind: 'indexed', maxCandidates: o.maxCandidates ?? 16 } : { kind: 'exhaustive' },
+    search: on(o.indexed) ? { kind: 'indexed', maxCandidates: o.maxCandidates ?? 8, ...(o.minWork !== undefined ? { minWork: o.minWork } : {}) } : { kind: 'exhaustive' },
     blocking: on(o.aging) ? 'starving' : 'none',
     preemptForGuarantee: on(o.preemption),
     priority,
