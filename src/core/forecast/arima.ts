@@ -129,9 +129,9 @@ function regressionStart(s: Setup): { beta: number; se: number } {
   return { beta, se };
 }
 
-function residualSeries(s: Setup, beta: number): Float64Array {
+function residualSeries(s: Setup, beta: number, out?: Float64Array): Float64Array {
   if (!s.xreg) return s.x;
-  const y = new Float64Array(s.x.length);
+  const y = out ?? new Float64Array(s.x.length);
   for (let i = 0; i < y.length; i++) y[i] = s.x[i]! - beta * s.xreg[i]!;
   return y;
 }
@@ -144,9 +144,10 @@ function splitArma(s: Setup, par: ArrayLike<number>, trans: boolean): { phi: num
 }
 
 function mlObjective(s: Setup, kappa: number, trans: boolean): (par: Float64Array) => number {
+  const buf = new Float64Array(s.x.length);
   return (par) => {
     const { phi, theta } = splitArma(s, par, trans);
-    const y = residualSeries(s, s.xreg ? par[s.narma]! : 0);
+    const y = residualSeries(s, s.xreg ? par[s.narma]! : 0, buf);
     const mod = makeStateSpace(phi, theta, s.d, kappa);
     const r = kalmanLikelihood(y, mod);
     const s2 = r.ssq / r.nUsed;
@@ -157,10 +158,15 @@ function mlObjective(s: Setup, kappa: number, trans: boolean): (par: Float64Arra
 }
 
 function cssFn(s: Setup, nCond: number): (par: Float64Array) => number {
+  const buf = new Float64Array(s.x.length);
+  const scratch = new Float64Array(2 * s.x.length);
+  const phi = new Float64Array(s.p);
+  const theta = new Float64Array(s.q);
   return (par) => {
-    const { phi, theta } = splitArma(s, par, false);
-    const y = residualSeries(s, s.xreg ? par[s.narma]! : 0);
-    return 0.5 * Math.log(cssObjective(y, s.d, phi, theta, nCond));
+    for (let i = 0; i < s.p; i++) phi[i] = par[i]!;
+    for (let i = 0; i < s.q; i++) theta[i] = par[s.p + i]!;
+    const y = residualSeries(s, s.xreg ? par[s.narma]! : 0, buf);
+    return 0.5 * Math.log(cssObjective(y, s.d, phi, theta, nCond, undefined, scratch));
   };
 }
 

@@ -346,11 +346,14 @@ export function cssObjective(
   theta: ArrayLike<number>,
   nCond: number,
   resid?: Float64Array,
+  scratch?: Float64Array,
 ): number {
   const n = y.length;
-  const w = Float64Array.from(y as ArrayLike<number>);
+  // Differencing in a caller-owned buffer when given: the optimiser calls this thousands of times.
+  const w = scratch && scratch.length >= n ? scratch : new Float64Array(n);
+  for (let l = 0; l < n; l++) w[l] = y[l]!;
   for (let i = 0; i < d; i++) for (let l = n - 1; l > 0; l--) w[l] = w[l]! - w[l - 1]!;
-  const e = resid ?? new Float64Array(n);
+  const e = resid ?? (scratch && scratch.length >= 2 * n ? scratch.subarray(n, 2 * n) : new Float64Array(n));
   for (let l = 0; l < nCond && l < n; l++) e[l] = 0;
   const p = phi.length;
   const q = theta.length;
@@ -359,10 +362,10 @@ export function cssObjective(
   for (let l = nCond; l < n; l++) {
     let tmp = w[l]!;
     for (let j = 0; j < p; j++) tmp -= phi[j]! * w[l - j - 1]!;
-    const jmax = Math.min(l - nCond, q);
+    const jmax = l - nCond < q ? l - nCond : q;
     for (let j = 0; j < jmax; j++) tmp -= theta[j]! * e[l - j - 1]!;
     e[l] = tmp;
-    if (!Number.isNaN(tmp)) {
+    if (tmp === tmp) {
       nu++;
       ssq += tmp * tmp;
     }
