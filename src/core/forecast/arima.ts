@@ -4,7 +4,7 @@
 import { ArimaFitError, ForecastInputError } from './errors.ts';
 import { minimizeBfgs, numericHessian, type MinimizeResult } from './optimizer.ts';
 import { arIsStationary, maInvert } from './polynomial.ts';
-import { cssObjective, kalmanForecast, kalmanLikelihood, makeStateSpace, solveLinear, type StateSpaceModel } from './state-space.ts';
+import { cssObjective, cssValueAndGradient, kalmanForecast, kalmanLikelihood, makeStateSpace, solveLinear, type StateSpaceModel } from './state-space.ts';
 import { arFromPacfRaw, pacfRawFromAr } from './transform.ts';
 
 export type ArimaMethod = 'CSS' | 'ML' | 'CSS-ML';
@@ -25,6 +25,11 @@ export interface ArimaSpec {
   /** Compute R's numerical Hessian and var.coef (costs ~4k² extra likelihoods). Default false. */
   readonly computeVariance?: boolean;
   readonly maxIterations?: number;
+  /**
+   * CSS only: optimise with the exact gradient instead of R's numerical one (faster; reaches the same optimum
+   * within optimiser tolerance but by another path, so not used where R's results are to be reproduced).
+   */
+  readonly exactCssGradient?: boolean;
 }
 
 export interface ArimaFit {
@@ -170,6 +175,29 @@ function cssFn(s: Setup, nCond: number): (par: Float64Array) => number {
   };
 }
 
+function cssGradientFn(s: Setup, nCond: number): (par: Float64Array, out: Float64Array) => void {
+  const k = s.names.length;
+  const n = s.x.length;
+  const buf = new Float64Array(n);
+  const w = new Float64Array(n);
+  const work = new Float64Array(n * (k + 1));
+  const zDiff = s.xreg ? (() => {
+    const z = Float64Array.from(s.xreg);
+    for (let i = 0; i < s.d; i++) for (let l = n - 1; l > 0; l--) z[l] = z[l]! - z[l - 1]!;
+    return z;
+  })() : null;
+  const phi = new Float64Array(s.p);
+  const theta = new Float64Array(s.q);
+  return (par, out) => {
+    for (let i = 0; i < s.p; i++) phi[i] = par[i]!;
+    for (let i = 0; i < s.q; i++) theta[i] = par[s.p + i]!;
+    const y = residualSeries(s, s.xreg ? par[s.narma]! : 0, buf);
+    for (let l = 0; l < n; l++) w[l] = y[l]!;
+    for (let i = 0; i < s.d; i++) for (let l = n - 1; l > 0; l--) w[l] = w[l]! - w[l - 1]!;
+    cssValueAndGradient(w, phi, theta, nCond, zDiff, out, work);
+  };
+}
+
 /** Inverse with R's checks: throws when the matrix is (computationally) singular. */
 function invert(H: Float64Array, n: number): Float64Array | null {
   const inv = new Float64Array(n * n);
@@ -235,9 +263,9 @@ export function fitArima(series: ArrayLike<number>, spec: ArimaSpec): ArimaFit {
     init[s.narma] = beta;
     parscale[s.narma] = se > 0 && Number.isFinite(se) ? 10 * se : 1;
   }
-  const optim = (fn: (x: Float64Array) => number, x0: Float64Array): MinimizeResult => {
+  const optim = (fn: (x: Float64Array) => number, x0: Float64Array, gradient?: (x: Float64Array, out: Float64Array) => void): MinimizeResult => {
     try {
-      return minimizeBfgs(fn, x0, { parscale, maxIterations });
+      return minimizeBfgs(fn, x0, gradient ? { parscale, maxIterations, gradient } : { parscale, maxIterations });
     } catch (err) {
       throw new ArimaFitError(`optimiser failed for ARIMA(${s.p},${s.d},${s.q}): ${(err as Error).message}`, { order: [s.p, s.d, s.q] }, { cause: err });
     }
@@ -252,7 +280,7 @@ export function fitArima(series: ArrayLike<number>, spec: ArimaSpec): ArimaFit {
   if (method === 'CSS') {
     nCond = s.d + s.p;
     const fn = cssFn(s, nCond);
-    const res = optim(fn, init);
+    const res = optim(fn, init, spec.exactCssGradient ? cssGradientFn(s, nCond) : undefined);
     functionCalls += res.functionCalls;
     convergence = res.convergence;
     coef = Float64Array.from(res.x);

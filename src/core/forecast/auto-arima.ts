@@ -123,6 +123,7 @@ function tryModel(x: Float64Array, p: number, d: number, q: number, constant: bo
       includeDrift: d === 1 && constant,
       method: approx ? 'CSS' : 'CSS-ML',
       computeVariance: true,
+      exactCssGradient: approx !== null,
     });
   } catch (err) {
     if (err instanceof ArimaFitError || err instanceof ForecastInputError) return { fit: null, ic: Infinity, sigma2Ml: NaN };

@@ -124,3 +124,28 @@ test('rolling forecaster: warm-up naive, then ARIMA with periodic refits only', 
   // 111 forecasts after warm-up with a refit every 20 observations: at most 7 full refits.
   assert.ok(r.refitCount >= 5 && r.refitCount <= 7, String(r.refitCount));
 });
+
+test('exact CSS gradient agrees with central differences', async () => {
+  const { cssValueAndGradient } = await import('./state-space.ts');
+  const x = ar1Series(120, 5);
+  const w = new Float64Array(x.length);
+  for (let l = 1; l < x.length; l++) w[l] = x[l]! - x[l - 1]!;
+  const z = new Float64Array(x.length).fill(1);
+  z[0] = 0;
+  const par = [0.3, -0.2, 0.4, 0.05]; // ar1, ar2, ma1, drift
+  const f = (v: number[]): number => {
+    const ww = Float64Array.from(w, (val, i) => val - v[3]! * z[i]!);
+    return cssValueAndGradient(ww, v.slice(0, 2), v.slice(2, 3), 3, z, new Float64Array(4), new Float64Array(5 * x.length));
+  };
+  const g = new Float64Array(4);
+  const ww = Float64Array.from(w, (val, i) => val - par[3]! * z[i]!);
+  cssValueAndGradient(ww, par.slice(0, 2), par.slice(2, 3), 3, z, g, new Float64Array(5 * x.length));
+  for (let i = 0; i < 4; i++) {
+    const hi = [...par];
+    const lo = [...par];
+    hi[i]! += 1e-6;
+    lo[i]! -= 1e-6;
+    const num = (f(hi) - f(lo)) / 2e-6;
+    assert.ok(Math.abs(num - g[i]!) < 1e-6 * Math.max(1, Math.abs(num)), `param ${i}: ${g[i]} vs ${num}`);
+  }
+});
