@@ -32,16 +32,21 @@ function median(v: number[]): number {
   return s[Math.floor(s.length / 2)]!;
 }
 
-function timeEach(series: number[][], reps: number, fn: (x: number[]) => void): number {
-  for (const x of series.slice(0, 2)) fn(x); // warm-up (JIT, wasm)
-  const t: number[] = [];
+/**
+ * Median ms per call of each contender, interleaved series by series so that both see the same machine load
+ * (the CI box is shared); one warm-up pass first (JIT, wasm instantiation).
+ */
+function timeInterleaved(series: number[][], reps: number, fns: Array<(x: number[]) => void>): number[] {
+  for (const fn of fns) for (const x of series.slice(0, 2)) fn(x);
+  const t: number[][] = fns.map(() => []);
   for (let r = 0; r < reps; r++)
-    for (const x of series) {
-      const t0 = performance.now();
-      fn(x);
-      t.push(performance.now() - t0);
-    }
-  return median(t);
+    for (const x of series)
+      fns.forEach((fn, i) => {
+        const t0 = performance.now();
+        fn(x);
+        t[i]!.push(performance.now() - t0);
+      });
+  return t.map(median);
 }
 
 interface Fixture {
@@ -126,14 +131,15 @@ function balancerCluster(nNodes: number, seed: number): { nodes: BalancerNode[];
 export async function run(args: string[]): Promise<void> {
   const json = args.includes('--json');
   const ri = args.indexOf('--reps');
-  const reps = ri >= 0 ? Number(args[ri + 1]) : 2;
+  const reps = ri >= 0 ? Number(args[ri + 1]) : 3;
   const series = [1, 2, 3, 4, 5].map((s) => simulate(1000, s));
   const h = 10;
 
-  const oursMl = timeEach(series, reps, (x) => forecastArima(fitArima(x, { order: [2, 1, 2], method: 'ML' }), h));
-  const peerMl = timeEach(series, reps, (x) => peerForecast(x, h, { p: 2, d: 1, q: 2 }));
-  const oursAuto = timeEach(series, 1, (x) => autoArima(x).forecast(h));
-  const peerAuto = timeEach(series, 1, (x) => peerForecast(x, h, { auto: true }));
+  const [oursMl, peerMl] = timeInterleaved(series, reps, [
+    (x) => forecastArima(fitArima(x, { order: [2, 1, 2], method: 'ML' }), h),
+    (x) => peerForecast(x, h, { p: 2, d: 1, q: 2 }),
+  ]) as [number, number];
+  const [oursAuto, peerAuto] = timeInterleaved(series, 1, [(x) => autoArima(x).forecast(h), (x) => peerForecast(x, h, { auto: true })]) as [number, number];
 
   // Accuracy against R: the two ARIMA(2,1,2) fixtures and every d >= 1 fixture (the peer has no mean / drift term).
   const fixtureNames = ['logairpass_arima212_ml', 'sunspot_arima212_cssml', 'nile_arima011_ml', 'nile_arima111_cssml', 'wwwusage_arima111_ml', 'wwwusage_arima011_cssml', 'logairpass_arima011_cssml', 'usaccdeaths_arima111_cssml'];

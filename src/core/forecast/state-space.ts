@@ -265,34 +265,53 @@ export function kalmanLikelihood(y: ArrayLike<number>, mod: StateSpaceModel, res
     }
   }
   if (l < n) {
-    // Steady state: fixed gain; only the state moves.
+    // Steady state: fixed gain; only the state moves (a small separate function, so V8 optimises it on its own).
     const K = new Float64Array(rd);
     for (let i = 0; i < rd; i++) K[i] = M[i]! / gain;
-    const used = gain < 1e4;
-    const sqrtGain = Math.sqrt(gain);
-    const nz = zIdx.length;
-    for (; l < n; l++) {
-      for (let i = 0; i < rd; i++) {
-        let s = 0;
-        const e1 = rowStart[i + 1]!;
-        for (let e = rowStart[i]!; e < e1; e++) s += vals[e]! * a[cols[e]!]!;
-        anew[i] = s;
-      }
-      let resid0 = y[l]!;
-      for (let k = 0; k < nz; k++) {
-        const i = zIdx[k]!;
-        resid0 -= Z[i]! * anew[i]!;
-      }
-      if (used) {
-        nUsed++;
-        ssq += (resid0 * resid0) / gain;
-        sumLog += logGain;
-      }
-      if (resid) resid[l] = resid0 / sqrtGain;
-      for (let i = 0; i < rd; i++) a[i] = anew[i]! + K[i]! * resid0;
+    const sums = steadyStateSteps(y, l, mod, a, anew, K, gain, resid);
+    ssq += sums.ssq;
+    if (gain < 1e4) {
+      nUsed += n - l;
+      sumLog += (n - l) * logGain;
     }
   }
   return { ssq, sumLog, nUsed };
+}
+
+function steadyStateSteps(
+  y: ArrayLike<number>,
+  from: number,
+  mod: StateSpaceModel,
+  a: Float64Array,
+  anew: Float64Array,
+  K: Float64Array,
+  gain: number,
+  resid: Float64Array | undefined,
+): { ssq: number } {
+  // The ARIMA transition written out (as R's ARIMA_Like does): companion rows for the ARMA part, then the
+  // differencing rows.
+  const n = y.length;
+  const { p, r, d, rd, phi, delta } = mod;
+  const used = gain < 1e4;
+  const sqrtGain = Math.sqrt(gain);
+  let ssq = 0;
+  for (let l = from; l < n; l++) {
+    const a0 = a[0]!;
+    for (let i = 0; i < r - 1; i++) anew[i] = (i < p ? phi[i]! * a0 : 0) + a[i + 1]!;
+    anew[r - 1] = r - 1 < p ? phi[r - 1]! * a0 : 0;
+    let resid0 = y[l]! - anew[0]!;
+    if (d > 0) {
+      let t = a0;
+      for (let k = 0; k < d; k++) t += delta[k]! * a[r + k]!;
+      for (let k = d - 1; k > 0; k--) anew[r + k] = a[r + k - 1]!;
+      anew[r] = t;
+      for (let k = 0; k < d; k++) resid0 -= delta[k]! * anew[r + k]!;
+    }
+    if (used) ssq += (resid0 * resid0) / gain;
+    if (resid) resid[l] = resid0 / sqrtGain;
+    for (let i = 0; i < rd; i++) a[i] = anew[i]! + K[i]! * resid0;
+  }
+  return { ssq };
 }
 
 /** R's KalmanForecast: h-step means and variances (in sigma2 units) from the filtered state; does not mutate mod. */
