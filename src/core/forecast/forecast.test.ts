@@ -149,3 +149,22 @@ test('exact CSS gradient agrees with central differences', async () => {
     assert.ok(Math.abs(num - g[i]!) < 1e-6 * Math.max(1, Math.abs(num)), `param ${i}: ${g[i]} vs ${num}`);
   }
 });
+
+test('forecast bank keeps one rolling forecaster per key', async () => {
+  const { ForecastBank } = await import('./forecast-bank.ts');
+  const bank = new ForecastBank({ kind: 'auto-arima', minHistory: 40, refitEvery: 25 });
+  const x = ar1Series(80, 9);
+  x.forEach((v, i) => {
+    bank.observe('node/n1/gpuMilli', v);
+    bank.observe('tenant/t1/demand', 100 + (i % 5));
+  });
+  assert.deepEqual(bank.keys(), ['node/n1/gpuMilli', 'tenant/t1/demand']);
+  const f = bank.forecast('node/n1/gpuMilli', 3);
+  assert.match(f.model, /^ARIMA/);
+  assert.equal(f.mean.length, 3);
+  assert.throws(() => bank.forecast('node/missing/gpuMilli', 1), ForecastInputError);
+  const naive = new ForecastBank();
+  naive.observe('k', 3);
+  naive.observe('k', 5);
+  assert.deepEqual(naive.forecast('k', 2).mean, [5, 5]);
+});
