@@ -2,6 +2,7 @@
 import { Command, CommanderError } from 'commander';
 import { FairwayError } from '../core/util/errors.ts';
 import { registerForecast } from './commands/forecast.ts';
+import { registerSim } from './commands/sim.ts';
 import { registerVersion } from './commands/version.ts';
 
 export function buildProgram(): Command {
@@ -11,6 +12,7 @@ export function buildProgram(): Command {
     .exitOverride();
   registerVersion(program);
   registerForecast(program);
+  registerSim(program);
   return program;
 }
 
