@@ -24,3 +24,11 @@ test('arimaBeatsNaive needs both a gain and a consistent paired difference', () 
   assert.equal(arimaBeatsNaive(mk([0.1, 2, 0.1, 2]), mk([1, 1.1, 1, 1.1])), false);
   assert.ok(pairedT([1, 2, 3], [1, 2, 3]) === 0);
 });
+
+test('chooseDefault picks the best method that measurably beats naive, else naive', async () => {
+  const { chooseDefault } = await import('./evaluation.ts');
+  const mk = (method: string, per: number[]): MethodScore => ({ method, mase: per.reduce((a, b) => a + b, 0) / per.length, mape: 0, perOrigin: per, models: {} });
+  const naive = mk('naive', [1, 1.1, 0.9, 1, 1.05]);
+  assert.equal(chooseDefault([naive, mk('ewma', [0.8, 0.9, 0.7, 0.8, 0.85]), mk('auto-arima', [0.7, 0.8, 0.6, 0.7, 0.75])]), 'auto-arima');
+  assert.equal(chooseDefault([naive, mk('auto-arima', [0.2, 2, 0.2, 2, 0.2])]), 'naive');
+});
