@@ -30,6 +30,8 @@ export interface ArimaSpec {
    * within optimiser tolerance but by another path, so not used where R's results are to be reproduced).
    */
   readonly exactCssGradient?: boolean;
+  /** Starting values by coefficient name (R's `init`), in R's parametrisation; others start as R does. */
+  readonly init?: Readonly<Record<string, number>>;
 }
 
 export interface ArimaFit {
@@ -262,6 +264,15 @@ export function fitArima(series: ArrayLike<number>, spec: ArimaSpec): ArimaFit {
     const { beta, se } = regressionStart(s);
     init[s.narma] = beta;
     parscale[s.narma] = se > 0 && Number.isFinite(se) ? 10 * se : 1;
+  }
+  if (spec.init) {
+    for (const [name, v] of Object.entries(spec.init)) {
+      const i = s.names.indexOf(name);
+      if (i < 0 || !Number.isFinite(v)) throw new ForecastInputError(`init: unknown or non-finite coefficient ${name}`, { name });
+      init[i] = v;
+    }
+    if (method !== 'CSS' && s.p > 0 && !arIsStationary(Array.from(init.subarray(0, s.p))))
+      throw new ForecastInputError('init: non-stationary AR part', { order: [s.p, s.d, s.q] });
   }
   const optim = (fn: (x: Float64Array) => number, x0: Float64Array, gradient?: (x: Float64Array, out: Float64Array) => void): MinimizeResult => {
     try {
