@@ -460,6 +460,10 @@ export function forecastArima(fit: ArimaFit, h: number, sigma2: number = fit.sig
     return m;
   });
   const se = z.variance.map((v) => Math.sqrt(v * sigma2));
+  // Never hand out NaN/Infinity: an explosive AR part (possible with CSS, as in R) or a negative state variance
+  // makes the forecast meaningless; callers (Forecaster, RollingForecaster) fall back to naive on this error.
+  if (!mean.every(Number.isFinite) || !se.every(Number.isFinite))
+    throw new ArimaFitError('forecast is not finite (explosive or degenerate model)', { order: fit.order, h });
   return { mean, se };
 }
 

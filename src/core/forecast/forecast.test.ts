@@ -168,3 +168,13 @@ test('forecast bank keeps one rolling forecaster per key', async () => {
   naive.observe('k', 5);
   assert.deepEqual(naive.forecast('k', 2).mean, [5, 5]);
 });
+
+test('an explosive CSS fit forecast far ahead is a typed error, and the forecaster falls back to naive', () => {
+  const explosive = Array.from({ length: 60 }, (_, i) => 1.3 ** i + Math.sin(i));
+  const fit = fitArima(explosive, { order: [1, 0, 0], method: 'CSS' });
+  assert.ok(fit.coef.ar1! > 1);
+  assert.throws(() => forecastArima(fit, 5000), ArimaFitError);
+  const f = makeForecaster('arima', { order: [1, 1, 0] }).forecast(explosive, 5);
+  assert.match(f.model, /fallback/);
+  assert.ok(f.mean.every(Number.isFinite) && f.se.every(Number.isFinite));
+});

@@ -67,10 +67,12 @@ export class RollingForecaster {
     }
     if (!this.fit) return { ...naiveForecast(this.history, h), model: `naive (fallback: ${this.failure ?? 'no model'})` };
     const [p, d, q] = this.fit.order;
-    const fc = forecastArima(this.fit, h);
-    if (!fc.mean.every(Number.isFinite) || !fc.se.every(Number.isFinite))
-      return { ...naiveForecast(this.history, h), model: 'naive (fallback: non-finite ARIMA forecast)' };
-    return { ...fc, model: `ARIMA(${p},${d},${q})` };
+    try {
+      return { ...forecastArima(this.fit, h), model: `ARIMA(${p},${d},${q})` };
+    } catch (err) {
+      if (!(err instanceof ArimaFitError)) throw err;
+      return { ...naiveForecast(this.history, h), model: `naive (fallback: ${err.message})` };
+    }
   }
 
   private refit(): void {
