@@ -4,7 +4,7 @@
 import { readFileSync } from 'node:fs';
 import { gunzipSync } from 'node:zlib';
 import { sharedPath } from '../src/paths.ts';
-import { arimaBeatsNaive, chooseDefault, pairedT, rollingOrigin, type MethodScore } from '../src/core/forecast/evaluation.ts';
+import { measurablyBeats, chooseDefault, pairedT, rollingOrigin, type MethodScore } from '../src/core/forecast/evaluation.ts';
 import { makeForecaster } from '../src/core/forecast/forecaster.ts';
 
 interface SeriesCase {
@@ -87,7 +87,7 @@ export async function run(args: string[]): Promise<void> {
       horizon: c.horizon,
       scores: scores.map(({ perOrigin, ...rest }) => ({ ...rest, tVsNaive: pairedT(perOrigin, naive.perOrigin) })),
       tArimaVsNaive: pairedT(arima.perOrigin, naive.perOrigin),
-      arimaDefault: arimaBeatsNaive(arima, naive),
+      arimaDefault: measurablyBeats(arima, naive),
       chosen: chooseDefault(scores),
       seconds,
     });

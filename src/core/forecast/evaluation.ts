@@ -88,9 +88,6 @@ export function measurablyBeats(method: MethodScore, naive: MethodScore, minGain
   return method.mase <= naive.mase * (1 - minGain) && pairedT(method.perOrigin, naive.perOrigin) < -tCrit;
 }
 
-/** @deprecated name kept for readability at call sites about ARIMA */
-export const arimaBeatsNaive = measurablyBeats;
-
 /** The default for a series: the lowest-MASE method among those that measurably beat naive, else naive. */
 export function chooseDefault(scores: readonly MethodScore[]): string {
   const naive = scores.find((s) => s.method === 'naive');

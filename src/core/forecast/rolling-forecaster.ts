@@ -30,6 +30,8 @@ export class RollingForecaster {
   private history: number[] = [];
   private fit: ArimaFit | null = null;
   private order: ArimaOrder | null;
+  /** True when the order is chosen by auto-ARIMA (no fixed order given), so it is re-selected from time to time. */
+  private readonly autoOrder: boolean;
   private drift = false;
   private sinceRefit = 0;
   private refits = 0;
@@ -42,6 +44,7 @@ export class RollingForecaster {
     this.reselectEvery = options.reselectEvery ?? 10;
     this.minHistory = options.minHistory ?? 30;
     this.order = options.order ?? null;
+    this.autoOrder = options.order === undefined;
   }
 
   /** Number of full refits so far (for tests and benchmarks). */
@@ -80,11 +83,10 @@ export class RollingForecaster {
     this.pending = [];
     this.refits++;
     try {
-      if (!this.order || (this.refits % this.reselectEvery === 1 && this.reselectEvery > 0 && this.fitOrderIsAuto)) {
+      if (!this.order || (this.autoOrder && (this.refits - 1) % this.reselectEvery === 0)) {
         const res = autoArima(this.history, { maxP: 3, maxQ: 3 });
         this.order = res.fit.order;
         this.drift = res.fit.includeDrift;
-        this.fitOrderIsAuto = true;
         this.fit = res.fit;
       } else {
         this.fit = fitArima(this.history, { order: this.order, includeDrift: this.drift && this.order[1] === 1 });
@@ -96,6 +98,4 @@ export class RollingForecaster {
       this.failure = err.message;
     }
   }
-
-  private fitOrderIsAuto = false;
 }
