@@ -89,7 +89,16 @@ export class RollingForecaster {
         this.drift = res.fit.includeDrift;
         this.fit = res.fit;
       } else {
-        this.fit = fitArima(this.history, { order: this.order, includeDrift: this.drift && this.order[1] === 1 });
+        // Warm start from the previous coefficients: the window moved by `refitEvery` values, so the optimum is
+        // close and BFGS needs a few iterations instead of a cold search.
+        const prev = this.fit;
+        const spec = { order: this.order, includeDrift: this.drift && this.order[1] === 1 };
+        try {
+          this.fit = fitArima(this.history, prev ? { ...spec, init: prev.coef } : spec);
+        } catch (err) {
+          if (!prev || !(err instanceof ForecastInputError || err instanceof ArimaFitError)) throw err;
+          this.fit = fitArima(this.history, spec);
+        }
       }
       this.failure = null;
     } catch (err) {
