@@ -197,6 +197,11 @@ export function runCycle(snapshot: ClusterSnapshot, pending: readonly PendingJob
     queue.failed(job);
   }
   for (let job = queue.next(); job !== undefined; job = queue.next()) {
+    const invalid = invalidRequest(job);
+    if (invalid) {
+      postponeJob(job, [invalid], true);
+      continue;
+    }
     const task = makeTask(job, cycle);
     // Phase 2: pre-filters (job level).
     let pre: ReturnType<(typeof profile.preFilters)[number]['preFilter']> = null;
@@ -256,6 +261,20 @@ export function runCycle(snapshot: ClusterSnapshot, pending: readonly PendingJob
   const preemptions: Preemption[] = profile.preemptForGuarantee ? preemptForGuarantees(cycle, pending, postponed) : [];
   const plan: Plan = reservations.size > 0 ? { placements, preemptions, migrations: [], postponed, reservations: [...reservations.values()] } : { placements, preemptions, migrations: [], postponed };
   return { plan, nodesVisited: searcher.visited };
+}
+
+/** The cycle trusts typed input but never drops it silently: a malformed request is a never-fits reason naming it. */
+function invalidRequest(job: PendingJob): Reason | undefined {
+  const r = job.spec.request;
+  for (const d of DIMENSIONS) {
+    const v = r[d];
+    if (typeof v !== 'number' || !Number.isInteger(v) || v < 0) {
+      return { plugin: 'input', code: 'invalid-request', dimension: d, message: `request.${d} must be a non-negative integer, got ${String(v)}` };
+    }
+  }
+  const g = job.spec.gangSize;
+  if (!Number.isInteger(g) || g < 1) return { plugin: 'input', code: 'invalid-request', message: `gangSize must be a positive integer, got ${String(g)}` };
+  return undefined;
 }
 
 /**
