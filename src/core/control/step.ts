@@ -224,6 +224,7 @@ export function buildSnapshot(state: ControlState): ClusterSnapshot {
     },
     tenants,
     table: state.table,
+    reservations: state.reservations,
   };
 }
 
@@ -247,6 +248,7 @@ function runScheduleCycle(state: ControlState, now: number, rng: Rng, out: Comma
   const snapshot = buildSnapshot(state);
   const pending = [...state.pending.values()];
   const { plan, nodesVisited } = runCycle(snapshot, pending, state.config.profile, now, rng);
+  state.reservations = plan.reservations ?? [];
   for (const pre of plan.preemptions) {
     const job = jobOf(state, pre.jobId);
     preemptAndRequeue(state, job, now);

@@ -40,7 +40,9 @@ export const DEFAULT_PRIORITY_WEIGHTS: PriorityWeights = {
   fairness: 1,
   agingUnitMs: 60_000,
   urgencyHorizonMs: 3_600_000,
-  starvationGuardMs: 30 * 60_000,
+  // Two hours: long enough that ordinary queueing on a busy training cluster does not trigger reservations (which
+  // idle the held nodes while they drain), short enough to bound starvation; see docs/scheduler.md.
+  starvationGuardMs: 2 * 3_600_000,
 };
 
 export const STARVING_LIFT = 1e6;

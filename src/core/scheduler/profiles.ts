@@ -19,7 +19,10 @@ export type Blocking =
   | 'none'
   /** Strict FIFO: the first job that does not fit blocks every job behind it. */
   | 'head-of-line'
-  /** A starving job (priority.ts) that does not fit reserves the dimensions it needs: later jobs asking for them wait. */
+  /**
+   * A starving job (priority.ts) that does not fit reserves nodes where it fits when empty (filter 'reservation'
+   * keeps others off them) until it starts: they drain, and it starts there.
+   */
   | 'starving';
 
 export interface ProfileConfig {
@@ -98,7 +101,7 @@ export function fairwayProfile(o: FairwayOptions = {}): ProfileConfig {
     name: off.length === 0 ? 'fairway' : `fairway-no-${off.join('-no-')}`,
     queueSort: 'priority',
     preFilters: on(o.fairness) ? ['tenant', 'fairness-cap', 'node-capacity', 'gang'] : BASE_PRE_FILTERS,
-    filters: BASE_FILTERS,
+    filters: on(o.aging) ? [...BASE_FILTERS, 'reservation'] : BASE_FILTERS,
     scores,
     search: on(o.indexed) ? { kind: 'indexed', maxCandidates: o.maxCandidates ?? 8, ...(o.minWork !== undefined ? { minWork: o.minWork } : {}) } : { kind: 'exhaustive' },
     blocking: on(o.aging) ? 'starving' : 'none',
@@ -156,6 +159,9 @@ export function resolveProfile(profile: ProfileConfig | string, registry: Plugin
   const search = config.search ?? { kind: 'exhaustive' };
   if (search.kind === 'indexed' && (!Number.isInteger(search.maxCandidates) || search.maxCandidates < 1)) {
     throw new ProfileError(`profile '${name}': search.maxCandidates must be a positive integer`, { profile: name });
+  }
+  if (config.blocking === 'starving' && !config.filters.includes('reservation')) {
+    throw new ProfileError(`profile '${name}': blocking 'starving' needs the 'reservation' filter to hold nodes`, { profile: name });
   }
   const priority: PriorityWeights = { ...DEFAULT_PRIORITY_WEIGHTS, ...config.priority };
   for (const [k, v] of Object.entries(priority)) {
