@@ -145,7 +145,7 @@ async function deleteQuietly(ns: GridNamespace, keys: readonly string[]): Promis
 }
 
 /** Opens a published dataset; `version` defaults to the latest. Throws GridNotFoundError for an unknown name or version. */
-export async function openDataset(reader: GridReader, name: string, version?: string): Promise<Dataset> {
+export async function openDataset(reader: GridReader, name: string, version?: string, options: DatasetReadOptions = {}): Promise<Dataset> {
   validateName(name, 'dataset name');
   let v = version;
   if (v === undefined) {
@@ -160,7 +160,7 @@ export async function openDataset(reader: GridReader, name: string, version?: st
     if (known.length === 0) throw new GridNotFoundError('dataset', name, { namespace: reader.namespace });
     throw new GridNotFoundError('dataset version', `${name}@${v}`, { namespace: reader.namespace, versions: versionsFrom(known) });
   }
-  return new Dataset(reader, decodeManifest(manifestKey(name, v), bytes, DatasetManifestSchema));
+  return new Dataset(reader, decodeManifest(manifestKey(name, v), bytes, DatasetManifestSchema), options);
 }
 
 function versionsFrom(keys: readonly string[]): string[] {
@@ -195,8 +195,19 @@ export async function deleteDataset(ns: GridNamespace, name: string, version: st
   return existed;
 }
 
+/**
+ * Buffers already checked against a checksum. The embedded adapter hands out the very same immutable buffer on every
+ * read, so it is verified on first read only; a Redis read yields a new buffer each time and is verified each time.
+ */
+const verified = new WeakMap<Buffer, string>();
+
+export interface DatasetReadOptions {
+  /** `once` (default): skip re-verifying a buffer instance already verified; `always`: checksum every read. */
+  readonly verify?: 'once' | 'always';
+}
+
 export class Dataset {
-  constructor(private readonly reader: GridReader, readonly manifest: DatasetManifest) {}
+  constructor(private readonly reader: GridReader, readonly manifest: DatasetManifest, private readonly options: DatasetReadOptions = {}) {}
 
   get name(): string {
     return this.manifest.name;
@@ -222,7 +233,10 @@ export class Dataset {
     const bytes = await this.reader.get(key);
     if (!bytes) throw new GridFormatError(`shard ${index} of dataset '${this.name}@${this.version}' is missing from the grid (deleted or evicted while unpinned)`, { key });
     if (bytes.length !== s.bytes) throw new GridFormatError(`shard ${index} of '${this.name}@${this.version}' is ${bytes.length} bytes, manifest says ${s.bytes}`, { key });
-    verifyChecksum(key, bytes, s.checksum);
+    if (this.options.verify === 'always' || verified.get(bytes) !== s.checksum) {
+      verifyChecksum(key, bytes, s.checksum);
+      verified.set(bytes, s.checksum);
+    }
     const columns: Record<string, Tensor> = {};
     let offset = 0;
     for (const c of this.manifest.columns) {

@@ -88,18 +88,19 @@ for _, k in ipairs(victims) do out[#out + 1] = k end
 return out
 `;
 
-// KEYS: meta lru · ARGV: valuePrefix key
-const GET_LUA = `
-local v = redis.call('GET', ARGV[1] .. ARGV[2])
-if not v then
+// Read accounting, sent in the same pipeline as a plain GET of the value: the value itself is served by GET (no
+// copy through a Lua string), the script counts the hit or miss and refreshes the key's LRU position.
+// KEYS: meta sz lru · ARGV: key
+const TOUCH_LUA = `
+if redis.call('HEXISTS', KEYS[2], ARGV[1]) == 0 then
   redis.call('HINCRBY', KEYS[1], 'm', 1)
-  return false
+  return 0
 end
 redis.call('HINCRBY', KEYS[1], 'h', 1)
-if redis.call('ZSCORE', KEYS[2], ARGV[2]) then
-  redis.call('ZADD', KEYS[2], redis.call('HINCRBY', KEYS[1], 't', 1), ARGV[2])
+if redis.call('ZSCORE', KEYS[3], ARGV[1]) then
+  redis.call('ZADD', KEYS[3], redis.call('HINCRBY', KEYS[1], 't', 1), ARGV[1])
 end
-return v
+return 1
 `;
 
 // KEYS: meta sz lru pin · ARGV: valuePrefix key
@@ -134,7 +135,7 @@ return 1
 type Client = Redis | Cluster;
 interface GridCommands {
   fwSet(meta: string, sz: string, lru: string, pin: string, vp: string, key: string, value: Uint8Array, pinArg: string, defQuota: string): Promise<string[]>;
-  fwGetBuffer(meta: string, lru: string, vp: string, key: string): Promise<Buffer | null>;
+  fwTouch(meta: string, sz: string, lru: string, key: string): Promise<number>;
   fwDelete(meta: string, sz: string, lru: string, pin: string, vp: string, key: string): Promise<number>;
   fwPin(meta: string, sz: string, lru: string, pin: string, key: string, pinned: string): Promise<number>;
 }
@@ -166,7 +167,7 @@ export class RedisStore implements GridStore {
     this.#maxAttempts = Math.max(1, options.maxAttempts ?? 4);
     this.#retryBaseMs = options.retryBaseMs ?? 100;
     client.defineCommand('fwSet', { numberOfKeys: 4, lua: SET_LUA });
-    client.defineCommand('fwGet', { numberOfKeys: 2, lua: GET_LUA });
+    client.defineCommand('fwTouch', { numberOfKeys: 3, lua: TOUCH_LUA });
     client.defineCommand('fwDelete', { numberOfKeys: 4, lua: DELETE_LUA });
     client.defineCommand('fwPin', { numberOfKeys: 4, lua: PIN_LUA });
     // ioredis reports connection trouble as 'error' events; the operations below turn it into GridUnavailableError.
@@ -246,7 +247,8 @@ export class RedisStore implements GridStore {
 
   async get(tenantId: string, key: string): Promise<Buffer | undefined> {
     const k = keysOf(tenantId);
-    const v = await this.#run('get', () => this.#cmd.fwGetBuffer(k.meta, k.lru, k.vp, key));
+    // Both commands go out in one auto-pipelined write to the node owning the tenant's slot: one round trip.
+    const [, v] = await this.#run('get', () => Promise.all([this.#cmd.fwTouch(k.meta, k.sz, k.lru, key), this.client.getBuffer(k.vp + key)]));
     return v ?? undefined;
   }
 
