@@ -32,14 +32,20 @@ export interface JobGridOptions {
 }
 
 export class JobGrid {
-  constructor(readonly grid: Grid, readonly tenantId: string, private readonly owned: boolean) {}
+  readonly #grid: Grid;
 
-  get namespace(): GridNamespace {
-    return this.grid.namespace(this.tenantId);
+  constructor(grid: Grid, readonly tenantId: string, private readonly owned: boolean) {
+    this.#grid = grid;
   }
 
+  /** The job's own tenant partition (its checkpoints, its private data). */
+  get namespace(): GridNamespace {
+    return this.#grid.namespace(this.tenantId);
+  }
+
+  /** Read-only view of the shared datasets. */
   get shared(): GridReader {
-    return this.grid.sharedReader();
+    return this.#grid.sharedReader();
   }
 
   /** A shared dataset (e.g. 'fashion-mnist'); `version` defaults to the latest. */
@@ -64,7 +70,7 @@ export class JobGrid {
   }
 
   async close(): Promise<void> {
-    if (this.owned) await this.grid.close();
+    if (this.owned) await this.#grid.close();
   }
 }
 
