@@ -32,20 +32,17 @@ export interface JobGridOptions {
 }
 
 export class JobGrid {
-  readonly #grid: Grid;
-
-  constructor(grid: Grid, readonly tenantId: string, private readonly owned: boolean) {
-    this.#grid = grid;
-  }
+  /** The underlying grid (its `kind` says which adapter). The SDK itself only uses the two views below. */
+  constructor(readonly grid: Grid, readonly tenantId: string, private readonly owned: boolean) {}
 
   /** The job's own tenant partition (its checkpoints, its private data). */
   get namespace(): GridNamespace {
-    return this.#grid.namespace(this.tenantId);
+    return this.grid.namespace(this.tenantId);
   }
 
   /** Read-only view of the shared datasets. */
   get shared(): GridReader {
-    return this.#grid.sharedReader();
+    return this.grid.sharedReader();
   }
 
   /** A shared dataset (e.g. 'fashion-mnist'); `version` defaults to the latest. */
@@ -70,7 +67,7 @@ export class JobGrid {
   }
 
   async close(): Promise<void> {
-    if (this.owned) await this.#grid.close();
+    if (this.owned) await this.grid.close();
   }
 }
 
