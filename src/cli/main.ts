@@ -1,6 +1,8 @@
 // The `fairway` command line: one file per command under ./commands, registered here.
 import { Command, CommanderError } from 'commander';
 import { FairwayError } from '../core/util/errors.ts';
+import { registerForecast } from './commands/forecast.ts';
+import { registerSim } from './commands/sim.ts';
 import { registerVersion } from './commands/version.ts';
 import { registerGrid } from './commands/grid.ts';
 
@@ -11,6 +13,8 @@ export function buildProgram(): Command {
     .exitOverride();
   registerVersion(program);
   registerGrid(program);
+  registerForecast(program);
+  registerSim(program);
   return program;
 }
 
