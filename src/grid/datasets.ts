@@ -10,6 +10,7 @@ import { ConflictError, InvalidInputError } from '../core/util/errors.ts';
 import { checksumOf, verifyChecksum } from './checksum.ts';
 import { GridFormatError, GridNotFoundError } from './errors.ts';
 import { decodeManifest, encodeManifest } from './manifest-codec.ts';
+import { mapLimit } from './map-limit.ts';
 import type { GridNamespace, GridReader } from './port.ts';
 import { align8, bytesOf, bytesPerElement, elementCount, TENSOR_DTYPES, validateTensor, viewAs, type Tensor } from './tensor.ts';
 
@@ -122,11 +123,11 @@ export async function publishDataset(ns: GridNamespace, input: DatasetInput): Pr
   const pin = input.pin ?? true;
   const written: string[] = [];
   try {
-    for (const s of shards) {
+    await mapLimit(shards, 4, async (s) => {
       const key = shardKey(name, version, s.index);
+      written.push(key); // before the write: a failed write's outcome may be unknown, so clean it up too
       await ns.set(key, s.bytes, { pin });
-      written.push(key);
-    }
+    });
     await ns.set(manifestKey(name, version), encodeManifest(manifest), { pin });
   } catch (err) {
     await deleteQuietly(ns, written);
