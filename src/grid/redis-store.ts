@@ -13,7 +13,7 @@ import { randomBytes } from 'node:crypto';
 import { Redis, Cluster, type RedisOptions } from 'ioredis';
 import { InvalidInputError } from '../core/util/errors.ts';
 import { DEFAULT_MAX_VALUE_BYTES, DEFAULT_QUOTA_BYTES, type StoreLimits } from './embedded-store.ts';
-import { GridQuotaExceededError, GridUnavailableError } from './errors.ts';
+import { GridQuotaExceededError, GridStoreRefusedError, GridUnavailableError } from './errors.ts';
 import type { GridAdapterKind, GridStore, SetOptions, SetResult, TenantGridStats } from './port.ts';
 
 export interface RedisStoreOptions extends StoreLimits {
@@ -230,7 +230,7 @@ export class RedisStore implements GridStore {
       try {
         return await fn();
       } catch (err) {
-        if (!isTransient(err)) throw err;
+        if (!isTransient(err)) throw err instanceof Error && err.name === 'ReplyError' ? new GridStoreRefusedError(operation, { cause: err }) : err;
         lastError = err;
         if (attempt < this.#maxAttempts) await new Promise((r) => setTimeout(r, this.#retryBaseMs * 2 ** (attempt - 1)));
       }
