@@ -43,6 +43,15 @@ test('decode returns the tensors, step and state', () => {
   assert.deepEqual(back.state, snapshot(3).state);
 });
 
+test('decodes from a Buffer that is a view into a larger buffer (as readFileSync may return)', () => {
+  const bytes = encodeSnapshot(snapshot(5));
+  const big = Buffer.alloc(bytes.length + 13, 0x7f);
+  big.set(bytes, 13);
+  const back = decodeSnapshot(big.subarray(13));
+  assert.deepEqual(Array.from(back.tensors['model/0000']!.data), [1, 2, 3, 4]);
+  assert.deepEqual(Array.from(back.tensors['model/0001']!.data), [0.5, -1.25, 5]);
+});
+
 test('a flipped byte, a truncation or a wrong magic is a CheckpointCorruptError', () => {
   const bytes = encodeSnapshot(snapshot(1));
   const flipped = bytes.slice();
