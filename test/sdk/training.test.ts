@@ -9,6 +9,7 @@ import { MemoryCheckpointStore } from '../../src/sdk/checkpoint-store.ts';
 import { connectGrid } from '../../src/grid/connect.ts';
 import { connectJobGrid } from '../../src/sdk/grid.ts';
 import { publishTrainingData } from '../../src/sdk/grid-storage.ts';
+import { loadFashionMnistIntoGrid } from '../../src/grid/fashion-mnist-dataset.ts';
 import { loadTrainingData } from '../../src/sdk/datasets.ts';
 import type { JobProgressEvent } from '../../src/wire/job-progress.ts';
 
@@ -55,8 +56,11 @@ test('the CIFAR-like CNN runs on the synthetic set and its loss falls', async ()
 test('data and checkpoints through an embedded grid; a second run resumes from the grid checkpoint', async () => {
   const grid = await connectGrid('embedded');
   try {
+    // The grid's own loader publishes the training split (as `fairway up` will); ours the test split.
+    await loadFashionMnistIntoGrid(grid.sharedWriter(), { split: 'train', limit: 640 });
     const data = await loadTrainingData('fashion-mnist', { trainLimit: 640, testLimit: 200 });
-    await publishTrainingData(grid.sharedWriter(), data, 'v1');
+    const [, test] = await publishTrainingData(grid.sharedWriter(), data, 'v1');
+    assert.equal(test!.name, 'fashion-mnist-t10k');
     const jobGrid = await connectJobGrid({ grid, tenantId: 'tenant-a' });
     const common = {
       jobId: 'grid-job', tenant: 'tenant-a', epochs: 1, batchSize: 64, seed: 4, backend: 'wasm' as const,
