@@ -9,6 +9,12 @@ const ADDED: KernelConfig[] = [conv2dBackpropFilterWasmConfig];
 const REPLACED: KernelConfig[] = [conv2dBackpropInputWasmConfig];
 
 let done = false;
+const shipped = new Map<string, KernelConfig>();
+
+/** The wasm kernel tfjs shipped under a name we replaced (benchmarks compare against it). */
+export function shippedWasmKernel(kernelName: string): KernelConfig | undefined {
+  return shipped.get(kernelName);
+}
 
 /** Names of the kernels registered by this call (empty when already done). */
 export function registerWasmTrainingKernels(): string[] {
@@ -22,7 +28,11 @@ export function registerWasmTrainingKernels(): string[] {
     names.push(config.kernelName);
   }
   for (const config of REPLACED) {
-    if (getKernel(config.kernelName, config.backendName)) unregisterKernel(config.kernelName, config.backendName);
+    const original = getKernel(config.kernelName, config.backendName);
+    if (original) {
+      shipped.set(config.kernelName, original);
+      unregisterKernel(config.kernelName, config.backendName);
+    }
     registerKernel(config);
     names.push(config.kernelName);
   }
