@@ -11,12 +11,13 @@ export class ProgressReporter {
 
   /**
    * @param jobId stamped on every event
-   * @param write where JSON lines go (stdout in a job process); undefined to report only to listeners
+   * @param write where JSON lines go (stdout in a job process); null to report only to listeners
    * @param nowMs the wall clock; injectable so tests can pin it
    */
   constructor(
     readonly jobId: string,
-    private readonly write: ((line: string) => void) | undefined = (line) => process.stdout.write(line),
+    // null, not undefined, means "no stdout": an undefined argument would silently select the default.
+    private readonly write: ((line: string) => void) | null = (line) => process.stdout.write(line),
     private readonly nowMs: () => number = Date.now,
   ) {}
 
