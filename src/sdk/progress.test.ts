@@ -16,6 +16,13 @@ test('events go to the writer as parseable JSON lines and to listeners; null wri
   assert.equal(parsed.event.atMs, 1234);
   assert.deepEqual(seen, [parsed.event]);
 
+  // A diverged loss (NaN) is sent as null and still parses.
+  r.emit('progress', { step: 6, epoch: 0, totalSteps: 10, loss: NaN, accuracy: 0.5, samplesPerS: Infinity });
+  const nan = parseProgressLine(lines[1]!);
+  assert.ok(nan && 'event' in nan && nan.event.type === 'progress');
+  assert.equal(nan.event.loss, null);
+  assert.equal(nan.event.samplesPerS, null);
+
   const quiet: JobProgressEvent[] = [];
   const original = process.stdout.write;
   let wrote = false;

@@ -28,6 +28,10 @@ export class ProgressReporter {
 
   emit<T extends JobProgressType>(type: T, body: Body<T>): JobProgressOf<T> {
     const event = { fw: 1, type, jobId: this.jobId, atMs: this.nowMs(), ...body } as unknown as JobProgressOf<T>;
+    // JSON.stringify writes NaN/Infinity as null; say so explicitly so the line and the listeners' event agree.
+    for (const [k, v] of Object.entries(event)) {
+      if (typeof v === 'number' && !Number.isFinite(v)) (event as Record<string, unknown>)[k] = null;
+    }
     this.write?.(`${JSON.stringify(event)}\n`);
     for (const l of this.listeners) l(event);
     return event;
