@@ -2,6 +2,7 @@
 import { Command, CommanderError } from 'commander';
 import { FairwayError } from '../core/util/errors.ts';
 import { registerVersion } from './commands/version.ts';
+import { registerServer } from './commands/server.ts';
 
 export function buildProgram(): Command {
   const program = new Command('fairway')
@@ -9,6 +10,7 @@ export function buildProgram(): Command {
     .showHelpAfterError()
     .exitOverride();
   registerVersion(program);
+  registerServer(program);
   return program;
 }
 
