@@ -1,7 +1,7 @@
 // The coordinator's HTTP API (Fastify 5). Routes validate with the zod schemas of src/wire, authenticate every
 // /v1 call with a Bearer token, and leave errors to the one mapper in http-errors.ts.
 import { createHash } from 'node:crypto';
-import Fastify, { type FastifyInstance, type FastifyRequest } from 'fastify';
+import Fastify, { LogController, type FastifyInstance, type FastifyRequest } from 'fastify';
 import * as W from '../wire/schemas.ts';
 import { parseWire } from '../wire/parse.ts';
 import { InvalidInputError } from '../core/util/errors.ts';
@@ -45,7 +45,7 @@ export function buildApp(opts: AppOptions): FastifyInstance {
     bodyLimit: opts.bodyLimit ?? 1024 * 1024,
     // Request logs would carry no token (Fastify does not log headers), but at thousands of requests/s they cost more than they tell.
     logger: opts.logger ? { level: 'info', redact: ['req.headers.authorization'] } : false,
-    disableRequestLogging: true,
+    logController: new LogController({ disableRequestLogging: true }),
     onProtoPoisoning: 'error',
     onConstructorPoisoning: 'error',
   });
