@@ -1,0 +1,88 @@
+// Fairway's job priority: one formula (docs/scheduler.md §Priority). Higher goes first.
+//
+//   P = wTier·tier + wClass·class + wWeight·clamp(50·log2(weight), −100, 100)
+//     + wUrgency·200·clamp(1 − slack / urgencyHorizonMs, 0, 1)         slack = deadline − now − expectedDuration
+//     + wAging·(100·waitMs / agingUnitMs + min(10·postponements, 200))
+//     + wFairness·200·boost                                            boost = max(monitor boost, (fair − share)/fair)
+//     + STARVING (1e6) when waitMs ≥ starvationGuardMs and the tenant holds no more than its fair share
+//
+// tier: platinum 300, gold 200, silver 100, bronze 0; class: critical 300, high 200, normal 100, low 0.
+// Every term but aging is bounded (together < 1,400 points), so aging alone lifts any job over a fresh one within
+// 14 aging units; the STARVING lift makes the wait of a job whose tenant is within its fair share bounded by
+// starvationGuardMs plus the time running work needs to drain (the cycle also reserves capacity for it).
+import type { Tier } from '../domain/tenant.ts';
+import type { PriorityClass } from '../domain/job.ts';
+import type { TenantScratch } from './cycle-state.ts';
+import type { PendingJob } from './snapshot.ts';
+
+export interface PriorityWeights {
+  readonly tier: number;
+  readonly class: number;
+  readonly weight: number;
+  readonly urgency: number;
+  readonly aging: number;
+  readonly fairness: number;
+  readonly agingUnitMs: number;
+  readonly urgencyHorizonMs: number;
+  /** Wait after which a job of a tenant within its fair share is lifted above all others; Infinity disables. */
+  readonly starvationGuardMs: number;
+}
+
+export const DEFAULT_PRIORITY_WEIGHTS: PriorityWeights = {
+  tier: 1,
+  class: 1,
+  weight: 1,
+  urgency: 1,
+  aging: 1,
+  fairness: 1,
+  agingUnitMs: 60_000,
+  urgencyHorizonMs: 3_600_000,
+  starvationGuardMs: 30 * 60_000,
+};
+
+export const STARVING_LIFT = 1e6;
+
+const TIER_POINTS: Readonly<Record<Tier, number>> = { platinum: 300, gold: 200, silver: 100, bronze: 0 };
+const CLASS_POINTS: Readonly<Record<PriorityClass, number>> = { critical: 300, high: 200, normal: 100, low: 0 };
+
+export interface PriorityBreakdown {
+  readonly total: number;
+  readonly tier: number;
+  readonly class: number;
+  readonly weight: number;
+  readonly urgency: number;
+  readonly aging: number;
+  readonly fairness: number;
+  readonly starving: boolean;
+  readonly waitMs: number;
+}
+
+const clamp = (x: number, lo: number, hi: number): number => (x < lo ? lo : x > hi ? hi : x);
+
+/** Fairness boost of a tenant, 0..1: the monitor's boost or how far it is below its fair share, whichever is larger. */
+export function fairnessBoost(tenant: TenantScratch | undefined): number {
+  if (!tenant) return 0;
+  let boost = clamp(tenant.usage.fairnessBoost ?? 0, 0, 1);
+  const fair = tenant.fairShare;
+  if (fair > 0) boost = Math.max(boost, clamp((fair - tenant.dominantShare()) / fair, 0, 1));
+  return boost;
+}
+
+export function computePriority(job: PendingJob, tenant: TenantScratch | undefined, now: number, w: PriorityWeights): PriorityBreakdown {
+  const spec = job.spec;
+  const waitMs = Math.max(0, now - (job.enqueuedAtMs ?? spec.submittedAtMs));
+  const tier = w.tier * (tenant ? TIER_POINTS[tenant.tenant.tier] : 0);
+  const cls = w.class * CLASS_POINTS[spec.priorityClass];
+  const weight = w.weight * (tenant ? clamp(50 * Math.log2(tenant.tenant.weight), -100, 100) : 0);
+  let urgency = 0;
+  if (spec.deadlineMs !== undefined) {
+    const slack = spec.deadlineMs - now - (spec.expectedDurationMs ?? 0);
+    urgency = w.urgency * 200 * clamp(1 - slack / w.urgencyHorizonMs, 0, 1);
+  }
+  const aging = w.aging * ((100 * waitMs) / w.agingUnitMs + Math.min(10 * (job.postponements ?? 0), 200));
+  const fairness = w.fairness * 200 * fairnessBoost(tenant);
+  const withinShare = !tenant || !(tenant.fairShare >= 0) || tenant.dominantShare() <= tenant.fairShare + 1e-9;
+  const starving = waitMs >= w.starvationGuardMs && withinShare;
+  const total = tier + cls + weight + urgency + aging + fairness + (starving ? STARVING_LIFT : 0);
+  return { total, tier, class: cls, weight, urgency, aging, fairness, starving, waitMs };
+}

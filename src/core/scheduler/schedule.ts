@@ -1,0 +1,311 @@
+// One scheduling cycle (DESIGN.md §1.4): schedule(snapshot, pending, profile, now, rng) → Plan.
+// Phases: 0 scratch state · 1 QueueSort · 2 PreFilter · 3 Filter · 4 Score · 5 Select · 6 Reserve (gang all or
+// nothing) · 7 preemption to restore guarantees. The inputs are never mutated; later jobs see earlier placements
+// through the scratch state.
+import type { Placement, Plan, Postponement, Preemption, Reason } from '../domain/plan.ts';
+import { DIMENSIONS } from '../domain/resources.ts';
+import type { Rng } from '../util/rng.ts';
+import { normalise, classify } from '../profile/resource-score.ts';
+import { CycleState, DIMS, STATUS_READY, toVector } from './cycle-state.ts';
+import type { TaskView } from './framework.ts';
+import { computePriority } from './priority.ts';
+import type { ResolvedProfile } from './profiles.ts';
+import type { ClusterSnapshot, PendingJob, RunningJob } from './snapshot.ts';
+
+export interface CycleReport {
+  readonly plan: Plan;
+  /** Node visits (filter runs), for benchmarks. */
+  readonly nodesVisited: number;
+}
+
+function makeTask(job: PendingJob, cycle: CycleState): TaskView {
+  const spec = job.spec;
+  const req = toVector(spec.request);
+  const total = cycle.total;
+  let keyDim = 0;
+  if (req[1] > 0) keyDim = 1;
+  else {
+    let best = -1;
+    for (let d = 0; d < DIMS; d++) {
+      const share = (total[d] as number) > 0 ? (req[d] as number) / (cycle.maxCap[d] as number) : 0;
+      if (share > best) {
+        best = share;
+        keyDim = d;
+      }
+    }
+  }
+  const maxNode = { cpuMilli: cycle.maxCap[0] as number, gpuMilli: cycle.maxCap[1] as number, memMiB: cycle.maxCap[2] as number, netMbps: cycle.maxCap[3] as number };
+  return {
+    job,
+    spec,
+    req,
+    tenant: cycle.tenants.get(spec.tenantId),
+    cls: classify(normalise(spec.request, maxNode)),
+    keyDim,
+    selector: spec.nodeSelector ? Object.entries(spec.nodeSelector).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)) : [],
+    chosen: [],
+  };
+}
+
+class Searcher {
+  visited = 0;
+  constructor(
+    private readonly profile: ResolvedProfile,
+    private readonly cycle: CycleState,
+  ) {}
+
+  private passes(task: TaskView, node: number): boolean {
+    this.visited++;
+    const fs = this.profile.filters;
+    for (let k = 0; k < fs.length; k++) if ((fs[k] as (typeof fs)[number]).filter(task, node, this.cycle) !== null) return false;
+    return true;
+  }
+
+  private score(task: TaskView, node: number): number {
+    const ss = this.profile.scores;
+    const ws = this.profile.scoreWeights;
+    let s = 0;
+    for (let k = 0; k < ss.length; k++) s += (ws[k] as number) * (ss[k] as (typeof ss)[number]).score(task, node, this.cycle);
+    return s;
+  }
+
+  /** Phases 3–5 for one task: the chosen node index, or -1. */
+  find(task: TaskView): number {
+    const cycle = this.cycle;
+    const select = this.profile.select;
+    const firstFit = this.profile.firstFit;
+    let best = -1;
+    let bestScore = 0;
+    /** Filters and scores one node; true when it was feasible. */
+    const offer = (node: number): boolean => {
+      if (!this.passes(task, node)) return false;
+      const s = firstFit ? 0 : this.score(task, node);
+      if (best < 0 || select.better(s, node, bestScore, best, cycle)) {
+        best = node;
+        bestScore = s;
+      }
+      return true;
+    };
+    const search = this.profile.search;
+    if (search.kind === 'exhaustive') {
+      for (let i = 0; i < cycle.nodeCount; i++) if (offer(i) && firstFit) break;
+      return best;
+    }
+    // Indexed: nodes caching the job's dataset first (locality prefers them), then the tightest nodes in the key
+    // dimension upwards until maxCandidates feasible ones were scored.
+    const index = cycle.ensureIndex();
+    const limit = firstFit ? 1 : search.maxCandidates;
+    let feasible = 0;
+    const ref = task.spec.datasetRef;
+    let seen: Set<number> | undefined;
+    if (ref !== undefined) {
+      const holders = cycle.datasetHolders(ref);
+      if (holders.length > 0) {
+        seen = new Set(holders);
+        for (const i of holders) if (offer(i) && ++feasible >= limit) return best;
+      }
+    }
+    const d = task.keyDim;
+    index.scan(d, index.levelOf(d, task.req[d] as number), (node) => {
+      if (seen?.has(node)) return true;
+      if (offer(node)) feasible++;
+      return feasible < limit;
+    });
+    return best;
+  }
+
+  /** Why no node took the task: a full pass counting each filter's first "no" (only for postponed shapes). */
+  explain(task: TaskView): Reason[] {
+    const counts = new Map<string, { plugin: number; n: number }>();
+    const fs = this.profile.filters;
+    for (let i = 0; i < this.cycle.nodeCount; i++) {
+      for (let k = 0; k < fs.length; k++) {
+        const code = (fs[k] as (typeof fs)[number]).filter(task, i, this.cycle);
+        if (code !== null) {
+          const c = counts.get(code);
+          if (c) c.n++;
+          else counts.set(code, { plugin: k, n: 1 });
+          break;
+        }
+      }
+    }
+    const reasons: Reason[] = [];
+    for (const [code, { plugin, n }] of counts) reasons.push((fs[plugin] as (typeof fs)[number]).explain(code, n, task, this.cycle));
+    reasons.sort((a, b) => (b.nodes ?? 0) - (a.nodes ?? 0) || (a.code < b.code ? -1 : 1));
+    return reasons;
+  }
+}
+
+function shapeKey(task: TaskView): string {
+  return `${task.req.join(',')}|${task.spec.gangSize}|${task.selector.map(([k, v]) => `${k}=${v}`).join(',')}`;
+}
+
+/** Runs one cycle and also reports how much work the node search did. */
+export function runCycle(snapshot: ClusterSnapshot, pending: readonly PendingJob[], profile: ResolvedProfile, now: number, rng: Rng): CycleReport {
+  // Phase 0: scratch state.
+  const cycle = new CycleState(snapshot, now, rng, { priority: profile.priority });
+  if (profile.search.kind === 'indexed') cycle.ensureIndex();
+  const searcher = new Searcher(profile, cycle);
+  const placements: Placement[] = [];
+  const postponed: Postponement[] = [];
+  const failedShapes = new Map<string, readonly Reason[]>();
+  let headBlocker: string | undefined;
+  const reservedDims = new Set<number>();
+  let reservedFor: string | undefined;
+
+  // Phase 1: queue sort.
+  const queue = profile.queueSort.createQueue(pending, cycle);
+  for (let job = queue.next(); job !== undefined; job = queue.next()) {
+    const task = makeTask(job, cycle);
+    const postpone = (reasons: readonly Reason[], neverFits = false): void => {
+      postponed.push(neverFits ? { jobId: job.spec.id, reasons, neverFits } : { jobId: job.spec.id, reasons });
+      queue.failed(job);
+    };
+    // Phase 2: pre-filters (job level).
+    let pre: ReturnType<(typeof profile.preFilters)[number]['preFilter']> = null;
+    for (const pf of profile.preFilters) {
+      pre = pf.preFilter(task, cycle);
+      if (pre) break;
+    }
+    if (pre) {
+      postpone([pre.reason], pre.neverFits ?? false);
+      continue;
+    }
+    if (headBlocker !== undefined) {
+      postpone([{ plugin: 'fifo', code: 'blocked-by-head', message: `strict FIFO: job '${headBlocker}' at the head of the queue does not fit yet` }]);
+      continue;
+    }
+    if (reservedDims.size > 0 && task.req.some((r, d) => r > 0 && reservedDims.has(d))) {
+      const dims = [...reservedDims].map((d) => DIMENSIONS[d]).join(', ');
+      postpone([{ plugin: 'aging', code: 'reserved-for-starving-job', message: `${dims} is held back for job '${reservedFor}', which has waited past the starvation guard` }]);
+      continue;
+    }
+    // Phases 3–6 per task, all or nothing. Free capacity only shrinks within a cycle, so a shape that failed once
+    // fails again: reuse its reasons.
+    const key = shapeKey(task);
+    let reasons = failedShapes.get(key);
+    if (reasons === undefined) {
+      const n = task.spec.gangSize;
+      for (let k = 0; k < n; k++) {
+        const node = searcher.find(task);
+        if (node < 0) break;
+        cycle.reserve(task, node);
+        for (const rp of profile.reserve) rp.reserve(task, node, cycle);
+        task.chosen.push(node);
+      }
+      if (task.chosen.length === n) {
+        placements.push({ jobId: task.spec.id, nodeIds: task.chosen.map((i) => cycle.nodes[i]!.id) });
+        queue.placed(job);
+        continue;
+      }
+      // Explain with the gang's partial reservation still in place, then roll it back.
+      const r = searcher.explain(task);
+      if (n > 1) r.unshift({ plugin: 'gang', code: 'gang-incomplete', message: `only ${task.chosen.length} of ${n} tasks could be placed; a gang starts all at once or not at all` });
+      for (let k = task.chosen.length - 1; k >= 0; k--) {
+        const node = task.chosen[k] as number;
+        for (const rp of profile.reserve) rp.unreserve(task, node, cycle);
+        cycle.unreserve(task, node);
+      }
+      task.chosen.length = 0;
+      reasons = r.length > 0 ? r : [{ plugin: 'fit', code: 'no-node', message: 'no node can take the job now' }];
+      failedShapes.set(key, reasons);
+    }
+    postpone(reasons);
+    if (profile.blocking === 'head-of-line') headBlocker = task.spec.id;
+    else if (profile.blocking === 'starving' && reservedFor === undefined && computePriority(job, task.tenant, now, profile.priority).starving) {
+      reservedFor = task.spec.id;
+      if (task.req[1] > 0) reservedDims.add(1);
+      else for (let d = 0; d < DIMS; d++) if ((task.req[d] as number) > 0) reservedDims.add(d);
+    }
+  }
+
+  // Phase 7: preemption, only of preemptible jobs and only to restore a guarantee.
+  const preemptions: Preemption[] = profile.preemptForGuarantee ? preemptForGuarantees(cycle, pending, postponed) : [];
+  return { plan: { placements, preemptions, migrations: [], postponed }, nodesVisited: searcher.visited };
+}
+
+/** A pure function of its inputs: same snapshot, pending, profile, now and rng state ⇒ the same Plan. */
+export function schedule(snapshot: ClusterSnapshot, pending: readonly PendingJob[], profile: ResolvedProfile, now: number, rng: Rng): Plan {
+  return runCycle(snapshot, pending, profile, now, rng).plan;
+}
+
+/**
+ * For each postponed single-task job whose tenant would still be within its guaranteed quota with the job, look for
+ * a ready node where preempting preemptible jobs of tenants above their own guarantee (newest first) frees enough.
+ * Postponements gain an `awaiting-preemption` reason; victims are never taken below their tenant's guarantee.
+ */
+function preemptForGuarantees(cycle: CycleState, pending: readonly PendingJob[], postponed: Postponement[]): Preemption[] {
+  const byId = new Map(pending.map((j) => [j.spec.id, j]));
+  const victimsByNode = new Map<number, RunningJob[]>();
+  for (const r of cycle.snapshot.running) {
+    if (!r.spec.preemptible) continue;
+    for (const nodeId of r.nodeIds) {
+      const i = cycle.nodeIndexById.get(nodeId);
+      if (i === undefined) continue;
+      let list = victimsByNode.get(i);
+      if (!list) victimsByNode.set(i, (list = []));
+      if (!list.includes(r)) list.push(r);
+    }
+  }
+  for (const list of victimsByNode.values()) list.sort((a, b) => b.startedAtMs - a.startedAtMs || (a.spec.id < b.spec.id ? 1 : -1));
+  const taken = new Set<string>();
+  const preemptions: Preemption[] = [];
+  const aboveGuarantee = (tenantId: string, minus: readonly number[]): boolean => {
+    const t = cycle.tenants.get(tenantId);
+    if (!t) return true;
+    const g = toVector(t.tenant.guaranteed);
+    for (let d = 0; d < DIMS; d++) if ((t.alloc[d] as number) - (minus[d] as number) < (g[d] as number) && (minus[d] as number) > 0) return false;
+    return true;
+  };
+  for (let p = 0; p < postponed.length; p++) {
+    const post = postponed[p] as Postponement;
+    if (post.neverFits || post.reasons.some((r) => r.plugin === 'tenant' || r.plugin === 'fairness-cap')) continue;
+    const job = byId.get(post.jobId);
+    if (!job || job.spec.gangSize !== 1) continue;
+    const t = cycle.tenants.get(job.spec.tenantId);
+    if (!t) continue;
+    const req = toVector(job.spec.request);
+    const g = toVector(t.tenant.guaranteed);
+    let within = true;
+    let asks = false;
+    for (let d = 0; d < DIMS; d++) {
+      if ((req[d] as number) > 0 && (g[d] as number) > 0) asks = true;
+      if ((t.alloc[d] as number) + (req[d] as number) > (g[d] as number)) within = false;
+    }
+    if (!within || !asks) continue;
+    for (let i = 0; i < cycle.nodeCount; i++) {
+      if (cycle.status[i] !== STATUS_READY) continue;
+      const labels = cycle.nodes[i]!.labels;
+      if (job.spec.nodeSelector && Object.entries(job.spec.nodeSelector).some(([k, v]) => labels[k] !== v)) continue;
+      const free = DIMENSIONS.map((_, d) => (cycle.free[d] as Float64Array)[i] as number);
+      const chosen: RunningJob[] = [];
+      const fitsNow = (): boolean => req.every((r, d) => r <= (free[d] as number));
+      for (const v of victimsByNode.get(i) ?? []) {
+        if (fitsNow()) break;
+        if (taken.has(v.spec.id) || v.spec.tenantId === t.id) continue;
+        const vreq = toVector(v.spec.request);
+        const vtotal = vreq.map((x) => x * v.spec.gangSize);
+        if (!aboveGuarantee(v.spec.tenantId, vtotal)) continue;
+        chosen.push(v);
+        for (let d = 0; d < DIMS; d++) free[d] = (free[d] as number) + (vreq[d] as number);
+      }
+      if (!fitsNow() || chosen.length === 0) continue;
+      for (const v of chosen) {
+        taken.add(v.spec.id);
+        const vt = cycle.tenants.get(v.spec.tenantId);
+        const vreq = toVector(v.spec.request);
+        if (vt) for (let d = 0; d < DIMS; d++) vt.alloc[d] = (vt.alloc[d] as number) - (vreq[d] as number) * v.spec.gangSize;
+        preemptions.push({
+          jobId: v.spec.id,
+          reason: { plugin: 'fairness', code: 'restore-guarantee', message: `preempted so tenant '${t.id}' gets back its guaranteed quota (for job '${job.spec.id}')` },
+        });
+      }
+      postponed[p] = {
+        jobId: post.jobId,
+        reasons: [...post.reasons, { plugin: 'fairness', code: 'awaiting-preemption', message: `${chosen.length} preemptible job(s) of over-guarantee tenants are being preempted to make room` }],
+      };
+      break;
+    }
+  }
+  return preemptions;
+}
