@@ -23,7 +23,7 @@ function open(dir = mkdtempSync(join(tmpdir(), 'fw-app-'))): Harness {
   const auth = new Authenticator(ADMIN, JOIN);
   const coord = new Coordinator({ store, auth, tickMs: 0, fairnessIntervalMs: 0, cycleDelayMs: 1 });
   const app = buildApp({ coordinator: coord, auth, bodyLimit: 64 * 1024, storeStats: () => store.stats });
-  return { app, coord, store, dir, async close(keep = false) { await coord.close(); await app.close(); store.close(); if (!keep) rmSync(dir, { recursive: true, force: true }); } };
+  return { app, coord, store, dir, async close(keep = false) { await coord.close(); await app.close(); await store.close(); if (!keep) rmSync(dir, { recursive: true, force: true }); } };
 }
 
 async function tenant(h: Harness, id: string, extra: Record<string, unknown> = {}): Promise<string> {

@@ -42,7 +42,7 @@ function joinTokenFrom(dataDir: string, given?: string): { token: string; file?:
 
 export async function startServer(o: ServerOptions): Promise<RunningServer> {
   if (o.adminToken.length < 16) throw new InvalidInputError('--admin-token must be at least 16 characters', { field: 'adminToken' });
-  const store = new SqliteStore(join(o.dataDir, 'fairway.db'), { sync: o.sync ?? 'full' });
+  const store = new SqliteStore(join(o.dataDir, 'fairway.db'), { sync: o.sync ?? 'full', writer: 'worker' });
   const join_ = joinTokenFrom(o.dataDir, o.joinToken);
   const auth = new Authenticator(o.adminToken, join_.token);
   const coordinator = new Coordinator({ store, auth, ...(o.tickMs !== undefined ? { tickMs: o.tickMs } : {}) });
@@ -56,7 +56,7 @@ export async function startServer(o: ServerOptions): Promise<RunningServer> {
       closed = true;
       await coordinator.close();
       await app.close();
-      store.close();
+      await store.close();
     },
   };
 }
