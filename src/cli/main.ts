@@ -3,6 +3,14 @@ import { Command, CommanderError } from 'commander';
 import { FairwayError } from '../core/util/errors.ts';
 import { registerVersion } from './commands/version.ts';
 import { registerServer } from './commands/server.ts';
+import { registerTenants } from './commands/tenants.ts';
+import { registerSubmit } from './commands/submit.ts';
+import { registerJobs } from './commands/jobs.ts';
+import { registerJob } from './commands/job.ts';
+import { registerLogs } from './commands/logs.ts';
+import { registerCancel } from './commands/cancel.ts';
+import { registerNodes } from './commands/nodes.ts';
+import { registerFairness } from './commands/fairness.ts';
 
 export function buildProgram(): Command {
   const program = new Command('fairway')
@@ -11,6 +19,14 @@ export function buildProgram(): Command {
     .exitOverride();
   registerVersion(program);
   registerServer(program);
+  registerTenants(program);
+  registerSubmit(program);
+  registerJobs(program);
+  registerJob(program);
+  registerLogs(program);
+  registerCancel(program);
+  registerNodes(program);
+  registerFairness(program);
   return program;
 }
 
