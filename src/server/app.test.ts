@@ -320,3 +320,26 @@ test('openapi, fairness, cluster and metrics endpoints answer', async () => {
     await h.close();
   }
 });
+
+test('the event stream (SSE) shows a tenant its own job changes only', async () => {
+  const h = open();
+  try {
+    const a = await tenant(h, 'a');
+    const b = await tenant(h, 'b');
+    const url = await h.app.listen({ port: 0, host: '127.0.0.1' });
+    const stop = new AbortController();
+    const res = await fetch(`${url}/v1/events`, { headers: bearer(a), signal: stop.signal });
+    assert.equal(res.headers.get('content-type'), 'text/event-stream');
+    const reader = res.body!.getReader();
+    await reader.read(); // ': connected'
+    await h.app.inject({ method: 'POST', url: '/v1/jobs', headers: bearer(b), payload: job({ name: 'not-mine' }) });
+    const mine = (await h.app.inject({ method: 'POST', url: '/v1/jobs', headers: bearer(a), payload: job({ name: 'mine' }) })).json<{ id: string }>().id;
+    let text = '';
+    while (!text.includes(mine)) text += new TextDecoder().decode((await reader.read()).value);
+    stop.abort();
+    const events = text.split('\n\n').filter((blk) => blk.startsWith('event:')).map((blk) => JSON.parse(blk.split('\ndata: ')[1]!) as { tenant: string; jobId: string; state: string });
+    assert.deepEqual(events.map((e) => [e.tenant, e.jobId, e.state]), [['a', mine, 'pending']]);
+  } finally {
+    await h.close();
+  }
+});
