@@ -343,3 +343,37 @@ test('the event stream (SSE) shows a tenant its own job changes only', async () 
     await h.close();
   }
 });
+
+test('a node that misses heartbeats is lost: its jobs return to the queue and it must register again', async () => {
+  let nowMs = 1_000_000;
+  const dir = mkdtempSync(join(tmpdir(), 'fw-app-'));
+  const store = new SqliteStore(join(dir, 'fairway.db'), { sync: 'normal' });
+  const auth = new Authenticator(ADMIN, JOIN);
+  const coord = new Coordinator({ store, auth, clock: () => nowMs, fairnessIntervalMs: 0, nodeTimeoutMs: 300, cycleIntervalMs: 60_000 });
+  const app = buildApp({ coordinator: coord, auth });
+  try {
+    const t = bearer((await app.inject({ method: 'POST', url: '/v1/tenants', headers: admin, payload: { id: 'acme' } })).json<{ token: string }>().token);
+    await app.inject({ method: 'POST', url: '/v1/nodes', headers: agent, payload: { id: 'n1', capacity: { cpu: 4, memoryMiB: 4096 } } });
+    const id = (await app.inject({ method: 'POST', url: '/v1/jobs', headers: t, payload: job() })).json<{ id: string }>().id;
+    await coord.runCycle();
+    assert.equal((await app.inject({ method: 'GET', url: `/v1/jobs/${id}`, headers: t })).json<{ state: string }>().state, 'running');
+    nowMs += 10_000; // far past the 300 ms timeout; the check runs every 100 ms of real time
+    for (let i = 0; i < 100; i++) {
+      await new Promise((r) => setTimeout(r, 20));
+      await coord.settle();
+      if ((await app.inject({ method: 'GET', url: `/v1/jobs/${id}`, headers: t })).json<{ state: string }>().state === 'pending') break;
+    }
+    const after = (await app.inject({ method: 'GET', url: `/v1/jobs/${id}`, headers: t })).json<{ state: string; nodeIds: string[] }>();
+    assert.deepEqual([after.state, after.nodeIds], ['pending', []]);
+    assert.equal((await app.inject({ method: 'GET', url: '/v1/nodes', headers: t })).json<{ nodes: { status: string }[] }>().nodes[0]!.status, 'down');
+    const hb = await app.inject({ method: 'POST', url: '/v1/nodes/n1/heartbeat', headers: agent, payload: {} });
+    assert.equal(hb.statusCode, 409);
+    const events = (await app.inject({ method: 'GET', url: `/v1/jobs/${id}/events`, headers: t })).json<{ events: { type: string }[] }>().events.map((e) => e.type);
+    assert.deepEqual(events, ['submitted', 'placed', 'preempted']);
+  } finally {
+    await coord.close();
+    await app.close();
+    await store.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});

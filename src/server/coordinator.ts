@@ -104,7 +104,8 @@ export class Coordinator {
       this.feed({ type: 'TenantUpserted', atMs: now, tenant: t.tenant });
     }
     for (const n of this.store.loadNodes()) {
-      this.nodes.set(n.node.id, { stored: n });
+      // Agents get a full heartbeat timeout from the restart before they count as lost (the coordinator was away, not they).
+      this.nodes.set(n.node.id, { stored: { ...n, lastHeartbeatMs: now } });
       this.feed({ type: 'NodeRegistered', atMs: now, node: n.node });
     }
     const jobs = this.store.loadActiveJobs();
@@ -449,6 +450,10 @@ export class Coordinator {
   async heartbeat(nodeId: string, hb: Heartbeat): Promise<AgentCommand[]> {
     const n = this.nodes.get(nodeId);
     if (!n) throw new NotFoundError('node', nodeId);
+    if (n.stored.node.status === 'down') {
+      // Its jobs were requeued when it was declared lost; it must register again (and start clean) to get work.
+      throw new ConflictError(`node '${nodeId}' was declared lost; register it again`, { nodeId, status: 'down' });
+    }
     const now = this.clock();
     const ops: WriteOp[] = [];
     const after: (() => void)[] = [];
