@@ -128,6 +128,7 @@ test('bad input answers 4xx {code, message, details}, never 500, never a half-wr
       { what: 'unknown job', req: { method: 'GET', url: '/v1/jobs/j999', headers: t }, status: 404, code: 'not_found' },
       { what: 'bad list filter', req: { method: 'GET', url: '/v1/jobs?state=sleeping', headers: t }, status: 400, code: 'invalid_input', field: /query\.state/ },
       { what: 'bad idempotency key', req: { method: 'POST', url: '/v1/jobs', headers: { ...t, 'idempotency-key': 'x'.repeat(300) }, payload: job() }, status: 400, code: 'invalid_input' },
+      { what: 'not JSON', req: { method: 'POST', url: '/v1/jobs', headers: { ...t, 'content-type': 'text/plain' }, payload: 'name: x' }, status: 415, code: 'unsupported_media_type' },
       { what: 'unknown route', req: { method: 'GET', url: '/v1/nope', headers: t }, status: 404, code: 'not_found' },
     ];
     for (const c of cases) {

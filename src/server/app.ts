@@ -50,6 +50,8 @@ export function buildApp(opts: AppOptions): FastifyInstance {
     onConstructorPoisoning: 'error',
   });
   app.decorateRequest('principal', null);
+  // The API speaks JSON only: other bodies get 415 instead of reaching a schema as a string.
+  app.removeContentTypeParser('text/plain');
   app.setErrorHandler(errorHandler);
   app.setNotFoundHandler((req, reply) => {
     void reply.code(404).send({ code: 'not_found', message: `no route ${req.method} ${req.url.split('?')[0]}`, details: {} });

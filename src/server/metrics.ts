@@ -21,6 +21,7 @@ export function renderMetrics(c: Coordinator, storeStats?: { commits: number; op
   metric('fairway_submissions_total', 'counter', 'Jobs accepted (durably)', [[{}, k.submissions]]);
   metric('fairway_duplicate_submissions_total', 'counter', 'Submissions replayed with a used Idempotency-Key', [[{}, k.duplicates]]);
   metric('fairway_placements_total', 'counter', 'Jobs placed on nodes', [[{}, k.placements]]);
+  metric('fairway_preemptions_total', 'counter', 'Jobs preempted and requeued (fairness, guarantees, lost nodes)', [[{}, k.preemptions]]);
   metric('fairway_cycles_total', 'counter', 'Scheduling cycles run', [[{}, k.cycles]]);
   metric('fairway_cycle_seconds_sum', 'counter', 'Time spent in scheduling cycles', [[{}, k.cycleMsTotal / 1000]]);
   metric('fairway_last_cycle_seconds', 'gauge', 'Duration of the last scheduling cycle', [[{}, k.lastCycleMs / 1000]]);
