@@ -13,6 +13,7 @@ import { registerLogs } from './commands/logs.ts';
 import { registerCancel } from './commands/cancel.ts';
 import { registerNodes } from './commands/nodes.ts';
 import { registerFairness } from './commands/fairness.ts';
+import { registerGrid } from './commands/grid.ts';
 
 export function buildProgram(): Command {
   const program = new Command('fairway')
@@ -20,6 +21,7 @@ export function buildProgram(): Command {
     .showHelpAfterError()
     .exitOverride();
   registerVersion(program);
+  registerGrid(program);
   registerForecast(program);
   registerSim(program);
   registerServer(program);
