@@ -46,6 +46,12 @@ function cpuMsOf(pid: number): number {
   return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100; // utime, stime in clock ticks (USER_HZ = 100)
 }
 
+async function storeMetrics(url: string): Promise<{ commits: number; writes: number; commitSeconds: number }> {
+  const text = await (await fetch(`${url}/metrics`, { headers: { authorization: `Bearer ${ADMIN}` } })).text();
+  const get = (name: string): number => Number(new RegExp(`^${name} (\\S+)$`, 'm').exec(text)?.[1] ?? 0);
+  return { commits: get('fairway_store_commits_total'), writes: get('fairway_store_writes_total'), commitSeconds: get('fairway_store_commit_seconds_sum') };
+}
+
 async function call<T>(url: string, path: string, token: string, method = 'GET', body?: unknown): Promise<T> {
   const r = await fetch(`${url}${path}`, { method, headers: { authorization: `Bearer ${token}`, ...(body ? { 'content-type': 'application/json' } : {}) }, ...(body ? { body: JSON.stringify(body) } : {}) });
   if (!r.ok) throw new Error(`${method} ${path}: ${r.status} ${await r.text()}`);
@@ -81,8 +87,11 @@ export async function run(argv: string[]): Promise<void> {
     await load(url, token, 1, args.connections); // warm-up (JIT, SQLite pages)
     const before = await call<{ jobs: Record<string, number> }>(url, '/v1/cluster', ADMIN);
     const cpu0 = { server: cpuMsOf(child.pid!), loader: cpuMsOf(process.pid) };
+    const m0 = await storeMetrics(url);
     const r = await load(url, token, args.durationS, args.connections);
     const cpu1 = { server: cpuMsOf(child.pid!), loader: cpuMsOf(process.pid) };
+    const m1 = await storeMetrics(url);
+    const commits = m1.commits - m0.commits;
     const after = await call<{ jobs: Record<string, number>; queueLength: number }>(url, '/v1/cluster', ADMIN);
     const count = (j: Record<string, number>): number => Object.values(j).reduce((a, b) => a + b, 0);
     const stored = count(after.jobs) - count(before.jobs);
@@ -114,6 +123,9 @@ export async function run(argv: string[]): Promise<void> {
       loaderCpuUsPerSubmission: Math.round(((cpu1.loader - cpu0.loader) * 1000) / Math.max(1, ok)),
       // Every acknowledged submission is stored (stored ≥ acknowledged). A few more may be stored: requests whose answer
       // came after autocannon stopped counting, here or at the end of the warm-up (at most one per connection each).
+      // Group commit: callers per transaction, and how long a batch took from hand-off to durable (fsync included).
+      writesPerCommit: Number(((m1.writes - m0.writes) / Math.max(1, commits)).toFixed(1)),
+      commitMsAvg: Number(((m1.commitSeconds - m0.commitSeconds) * 1000 / Math.max(1, commits)).toFixed(2)),
       durableAllAcknowledged: stored >= ok && stored - ok <= 2 * args.connections,
       cycleSamples: big.length,
       cycleMedianMs: sorted.length ? Number(sorted[Math.floor(sorted.length / 2)]!.toFixed(2)) : null,

@@ -19,7 +19,7 @@ export interface AppOptions {
   readonly bodyLimit?: number;
   readonly logger?: boolean;
   readonly version?: string;
-  readonly storeStats?: () => { commits: number; ops: number };
+  readonly storeStats?: () => { commits: number; ops: number; writes?: number; commitMsTotal?: number };
 }
 
 declare module 'fastify' {
