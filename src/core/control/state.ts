@@ -4,13 +4,14 @@
 // scheduling cycle costs O(nodes + running + pending·log pending).
 import type { JobSpec, JobState } from '../domain/job.ts';
 import type { Node } from '../domain/node.ts';
-import type { Reason } from '../domain/plan.ts';
+import type { Reason, Reservation } from '../domain/plan.ts';
 import type { Resources } from '../domain/resources.ts';
 import type { Tenant } from '../domain/tenant.ts';
 import { DEFAULT_FAIRNESS_CONFIG, FairnessMonitor, NO_CORRECTIONS, type FairnessConfig, type FairnessCorrections, type FairnessReading } from '../fairness/monitor.ts';
 import { Profiler } from '../profile/profiler.ts';
 import { resolveProfile, type ProfileConfig, type ResolvedProfile } from '../scheduler/profiles.ts';
-import type { NodeSnapshot, PendingJob } from '../scheduler/snapshot.ts';
+import type { NodeSnapshot, PendingJob, RunningJob } from '../scheduler/snapshot.ts';
+import type { NodeTable } from '../scheduler/cycle-state.ts';
 import { InvalidInputError } from '../util/errors.ts';
 
 export interface ControlConfig {
@@ -57,6 +58,10 @@ export interface JobRecord {
   neverFits?: boolean;
   lastCheckpointId?: string;
   preemptions: number;
+  /** Cached snapshot view while it holds resources; dropped when placement or demand changes. */
+  runningView?: RunningJob;
+  /** Workload class index of each task as counted in the node table (so a release undoes exactly that). */
+  taskClasses?: number[];
 }
 
 export interface NodeRecord {
@@ -66,6 +71,8 @@ export interface NodeRecord {
   readonly cachedDatasets: Set<string>;
   forecastHeadroom?: Resources;
   lastHeartbeatMs: number;
+  /** Position in ControlState.nodeOrder. */
+  index: number;
   /** Jobs with at least one task here. */
   readonly jobs: Set<string>;
   /** Cached snapshot view, rebuilt when the record changes. */
@@ -94,7 +101,8 @@ export interface ControlState {
   readonly jobs: Map<string, JobRecord>;
   /** Pending jobs in arrival order (Map keeps insertion order). */
   readonly pending: Map<string, QueueEntry>;
-  readonly running: Set<string>;
+  /** Jobs holding resources (running, checkpointing, migrating), in placement order. */
+  readonly running: Map<string, JobRecord>;
   readonly profiler: Profiler;
   readonly monitor: FairnessMonitor;
   corrections: FairnessCorrections;
@@ -104,9 +112,16 @@ export interface ControlState {
   fairnessTimerArmed: boolean;
   timerSeq: number;
   cycles: number;
-  /** Node views array, rebuilt when a node is added or removed. */
+  /** Node ids in snapshot order (sorted), their records and views, rebuilt when a node is added. */
   nodeOrder: string[];
+  nodeRecs: NodeRecord[];
+  /** Reused across cycles: a snapshot is valid until the next step(). */
+  nodeViews: NodeSnapshot[];
   nodeOrderDirty: boolean;
+  /** Typed-array form of the nodes, kept incrementally; undefined = rebuild at the next snapshot. */
+  table?: NodeTable;
+  /** Nodes held for starving jobs, from the last cycle's plan (passed back so they stay put). */
+  reservations: readonly Reservation[];
 }
 
 export function createControlState(options: ControlOptions = {}): ControlState {
@@ -122,7 +137,7 @@ export function createControlState(options: ControlOptions = {}): ControlState {
     nodes: new Map(),
     jobs: new Map(),
     pending: new Map(),
-    running: new Set(),
+    running: new Map(),
     profiler: new Profiler(config.profilerAlpha),
     monitor: new FairnessMonitor(fairness),
     corrections: NO_CORRECTIONS,
@@ -131,7 +146,10 @@ export function createControlState(options: ControlOptions = {}): ControlState {
     timerSeq: 0,
     cycles: 0,
     nodeOrder: [],
+    nodeRecs: [],
+    nodeViews: [],
     nodeOrderDirty: false,
+    reservations: [],
   };
 }
 

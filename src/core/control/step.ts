@@ -7,8 +7,9 @@ import { totalRequest, transition, validateJobSpec, type JobSpec } from '../doma
 import { validateNode } from '../domain/node.ts';
 import type { Reason } from '../domain/plan.ts';
 import { validateTenant } from '../domain/tenant.ts';
+import type { Resources } from '../domain/resources.ts';
 import { measureFairness, type TenantLoad } from '../fairness/monitor.ts';
-import { toVector } from '../scheduler/cycle-state.ts';
+import { NodeTable, toVector } from '../scheduler/cycle-state.ts';
 import { runCycle } from '../scheduler/schedule.ts';
 import type { ClusterSnapshot, NodeSnapshot, RunningJob, TenantUsage } from '../scheduler/snapshot.ts';
 import { assert, assertNever } from '../util/assert.ts';
@@ -73,10 +74,19 @@ function touchNode(n: NodeRecord): void {
   n.view = undefined;
 }
 
-/** Places the job's tasks on nodes (allocations follow). */
+/** The demand a running job's workload class is judged by: measured when there is telemetry, else the request. */
+function classDemand(state: ControlState, job: JobRecord): Resources {
+  const sig = state.profiler.signature(job.spec);
+  return sig.source === 'telemetry' ? sig.demand : job.spec.request;
+}
+
+/** Places the job's tasks on nodes (allocations, and the node table when it is built, follow). */
 function allocate(state: ControlState, job: JobRecord, nodeIds: readonly string[], now: number): void {
   const req = toVector(job.spec.request);
   const tenant = tenantOf(state, job.spec.tenantId);
+  const table = state.table;
+  const demand = table ? classDemand(state, job) : job.spec.request;
+  const classes: number[] = [];
   for (const id of nodeIds) {
     const n = state.nodes.get(id);
     assert(n, () => `placement on unknown node '${id}'`);
@@ -84,10 +94,17 @@ function allocate(state: ControlState, job: JobRecord, nodeIds: readonly string[
     n.jobs.add(job.spec.id);
     touchNode(n);
     addInto(tenant.alloc, req, 1);
+    if (table) {
+      const cls = table.classIndexOn(demand, n.index);
+      classes.push(cls);
+      table.applyTask(n.index, job.spec.request, cls, 1);
+    }
   }
+  job.taskClasses = table ? classes : undefined;
   job.nodeIds = nodeIds;
   job.runningSinceMs = now;
-  state.running.add(job.spec.id);
+  job.runningView = undefined;
+  state.running.set(job.spec.id, job);
 }
 
 /** Frees everything the job holds and accrues its attained service. */
@@ -95,18 +112,22 @@ function release(state: ControlState, job: JobRecord, now: number): void {
   if (!state.running.delete(job.spec.id)) return;
   const req = toVector(job.spec.request);
   const tenant = state.tenants.get(job.spec.tenantId);
-  for (const id of job.nodeIds) {
+  const table = state.table;
+  job.nodeIds.forEach((id, k) => {
     const n = state.nodes.get(id);
     if (n) {
       addInto(n.alloc, req, -1);
       n.jobs.delete(job.spec.id);
       touchNode(n);
+      if (table && job.taskClasses) table.applyTask(n.index, job.spec.request, job.taskClasses[k] as number, -1);
     }
     if (tenant) addInto(tenant.alloc, req, -1);
-  }
+  });
   if (job.runningSinceMs !== undefined) job.attainedService += Math.max(0, now - job.runningSinceMs) * serviceRate(job.spec);
   job.runningSinceMs = undefined;
   job.nodeIds = [];
+  job.runningView = undefined;
+  job.taskClasses = undefined;
 }
 
 /** Running (or checkpointing/migrating) → preempted → pending, resources freed at once. */
@@ -134,18 +155,52 @@ function nodeView(n: NodeRecord): NodeSnapshot {
   return n.view;
 }
 
-/** The read-only snapshot a cycle (or a query) works on. O(nodes + running + tenants). */
+function runningView(state: ControlState, j: JobRecord): RunningJob {
+  if (!j.runningView) {
+    const demand = classDemand(state, j);
+    j.runningView = { spec: j.spec, nodeIds: j.nodeIds, startedAtMs: j.runningSinceMs ?? j.startedAtMs ?? 0, ...(demand !== j.spec.request ? { demand } : {}) };
+  }
+  return j.runningView;
+}
+
+/**
+ * The read-only snapshot a cycle (or a query) works on, with the incrementally kept node table. O(nodes + running +
+ * tenants) cheap work; the node views and table are reused, so a snapshot is valid until the next step().
+ */
 export function buildSnapshot(state: ControlState): ClusterSnapshot {
   if (state.nodeOrderDirty) {
     state.nodeOrder = [...state.nodes.keys()].sort();
+    state.nodeRecs = state.nodeOrder.map((id, i) => {
+      const rec = state.nodes.get(id) as NodeRecord;
+      rec.index = i;
+      return rec;
+    });
+    state.nodeViews = state.nodeRecs.map((rec) => nodeView(rec));
     state.nodeOrderDirty = false;
+    state.table = undefined;
   }
-  const nodes = state.nodeOrder.map((id) => nodeView(state.nodes.get(id) as NodeRecord));
-  const running: RunningJob[] = [];
-  for (const id of state.running) {
-    const j = state.jobs.get(id) as JobRecord;
-    const sig = state.profiler.signature(j.spec);
-    running.push({ spec: j.spec, nodeIds: j.nodeIds, startedAtMs: j.runningSinceMs ?? j.startedAtMs ?? 0, ...(sig.source === 'telemetry' ? { demand: sig.demand } : {}) });
+  const recs = state.nodeRecs;
+  const views = state.nodeViews;
+  for (let i = 0; i < recs.length; i++) {
+    const rec = recs[i] as NodeRecord;
+    if (!rec.view) views[i] = nodeView(rec);
+  }
+  // The running list is built only if a cycle asks for it (node-table rebuild, preemption): most cycles do not.
+  let runningList: RunningJob[] | undefined;
+  const runningJobs = (): RunningJob[] => {
+    if (!runningList) {
+      runningList = [];
+      for (const j of state.running.values()) runningList.push(runningView(state, j));
+    }
+    return runningList;
+  };
+  if (!state.table) {
+    const table = new NodeTable(views, runningJobs());
+    for (const j of state.running.values()) {
+      const demand = j.runningView?.demand ?? j.spec.request;
+      j.taskClasses = j.nodeIds.map((nodeId) => table.classIndexOn(demand, table.indexById.get(nodeId) as number));
+    }
+    state.table = table;
   }
   const tenants = new Map<string, TenantUsage>();
   const { boosts, caps } = state.corrections;
@@ -153,14 +208,24 @@ export function buildSnapshot(state: ControlState): ClusterSnapshot {
     const a = t.alloc;
     const boost = boosts.get(id);
     const cap = caps.get(id);
+    const p = t.pendingDemand;
     tenants.set(id, {
       tenant: t.tenant,
       allocated: { cpuMilli: a[0] as number, gpuMilli: a[1] as number, memMiB: a[2] as number, netMbps: a[3] as number },
+      demand: { cpuMilli: (a[0] as number) + (p[0] as number), gpuMilli: (a[1] as number) + (p[1] as number), memMiB: (a[2] as number) + (p[2] as number), netMbps: (a[3] as number) + (p[3] as number) },
       ...(boost !== undefined ? { fairnessBoost: boost } : {}),
       ...(cap !== undefined ? { capDominantShare: cap } : {}),
     });
   }
-  return { nodes, running, tenants };
+  return {
+    nodes: views,
+    get running() {
+      return runningJobs();
+    },
+    tenants,
+    table: state.table,
+    reservations: state.reservations,
+  };
 }
 
 /** Capacity of the nodes that are not down, by dimension. */
@@ -183,6 +248,7 @@ function runScheduleCycle(state: ControlState, now: number, rng: Rng, out: Comma
   const snapshot = buildSnapshot(state);
   const pending = [...state.pending.values()];
   const { plan, nodesVisited } = runCycle(snapshot, pending, state.config.profile, now, rng);
+  state.reservations = plan.reservations ?? [];
   for (const pre of plan.preemptions) {
     const job = jobOf(state, pre.jobId);
     preemptAndRequeue(state, job, now);
@@ -196,6 +262,7 @@ function runScheduleCycle(state: ControlState, now: number, rng: Rng, out: Comma
     job.lastReasons = undefined;
     job.neverFits = undefined;
     allocate(state, job, p.nodeIds, now);
+    armFairness(state, now, out);
     out.push(job.lastCheckpointId !== undefined ? { type: 'LaunchJob', jobId: p.jobId, nodeIds: p.nodeIds, resumeFromCheckpointId: job.lastCheckpointId } : { type: 'LaunchJob', jobId: p.jobId, nodeIds: p.nodeIds });
   }
   for (const post of plan.postponed) {
@@ -246,9 +313,10 @@ export function step(state: ControlState, event: Event, now: number, rng: Rng): 
         rec.lastHeartbeatMs = now;
         touchNode(rec);
       } else {
-        state.nodes.set(node.id, { node, alloc: [0, 0, 0, 0], cachedDatasets: new Set(), lastHeartbeatMs: now, jobs: new Set() });
+        state.nodes.set(node.id, { node, alloc: [0, 0, 0, 0], cachedDatasets: new Set(), lastHeartbeatMs: now, jobs: new Set(), index: -1 });
         state.nodeOrderDirty = true;
       }
+      state.table = undefined;
       armSchedule(state, now, out);
       break;
     }
@@ -257,6 +325,7 @@ export function step(state: ControlState, event: Event, now: number, rng: Rng): 
       if (!rec) throw new NotFoundError('node', event.nodeId);
       rec.node = validateNode({ ...rec.node, status: event.status });
       touchNode(rec);
+      state.table = undefined;
       armSchedule(state, now, out);
       break;
     }
@@ -272,6 +341,7 @@ export function step(state: ControlState, event: Event, now: number, rng: Rng): 
       rec.node = { ...rec.node, status: 'down' };
       rec.cachedDatasets.clear();
       touchNode(rec);
+      state.table = undefined;
       const reason: Reason = { plugin: 'node-status', code: 'node-lost', message: `node '${event.nodeId}' was lost` };
       for (const jobId of [...rec.jobs].sort()) {
         const job = jobOf(state, jobId);
@@ -334,9 +404,26 @@ export function step(state: ControlState, event: Event, now: number, rng: Rng): 
       armSchedule(state, now, out);
       break;
     }
-    case 'TelemetrySampled':
+    case 'TelemetrySampled': {
       state.profiler.observe(event.sample);
+      const job = event.sample.jobId !== undefined ? state.jobs.get(event.sample.jobId) : undefined;
+      if (job && state.running.has(job.spec.id)) {
+        job.runningView = undefined;
+        // Keep the node table's class counts in step with the job's measured demand.
+        const table = state.table;
+        if (table && job.taskClasses) {
+          const demand = classDemand(state, job);
+          job.nodeIds.forEach((id, k) => {
+            const n = state.nodes.get(id);
+            if (!n) return;
+            const to = table.classIndexOn(demand, n.index);
+            table.moveClass(n.index, job.taskClasses![k] as number, to);
+            job.taskClasses![k] = to;
+          });
+        }
+      }
       break;
+    }
     case 'TimerFired':
       switch (event.purpose) {
         case 'schedule':
@@ -346,8 +433,9 @@ export function step(state: ControlState, event: Event, now: number, rng: Rng): 
         case 'fairness':
           state.fairnessTimerArmed = false;
           fairnessTick(state, now, out);
-          // Quiescent when nothing is pending or running: the next submission re-arms it.
-          if (state.pending.size + state.running.size > 0) armFairness(state, now, out);
+          // Ticks while something runs; with nothing running shares cannot change until a submission or launch
+          // re-arms it (so a run with only never-fitting jobs left goes quiet).
+          if (state.running.size > 0) armFairness(state, now, out);
           break;
         case 'balance':
         case 'heartbeat-check':

@@ -2,7 +2,7 @@
 // Phases: 0 scratch state · 1 QueueSort · 2 PreFilter · 3 Filter · 4 Score · 5 Select · 6 Reserve (gang all or
 // nothing) · 7 preemption to restore guarantees. The inputs are never mutated; later jobs see earlier placements
 // through the scratch state.
-import type { Placement, Plan, Postponement, Preemption, Reason } from '../domain/plan.ts';
+import type { Placement, Plan, Postponement, Preemption, Reason, Reservation } from '../domain/plan.ts';
 import { DIMENSIONS } from '../domain/resources.ts';
 import type { Rng } from '../util/rng.ts';
 import { CycleState, DIMS, STATUS_READY, toVector } from './cycle-state.ts';
@@ -51,11 +51,15 @@ function makeTask(job: PendingJob, cycle: CycleState): TaskView {
   };
 }
 
+/** pending × nodes below which an indexed profile scans exhaustively instead (cheaper and exact at that size). */
+export const INDEX_MIN_WORK = 200_000;
+
 class Searcher {
   visited = 0;
   constructor(
     private readonly profile: ResolvedProfile,
     private readonly cycle: CycleState,
+    private readonly indexed: boolean,
   ) {}
 
   private passes(task: TaskView, node: number): boolean {
@@ -97,7 +101,7 @@ class Searcher {
     this.best = -1;
     this.bestScore = 0;
     const search = this.profile.search;
-    if (search.kind === 'exhaustive') {
+    if (search.kind === 'exhaustive' || !this.indexed) {
       for (let i = 0; i < cycle.nodeCount; i++) if (this.offer(task, i) && firstFit) break;
       return this.best;
     }
@@ -167,14 +171,24 @@ class Searcher {
 export function runCycle(snapshot: ClusterSnapshot, pending: readonly PendingJob[], profile: ResolvedProfile, now: number, rng: Rng): CycleReport {
   // Phase 0: scratch state.
   const cycle = new CycleState(snapshot, now, rng, { priority: profile.priority });
-  if (profile.search.kind === 'indexed') cycle.ensureIndex();
-  const searcher = new Searcher(profile, cycle);
+  // A small cycle scans exhaustively: building the index would cost more than it saves, and the scan is exact.
+  const indexed = profile.search.kind === 'indexed' && pending.length * cycle.nodeCount >= (profile.search.minWork ?? INDEX_MIN_WORK);
+  const searcher = new Searcher(profile, cycle, indexed);
   const placements: Placement[] = [];
   const postponed: Postponement[] = [];
   const failedShapes = new Map<string, readonly Reason[]>();
   let headBlocker: string | undefined;
-  const reservedDims = new Set<number>();
-  let reservedFor: string | undefined;
+  // Reservations carried over for jobs still pending; the others lapse.
+  const pendingIds = new Set<string>();
+  for (const j of pending) pendingIds.add(j.spec.id);
+  const reservations = new Map<string, Reservation>();
+  for (const r of snapshot.reservations ?? []) {
+    if (profile.blocking !== 'starving' || !pendingIds.has(r.jobId) || reservations.has(r.jobId)) continue;
+    const idx = r.nodeIds.map((id) => cycle.nodeIndexById.get(id));
+    if (idx.some((i) => i === undefined || cycle.status[i] !== STATUS_READY || cycle.reservedBy[i] !== undefined)) continue;
+    for (const i of idx) cycle.reservedBy[i as number] = r.jobId;
+    reservations.set(r.jobId, r);
+  }
 
   // Phase 1: queue sort.
   const queue = profile.queueSort.createQueue(pending, cycle);
@@ -183,6 +197,11 @@ export function runCycle(snapshot: ClusterSnapshot, pending: readonly PendingJob
     queue.failed(job);
   }
   for (let job = queue.next(); job !== undefined; job = queue.next()) {
+    const invalid = invalidRequest(job);
+    if (invalid) {
+      postponeJob(job, [invalid], true);
+      continue;
+    }
     const task = makeTask(job, cycle);
     // Phase 2: pre-filters (job level).
     let pre: ReturnType<(typeof profile.preFilters)[number]['preFilter']> = null;
@@ -198,15 +217,11 @@ export function runCycle(snapshot: ClusterSnapshot, pending: readonly PendingJob
       postponeJob(job, [{ plugin: 'fifo', code: 'blocked-by-head', message: `strict FIFO: job '${headBlocker}' at the head of the queue does not fit yet` }]);
       continue;
     }
-    if (reservedDims.size > 0 && task.req.some((r, d) => r > 0 && reservedDims.has(d))) {
-      const dims = [...reservedDims].map((d) => DIMENSIONS[d]).join(', ');
-      postponeJob(job, [{ plugin: 'aging', code: 'reserved-for-starving-job', message: `${dims} is held back for job '${reservedFor}', which has waited past the starvation guard` }]);
-      continue;
-    }
     // Phases 3–6 per task, all or nothing. Free capacity only shrinks within a cycle, so a shape that failed once
     // fails again: reuse its reasons.
-    const key = task.shape;
-    let reasons = failedShapes.get(key);
+    // A job holding a reservation sees nodes others do not: never share its cached failure.
+    const key = reservations.has(task.spec.id) ? undefined : task.shape;
+    let reasons = key === undefined ? undefined : failedShapes.get(key);
     if (reasons === undefined) {
       const n = task.spec.gangSize;
       for (let k = 0; k < n; k++) {
@@ -231,20 +246,59 @@ export function runCycle(snapshot: ClusterSnapshot, pending: readonly PendingJob
       }
       task.chosen.length = 0;
       reasons = r.length > 0 ? r : [{ plugin: 'fit', code: 'no-node', message: 'no node can take the job now' }];
-      failedShapes.set(key, reasons);
+      if (key !== undefined) failedShapes.set(key, reasons);
     }
     postponeJob(job, reasons);
     if (profile.blocking === 'head-of-line') headBlocker = task.spec.id;
-    else if (profile.blocking === 'starving' && reservedFor === undefined && computePriority(job, task.tenant, now, profile.priority).starving) {
-      reservedFor = task.spec.id;
-      if (task.req[1] > 0) reservedDims.add(1);
-      else for (let d = 0; d < DIMS; d++) if ((task.req[d] as number) > 0) reservedDims.add(d);
+    else if (profile.blocking === 'starving' && !reservations.has(task.spec.id) && computePriority(job, task.tenant, now, profile.priority).starving) {
+      const nodes = reserveFor(task, cycle);
+      if (nodes) reservations.set(task.spec.id, { jobId: task.spec.id, nodeIds: nodes.map((i) => cycle.nodes[i]!.id), sinceMs: now });
     }
   }
+  for (const p of placements) reservations.delete(p.jobId);
 
   // Phase 7: preemption, only of preemptible jobs and only to restore a guarantee.
   const preemptions: Preemption[] = profile.preemptForGuarantee ? preemptForGuarantees(cycle, pending, postponed) : [];
-  return { plan: { placements, preemptions, migrations: [], postponed }, nodesVisited: searcher.visited };
+  const plan: Plan = reservations.size > 0 ? { placements, preemptions, migrations: [], postponed, reservations: [...reservations.values()] } : { placements, preemptions, migrations: [], postponed };
+  return { plan, nodesVisited: searcher.visited };
+}
+
+/** The cycle trusts typed input but never drops it silently: a malformed request is a never-fits reason naming it. */
+function invalidRequest(job: PendingJob): Reason | undefined {
+  const r = job.spec.request;
+  for (const d of DIMENSIONS) {
+    const v = r[d];
+    if (typeof v !== 'number' || !Number.isInteger(v) || v < 0) {
+      return { plugin: 'input', code: 'invalid-request', dimension: d, message: `request.${d} must be a non-negative integer, got ${String(v)}` };
+    }
+  }
+  const g = job.spec.gangSize;
+  if (!Number.isInteger(g) || g < 1) return { plugin: 'input', code: 'invalid-request', message: `gangSize must be a positive integer, got ${String(g)}` };
+  return undefined;
+}
+
+/**
+ * Picks nodes to hold for a starving task: ready, unreserved nodes with its labels where one task fits when the node
+ * is empty, most free in the task's key dimension first (they drain soonest), then by id; one per task of the gang.
+ * Marks them in the cycle so later jobs keep off. Undefined when there are not enough such nodes.
+ */
+function reserveFor(task: TaskView, cycle: CycleState): number[] | undefined {
+  const candidates: number[] = [];
+  for (let i = 0; i < cycle.nodeCount; i++) {
+    if (cycle.status[i] !== STATUS_READY || cycle.reservedBy[i] !== undefined) continue;
+    let fits = true;
+    for (let d = 0; d < DIMS && fits; d++) if ((task.req[d] as number) > ((cycle.cap[d] as Float64Array)[i] as number)) fits = false;
+    if (!fits) continue;
+    const labels = cycle.nodes[i]!.labels;
+    if (task.selector.some(([k, v]) => labels[k] !== v)) continue;
+    candidates.push(i);
+  }
+  if (candidates.length < task.spec.gangSize) return undefined;
+  const free = cycle.free[task.keyDim] as Float64Array;
+  candidates.sort((a, b) => (free[b] as number) - (free[a] as number) || (cycle.nodes[a]!.id < cycle.nodes[b]!.id ? -1 : 1));
+  const chosen = candidates.slice(0, task.spec.gangSize);
+  for (const i of chosen) cycle.reservedBy[i] = task.spec.id;
+  return chosen;
 }
 
 /** A pure function of its inputs: same snapshot, pending, profile, now and rng state ⇒ the same Plan. */
@@ -258,19 +312,34 @@ export function schedule(snapshot: ClusterSnapshot, pending: readonly PendingJob
  * Postponements gain an `awaiting-preemption` reason; victims are never taken below their tenant's guarantee.
  */
 function preemptForGuarantees(cycle: CycleState, pending: readonly PendingJob[], postponed: Postponement[]): Preemption[] {
-  const byId = new Map(pending.map((j) => [j.spec.id, j]));
-  const victimsByNode = new Map<number, RunningJob[]>();
-  for (const r of cycle.snapshot.running) {
-    if (!r.spec.preemptible) continue;
-    for (const nodeId of r.nodeIds) {
-      const i = cycle.nodeIndexById.get(nodeId);
-      if (i === undefined) continue;
-      let list = victimsByNode.get(i);
-      if (!list) victimsByNode.set(i, (list = []));
-      if (!list.includes(r)) list.push(r);
-    }
+  // Cheap exit (most cycles): no tenant has a guarantee, or nothing was postponed.
+  if (postponed.length === 0) return [];
+  let anyGuarantee = false;
+  for (const t of cycle.tenants.values()) {
+    const g = t.tenant.guaranteed;
+    if (g.cpuMilli + g.gpuMilli + g.memMiB + g.netMbps > 0) anyGuarantee = true;
   }
-  for (const list of victimsByNode.values()) list.sort((a, b) => b.startedAtMs - a.startedAtMs || (a.spec.id < b.spec.id ? 1 : -1));
+  if (!anyGuarantee) return [];
+  const byId = new Map(pending.map((j) => [j.spec.id, j]));
+  let victimsByNode: Map<number, RunningJob[]> | undefined;
+  // Built on first need: preemptible running jobs per node, newest first.
+  function victimsOn(node: number): readonly RunningJob[] {
+    if (!victimsByNode) {
+      victimsByNode = new Map();
+      for (const r of cycle.snapshot.running) {
+        if (!r.spec.preemptible) continue;
+        for (const nodeId of r.nodeIds) {
+          const i = cycle.nodeIndexById.get(nodeId);
+          if (i === undefined) continue;
+          let list = victimsByNode.get(i);
+          if (!list) victimsByNode.set(i, (list = []));
+          if (!list.includes(r)) list.push(r);
+        }
+      }
+      for (const list of victimsByNode.values()) list.sort((a, b) => b.startedAtMs - a.startedAtMs || (a.spec.id < b.spec.id ? 1 : -1));
+    }
+    return victimsByNode.get(node) ?? [];
+  }
   const taken = new Set<string>();
   const preemptions: Preemption[] = [];
   const aboveGuarantee = (tenantId: string, minus: readonly number[]): boolean => {
@@ -292,7 +361,9 @@ function preemptForGuarantees(cycle: CycleState, pending: readonly PendingJob[],
     let within = true;
     let asks = false;
     for (let d = 0; d < DIMS; d++) {
-      if ((req[d] as number) > 0 && (g[d] as number) > 0) asks = true;
+      // Only the dimensions the guarantee covers count (a guarantee of GPUs says nothing about CPU).
+      if ((g[d] as number) <= 0) continue;
+      if ((req[d] as number) > 0) asks = true;
       if ((t.alloc[d] as number) + (req[d] as number) > (g[d] as number)) within = false;
     }
     if (!within || !asks) continue;
@@ -303,7 +374,7 @@ function preemptForGuarantees(cycle: CycleState, pending: readonly PendingJob[],
       const free = DIMENSIONS.map((_, d) => (cycle.free[d] as Float64Array)[i] as number);
       const chosen: RunningJob[] = [];
       const fitsNow = (): boolean => req.every((r, d) => r <= (free[d] as number));
-      for (const v of victimsByNode.get(i) ?? []) {
+      for (const v of victimsOn(i)) {
         if (fitsNow()) break;
         if (taken.has(v.spec.id) || v.spec.tenantId === t.id) continue;
         const vreq = toVector(v.spec.request);
