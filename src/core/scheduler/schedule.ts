@@ -247,10 +247,11 @@ export function runCycle(snapshot: ClusterSnapshot, pending: readonly PendingJob
   const failedShapes = new Map<string, readonly Reason[]>();
   let headBlocker: string | undefined;
   // Reservations carried over for jobs still pending; the others lapse.
-  const pendingIds = new Set<string>();
-  for (const j of pending) pendingIds.add(j.spec.id);
   const reservations = new Map<string, Reservation>();
-  for (const r of snapshot.reservations ?? []) {
+  const carried = snapshot.reservations ?? [];
+  const pendingIds = new Set<string>();
+  if (carried.length > 0) for (const j of pending) pendingIds.add(j.spec.id);
+  for (const r of carried) {
     if (profile.blocking !== 'starving' || !pendingIds.has(r.jobId) || reservations.has(r.jobId)) continue;
     const idx = r.nodeIds.map((id) => cycle.nodeIndexById.get(id));
     if (idx.some((i) => i === undefined || cycle.status[i] !== STATUS_READY || cycle.reservedBy[i] !== undefined)) continue;
