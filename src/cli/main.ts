@@ -4,6 +4,16 @@ import { FairwayError } from '../core/util/errors.ts';
 import { registerForecast } from './commands/forecast.ts';
 import { registerSim } from './commands/sim.ts';
 import { registerVersion } from './commands/version.ts';
+import { registerServer } from './commands/server.ts';
+import { registerTenants } from './commands/tenants.ts';
+import { registerSubmit } from './commands/submit.ts';
+import { registerJobs } from './commands/jobs.ts';
+import { registerJob } from './commands/job.ts';
+import { registerLogs } from './commands/logs.ts';
+import { registerCancel } from './commands/cancel.ts';
+import { registerNodes } from './commands/nodes.ts';
+import { registerFairness } from './commands/fairness.ts';
+import { registerGrid } from './commands/grid.ts';
 
 export function buildProgram(): Command {
   const program = new Command('fairway')
@@ -11,8 +21,18 @@ export function buildProgram(): Command {
     .showHelpAfterError()
     .exitOverride();
   registerVersion(program);
+  registerGrid(program);
   registerForecast(program);
   registerSim(program);
+  registerServer(program);
+  registerTenants(program);
+  registerSubmit(program);
+  registerJobs(program);
+  registerJob(program);
+  registerLogs(program);
+  registerCancel(program);
+  registerNodes(program);
+  registerFairness(program);
   return program;
 }
 

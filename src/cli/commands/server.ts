@@ -1,0 +1,37 @@
+import type { Command } from 'commander';
+import { InvalidInputError } from '../../core/util/errors.ts';
+import { startServer } from '../../server/server.ts';
+import { packageVersion } from './version.ts';
+
+export function registerServer(program: Command): void {
+  program
+    .command('server')
+    .description('run the coordinator (HTTP API, scheduling loop, SQLite state)')
+    .option('--port <port>', 'TCP port (0 picks a free one)', '7300')
+    .option('--host <host>', 'address to listen on', '127.0.0.1')
+    .option('--data-dir <dir>', 'where the SQLite database and join token live', '.fairway')
+    .option('--admin-token <token>', 'admin token (or env FAIRWAY_ADMIN_TOKEN)')
+    .option('--join-token <token>', 'agent join token (or env FAIRWAY_JOIN_TOKEN; default: generated into DATA_DIR/join-token)')
+    .option('--sync <mode>', 'SQLite synchronous mode: full (survives power loss) or normal (survives a process crash)', 'full')
+    .option('--body-limit <bytes>', 'largest request body', String(1024 * 1024))
+    .option('--log', 'log warnings and errors as JSON lines')
+    .action(async (o: { port: string; host: string; dataDir: string; adminToken?: string; joinToken?: string; sync: string; bodyLimit: string; log?: boolean }) => {
+      const adminToken = o.adminToken ?? process.env.FAIRWAY_ADMIN_TOKEN;
+      if (!adminToken) throw new InvalidInputError('--admin-token (or FAIRWAY_ADMIN_TOKEN) is required', { field: 'adminToken' });
+      if (o.sync !== 'full' && o.sync !== 'normal') throw new InvalidInputError(`--sync must be full or normal, got ${o.sync}`, { field: 'sync' });
+      const port = Number(o.port);
+      if (!Number.isInteger(port) || port < 0 || port > 65535) throw new InvalidInputError(`--port must be 0-65535, got ${o.port}`, { field: 'port' });
+      const joinToken = o.joinToken ?? process.env.FAIRWAY_JOIN_TOKEN;
+      const s = await startServer({
+        port, host: o.host, dataDir: o.dataDir, adminToken, sync: o.sync, bodyLimit: Number(o.bodyLimit), logger: o.log ?? false,
+        version: packageVersion(), ...(joinToken ? { joinToken } : {}),
+      });
+      console.log(`fairway coordinator listening on ${s.url}`);
+      if (s.joinTokenFile) console.log(`agent join token in ${s.joinTokenFile}`);
+      await new Promise<void>((resolve) => {
+        const stop = (): void => { void s.close().then(resolve); };
+        process.once('SIGINT', stop);
+        process.once('SIGTERM', stop);
+      });
+    });
+}

@@ -1,0 +1,629 @@
+// The live coordinator: owns the durable state (through the StateStore port), feeds events to the control logic
+// and executes the commands it returns (agent gateway queues, store writes). Every accepted submission and every
+// state change is committed before it is acknowledged or handed to an agent.
+import { EventEmitter } from 'node:events';
+import type { Event, TimerPurpose } from '../core/domain/events.ts';
+import { isTerminal, totalRequest, validateJobSpec, type JobState } from '../core/domain/job.ts';
+import type { Node, NodeStatus } from '../core/domain/node.ts';
+import type { Reason } from '../core/domain/plan.ts';
+import { add, fits, resources, shares, ZERO, type Resources } from '../core/domain/resources.ts';
+import { createControlState, explainJob, fairnessNow, step, type ControlState } from '../core/control/index.ts';
+import { createRng } from '../core/util/rng.ts';
+import { Driver } from '../runtime/driver.ts';
+import type { ClusterPort, TimerPort } from '../runtime/ports.ts';
+import type { Tenant } from '../core/domain/tenant.ts';
+import { validateTenant } from '../core/domain/tenant.ts';
+import { ConflictError, NotFoundError } from '../core/util/errors.ts';
+import type { AgentCommand, FairnessView, Heartbeat, JobSubmission, NodeRegister, StreamEvent, TenantCreate, TenantUpdate } from '../wire/schemas.ts';
+import { toJobSpec, toResources } from '../wire/job-spec.ts';
+import { ForbiddenError, hashToken, newToken, type Principal, type Authenticator } from './auth.ts';
+import { DuplicateSubmissionError, NeverFitsError } from './errors.ts';
+import type { WaitExplanation } from './views.ts';
+import type { StateStore, StoredJob, StoredNode, StoredTenant, WriteOp } from './store/state-store.ts';
+
+export interface CoordinatorOptions {
+  readonly store: StateStore;
+  readonly auth: Authenticator;
+  readonly clock?: () => number;
+  /** The core's cycle interval: a change arms one schedule timer this far ahead (changes meanwhile ride along). */
+  readonly cycleIntervalMs?: number;
+  /** Scheduler profile name (see src/core/scheduler/profiles.ts). */
+  readonly profile?: string;
+  /** How often a fairness point is stored for /v1/fairness/history (0: never). */
+  readonly fairnessIntervalMs?: number;
+  /** A node that has not sent a heartbeat for this long is lost (its jobs go back to the queue). 0: never. */
+  readonly nodeTimeoutMs?: number;
+  readonly seed?: number;
+}
+
+interface NodeEntry { stored: StoredNode; usage?: Resources }
+
+const vecToResources = (a: readonly number[]): Resources => resources({ cpuMilli: a[0] ?? 0, gpuMilli: a[1] ?? 0, memMiB: a[2] ?? 0, netMbps: a[3] ?? 0 });
+
+export class Coordinator {
+  readonly bus = new EventEmitter();
+  readonly counters = { submissions: 0, duplicates: 0, placements: 0, preemptions: 0, cycles: 0, cycleMsTotal: 0, lastCycleMs: 0, transitions: 0 };
+  private readonly store: StateStore;
+  private readonly auth: Authenticator;
+  private readonly clock: () => number;
+  /** The shared driver (src/runtime) around the core's reducer: the one control loop, as in the simulator. */
+  private readonly driver: Driver<ControlState>;
+  private readonly tenants = new Map<string, StoredTenant>();
+  private readonly nodes = new Map<string, NodeEntry>();
+  /** Jobs not finished, as committed to the store. */
+  private readonly active = new Map<string, StoredJob>();
+  /** Where the core placed each job (known synchronously, before the placement's commit lands). */
+  private readonly placedOn = new Map<string, readonly string[]>();
+  private readonly inflightIdem = new Map<string, Promise<StoredJob>>();
+  private readonly inflightWrites = new Set<Promise<void>>();
+  private readonly agentQueues = new Map<string, AgentCommand[]>();
+  private readonly waiters = new Map<string, Set<() => void>>();
+  private readonly timers = new Map<string, NodeJS.Timeout>();
+  private readonly intervals: NodeJS.Timeout[] = [];
+  /** While restoring after a restart: launches the core decides for jobs that were already running. */
+  private restoring: Map<string, readonly string[]> | undefined;
+  private nextSeq: number;
+  private closed = false;
+  private lastCycleEndMs = 0;
+
+  constructor(opts: CoordinatorOptions) {
+    this.store = opts.store;
+    this.auth = opts.auth;
+    this.clock = opts.clock ?? Date.now;
+    this.bus.setMaxListeners(0);
+    const cluster: ClusterPort = {
+      launch: (jobId, nodeIds, resumeFromCheckpointId) => this.onLaunch(jobId, nodeIds, resumeFromCheckpointId),
+      stop: (jobId, reason) => this.sendToNodes(jobId, { type: 'StopJob', jobId, reason: { ...reason } }, true),
+      checkpoint: (jobId, reason) => this.sendToNodes(jobId, { type: 'CheckpointJob', jobId, reason: { ...reason } }, false),
+      migrate: (jobId, fromNodeIds, toNodeIds, reason) => {
+        for (const n of new Set(fromNodeIds)) this.enqueue(n, { type: 'MigrateJob', jobId, nodeIds: [...toNodeIds], reason: { ...reason } });
+      },
+      preempt: (jobId, reason) => this.onPreempt(jobId, reason),
+    };
+    const timers: TimerPort = { set: (timerId, atMs, purpose) => this.setTimer(timerId, atMs, purpose) };
+    this.driver = new Driver<ControlState>({
+      reducer: step,
+      initialState: createControlState({ cycleIntervalMs: opts.cycleIntervalMs ?? 50, ...(opts.profile ? { profile: opts.profile } : {}) }),
+      rng: createRng(opts.seed ?? 1),
+      ports: { clock: { nowMs: () => this.clock() }, cluster, timers },
+    });
+    this.restore();
+    this.nextSeq = this.store.maxJobSeq();
+    const fi = opts.fairnessIntervalMs ?? 10_000;
+    if (fi > 0) this.intervals.push(setInterval(() => void this.recordFairness(), fi).unref());
+    const nodeTimeoutMs = opts.nodeTimeoutMs ?? 30_000;
+    if (nodeTimeoutMs > 0) this.intervals.push(setInterval(() => void this.checkHeartbeats(nodeTimeoutMs), Math.max(100, nodeTimeoutMs / 3)).unref());
+  }
+
+  /** Rebuilds the core's state from the store after a (re)start: tenants, nodes, running jobs on their nodes, the queue. */
+  private restore(): void {
+    const now = this.clock();
+    for (const t of this.store.loadTenants()) {
+      this.tenants.set(t.tenant.id, t);
+      this.auth.setTenantToken(t.tenant.id, t.tokenHash);
+      this.feed({ type: 'TenantUpserted', atMs: now, tenant: t.tenant });
+    }
+    for (const n of this.store.loadNodes()) {
+      // Agents get a full heartbeat timeout from the restart before they count as lost (the coordinator was away, not they).
+      this.nodes.set(n.node.id, { stored: { ...n, lastHeartbeatMs: now } });
+      this.feed({ type: 'NodeRegistered', atMs: now, node: n.node });
+    }
+    const jobs = this.store.loadActiveJobs();
+    for (const j of jobs) this.active.set(j.spec.id, j);
+    const placed = jobs.filter((j) => j.state !== 'pending');
+    if (placed.length > 0) {
+      // Jobs placed before the restart are still running on their agents. Let the core place them, then move each
+      // to the nodes it really holds (MigrationCompleted), so the core's books match the cluster; nothing is sent.
+      this.restoring = new Map();
+      for (const j of placed) this.feed({ type: 'JobSubmitted', atMs: now, job: j.spec });
+      this.feed({ type: 'TimerFired', atMs: now, timerId: 'restore', purpose: 'schedule' });
+      const launched = this.restoring;
+      this.restoring = undefined;
+      for (const j of placed) {
+        const got = launched.get(j.spec.id);
+        if (got) {
+          this.placedOn.set(j.spec.id, j.nodeIds);
+          if (got.join() !== j.nodeIds.join()) this.feed({ type: 'MigrationCompleted', atMs: now, jobId: j.spec.id, toNodeIds: j.nodeIds });
+        } else {
+          // Its nodes cannot hold it any more (gone, drained, shrunk): stop it there; it waits in the queue again.
+          this.placedOn.set(j.spec.id, j.nodeIds);
+          this.onPreempt(j.spec.id, { plugin: 'restore', code: 'not-restorable', message: 'its nodes could not hold it after a coordinator restart' });
+        }
+      }
+    }
+    for (const j of jobs) if (j.state === 'pending') this.feed({ type: 'JobSubmitted', atMs: now, job: j.spec });
+  }
+
+  /** Feeds one event to the shared driver (which runs the core's step and executes the commands through our ports). */
+  private feed(event: Event): void {
+    if (event.type === 'TimerFired' && event.purpose === 'schedule') {
+      const t0 = performance.now();
+      this.driver.handle(event);
+      const ms = performance.now() - t0;
+      this.counters.cycles++;
+      this.counters.cycleMsTotal += ms;
+      this.counters.lastCycleMs = ms;
+      this.lastCycleEndMs = this.clock();
+      return;
+    }
+    this.driver.handle(event);
+  }
+
+  private setTimer(timerId: string, atMs: number, purpose: TimerPurpose): void {
+    const prev = this.timers.get(timerId);
+    if (prev) clearTimeout(prev);
+    if (this.closed) return;
+    const now = this.clock();
+    let delayMs = Math.max(0, atMs - now);
+    // Live only: a cycle blocks the event loop, so keep a gap of 4× the last cycle's duration after it ends; under a
+    // flood of submissions scheduling then takes at most about a fifth of the loop and requests keep flowing.
+    if (purpose === 'schedule') delayMs = Math.max(delayMs, this.lastCycleEndMs + 4 * this.counters.lastCycleMs - now);
+    const t = setTimeout(() => {
+      this.timers.delete(timerId);
+      if (!this.closed) this.feed({ type: 'TimerFired', atMs: this.clock(), timerId, purpose });
+    }, delayMs);
+    t.unref();
+    this.timers.set(timerId, t);
+  }
+
+  /** Runs a write whose outcome nobody awaits directly (placements, requeues); `settle()` waits for them. */
+  private track(p: Promise<void>): void {
+    const q = p.catch((err: unknown) => {
+      // A failed commit of a placement leaves the job pending in the store; the agent never saw it. Log loudly.
+      console.error(`fairway: commit failed: ${(err as Error).message}`);
+    });
+    this.inflightWrites.add(q);
+    void q.finally(() => this.inflightWrites.delete(q));
+  }
+
+  /** Waits until every placement and requeue decided so far is committed and handed to the agent queues. */
+  async settle(): Promise<void> {
+    while (this.inflightWrites.size > 0) await Promise.all([...this.inflightWrites]);
+  }
+
+  // ---- ClusterPort: the agent gateway ----------------------------------------------------------------------
+
+  private onLaunch(jobId: string, nodeIds: readonly string[], resumeFromCheckpointId?: string): void {
+    this.placedOn.set(jobId, nodeIds);
+    if (this.restoring) {
+      this.restoring.set(jobId, nodeIds);
+      return;
+    }
+    const now = this.clock();
+    // Commit first; only then may an agent see the launch (a crash in between loses nothing: the job is still pending).
+    this.track(this.store.write([
+      { type: 'updateJob', jobId, state: 'running', nodeIds, exitCode: null, atMs: now },
+      { type: 'jobEvent', jobId, atMs: now, event: 'placed', data: { nodeIds } },
+    ]).then(() => {
+      const j = this.active.get(jobId);
+      if (!j) return;
+      const next: StoredJob = { ...j, state: 'running', nodeIds, updatedAtMs: now };
+      this.active.set(jobId, next);
+      this.counters.placements++;
+      this.counters.transitions++;
+      for (const nodeId of new Set(nodeIds)) {
+        this.enqueue(nodeId, {
+          type: 'LaunchJob', jobId, nodeIds: [...nodeIds], command: [...j.command], request: { ...j.spec.request },
+          ...(j.env ? { env: { ...j.env } } : {}), ...(resumeFromCheckpointId ? { resumeFromCheckpointId } : {}),
+        });
+      }
+      this.emit({ type: 'job', jobId, tenant: j.spec.tenantId, state: 'running', at: new Date(now).toISOString(), data: { nodeIds: [...nodeIds] } });
+    }));
+  }
+
+  private onPreempt(jobId: string, reason: Reason): void {
+    const now = this.clock();
+    const nodeIds = this.placedOn.get(jobId) ?? [];
+    this.placedOn.delete(jobId);
+    this.counters.preemptions++;
+    this.track(this.store.write([
+      { type: 'updateJob', jobId, state: 'pending', nodeIds: [], exitCode: null, atMs: now },
+      { type: 'jobEvent', jobId, atMs: now, event: 'preempted', data: { nodeIds, reason: { ...reason } } },
+    ]).then(() => {
+      const j = this.active.get(jobId);
+      if (j) this.active.set(jobId, { ...j, state: 'pending', nodeIds: [], updatedAtMs: now });
+      for (const n of new Set(nodeIds)) this.enqueue(n, { type: 'PreemptJob', jobId, reason: { ...reason } });
+      this.emit({ type: 'job', jobId, ...(j ? { tenant: j.spec.tenantId } : {}), state: 'pending', at: new Date(now).toISOString(), data: { preempted: true } });
+    }));
+  }
+
+  private sendToNodes(jobId: string, c: AgentCommand, forget: boolean): void {
+    const nodeIds = this.placedOn.get(jobId) ?? [];
+    if (forget) this.placedOn.delete(jobId);
+    for (const n of new Set(nodeIds)) this.enqueue(n, c);
+  }
+
+  // ---- tenants -------------------------------------------------------------------------------------------------
+
+  async createTenant(input: TenantCreate): Promise<{ tenant: StoredTenant; token: string }> {
+    if (this.tenants.has(input.id)) throw new ConflictError(`tenant '${input.id}' already exists`, { tenantId: input.id });
+    const tenant: Tenant = validateTenant({
+      id: input.id, weight: input.weight, tier: input.tier, guaranteed: toResources(input.quota),
+      ...(input.cap ? { cap: toResources(input.cap) } : {}),
+    });
+    const token = newToken('fwt');
+    const stored: StoredTenant = { tenant, tokenHash: hashToken(token), createdAtMs: this.clock() };
+    await this.store.write([{ type: 'putTenant', tenant: stored }]);
+    this.putTenantInMemory(stored);
+    return { tenant: stored, token };
+  }
+
+  async updateTenant(id: string, patch: TenantUpdate): Promise<StoredTenant> {
+    const cur = this.getTenant(id);
+    const t = cur.tenant;
+    const { cap: _oldCap, ...rest } = t;
+    const capNext = patch.cap === null ? undefined : patch.cap !== undefined ? toResources(patch.cap) : t.cap;
+    const tenant: Tenant = validateTenant({
+      ...rest,
+      weight: patch.weight ?? t.weight,
+      tier: patch.tier ?? t.tier,
+      guaranteed: patch.quota === null ? resources() : patch.quota !== undefined ? toResources(patch.quota) : t.guaranteed,
+      ...(capNext ? { cap: capNext } : {}),
+    });
+    const stored: StoredTenant = { ...cur, tenant };
+    await this.store.write([{ type: 'putTenant', tenant: stored }]);
+    this.putTenantInMemory(stored);
+    return stored;
+  }
+
+  async rotateToken(id: string): Promise<{ tenant: StoredTenant; token: string }> {
+    const cur = this.getTenant(id);
+    const token = newToken('fwt');
+    const stored: StoredTenant = { ...cur, tokenHash: hashToken(token) };
+    await this.store.write([{ type: 'putTenant', tenant: stored }]);
+    this.tenants.set(id, stored);
+    this.auth.setTenantToken(id, stored.tokenHash);
+    return { tenant: stored, token };
+  }
+
+  private putTenantInMemory(t: StoredTenant): void {
+    this.tenants.set(t.tenant.id, t);
+    this.auth.setTenantToken(t.tenant.id, t.tokenHash);
+    this.feed({ type: 'TenantUpserted', atMs: this.clock(), tenant: t.tenant });
+  }
+
+  getTenant(id: string): StoredTenant {
+    const t = this.tenants.get(id);
+    if (!t) throw new NotFoundError('tenant', id);
+    return t;
+  }
+
+  listTenants(): StoredTenant[] {
+    return [...this.tenants.values()].sort((a, b) => (a.tenant.id < b.tenant.id ? -1 : 1));
+  }
+
+  // ---- jobs ----------------------------------------------------------------------------------------------------
+
+  /** Accepts a submission once it is durable. A replay of the same Idempotency-Key creates nothing. */
+  async submit(tenantId: string, sub: JobSubmission, idempotency?: { key: string; bodyHash: string }): Promise<StoredJob> {
+    const tenant = this.getTenant(tenantId);
+    const now = this.clock();
+    const k = idempotency ? `${tenantId}\u0000${idempotency.key}` : undefined;
+    if (idempotency && k) {
+      const inflight = this.inflightIdem.get(k);
+      if (inflight) {
+        const first = await inflight;
+        this.counters.duplicates++;
+        throw new DuplicateSubmissionError(first.spec.id, true);
+      }
+      const prior = this.store.idempotency(tenantId, idempotency.key);
+      if (prior) {
+        this.counters.duplicates++;
+        throw new DuplicateSubmissionError(prior.jobId, prior.bodyHash === idempotency.bodyHash);
+      }
+    }
+    const seq = ++this.nextSeq;
+    const spec = validateJobSpec(toJobSpec(sub, `j${seq}`, tenantId, now));
+    this.checkCouldEverFit(spec, tenant.tenant);
+    const job: StoredJob = {
+      seq, spec, command: sub.command, ...(sub.env ? { env: sub.env } : {}), state: 'pending', nodeIds: [], exitCode: null, updatedAtMs: now,
+    };
+    const write = this.store.write([
+      { type: 'insertJob', job, ...(idempotency ? { idempotency } : {}) },
+      { type: 'jobEvent', jobId: spec.id, atMs: now, event: 'submitted', data: {} },
+    ]).then(() => job);
+    if (k) this.inflightIdem.set(k, write);
+    try {
+      await write;
+    } finally {
+      if (k) this.inflightIdem.delete(k);
+    }
+    this.counters.submissions++;
+    this.active.set(spec.id, job);
+    this.feed({ type: 'JobSubmitted', atMs: now, job: spec });
+    this.emit({ type: 'job', jobId: spec.id, tenant: tenantId, state: 'pending', at: new Date(now).toISOString() });
+    return job;
+  }
+
+  private checkCouldEverFit(spec: StoredJob['spec'], tenant: Tenant): void {
+    const total = totalRequest(spec);
+    if (tenant.cap && !fits(total, tenant.cap)) {
+      throw new NeverFitsError(`job needs more than tenant '${tenant.id}' may ever hold (its cap)`, { field: 'request', request: total, cap: tenant.cap });
+    }
+    const usable = [...this.nodes.values()].filter((n) => n.stored.node.status !== 'down').map((n) => n.stored.node.capacity);
+    // With no node registered yet we cannot tell; the job waits with a reason instead.
+    if (usable.length === 0) return;
+    if (!usable.some((c) => fits(spec.request, c))) {
+      throw new NeverFitsError('no node of the cluster could ever hold one task of this job', { field: 'request', request: spec.request, nodes: usable.length });
+    }
+    const cluster = usable.reduce(add, ZERO);
+    if (!fits(total, cluster)) throw new NeverFitsError('the whole gang needs more than the cluster has', { field: 'gangSize', request: total, cluster });
+  }
+
+  /** Throws NotFoundError unless `who` may see the job (a tenant sees only its own; the answer does not reveal others' ids). */
+  getJob(id: string, who: Principal): StoredJob {
+    const j = this.active.get(id) ?? this.store.getJob(id);
+    if (!j || (who.kind === 'tenant' && j.spec.tenantId !== who.tenantId)) throw new NotFoundError('job', id);
+    return j;
+  }
+
+  /** "Why is my job waiting?" from the core's own queries. */
+  explain(jobId: string): WaitExplanation | undefined {
+    const st = this.driver.state;
+    if (!st.jobs.has(jobId)) return undefined;
+    const now = this.clock();
+    const e = explainJob(st, jobId, now);
+    if (e.state !== 'pending') return undefined;
+    const { starving: _s, ...priority } = e.priority ?? ({} as Record<string, number> & { starving?: boolean });
+    return {
+      position: e.position ?? 0,
+      queueLength: e.queueLength,
+      ...(e.priority ? { priority: priority as Record<string, number> } : {}),
+      reasons: e.reasons,
+      neverFits: e.neverFits,
+      postponements: e.postponements,
+      estimatedStartMs: e.estimatedStartMs ?? null,
+      lastCycleMs: st.lastCycle?.atMs ?? null,
+    };
+  }
+
+  async cancel(id: string, who: Principal): Promise<StoredJob> {
+    const j = this.getJob(id, who);
+    if (isTerminal(j.state)) throw new ConflictError(`job '${id}' already ${j.state}`, { jobId: id, state: j.state });
+    const now = this.clock();
+    const next: StoredJob = { ...j, state: 'cancelled', updatedAtMs: now };
+    await this.store.write([
+      { type: 'updateJob', jobId: id, state: 'cancelled', nodeIds: j.nodeIds, exitCode: j.exitCode, atMs: now },
+      { type: 'jobEvent', jobId: id, atMs: now, event: 'cancelled', data: { by: who.kind } },
+    ]);
+    this.finish(next);
+    this.feed({ type: 'JobCancelled', atMs: now, jobId: id });
+    return next;
+  }
+
+  /** Bookkeeping when a job reaches a terminal state (after its commit). */
+  private finish(next: StoredJob): void {
+    this.active.delete(next.spec.id);
+    this.counters.transitions++;
+    this.emit({ type: 'job', jobId: next.spec.id, tenant: next.spec.tenantId, state: next.state, at: new Date(next.updatedAtMs).toISOString() });
+  }
+
+  // ---- nodes and the agent gateway -------------------------------------------------------------------------
+
+  async registerNode(reg: NodeRegister): Promise<StoredNode> {
+    const now = this.clock();
+    const prev = this.nodes.get(reg.id);
+    const status: NodeStatus = prev && prev.stored.node.status === 'draining' ? 'draining' : 'ready';
+    const node: Node = { id: reg.id, capacity: toResources(reg.capacity), labels: reg.labels, status };
+    const stored: StoredNode = { node, lastHeartbeatMs: now };
+    await this.store.write([{ type: 'putNode', node: stored }]);
+    this.nodes.set(reg.id, { stored });
+    this.feed({ type: 'NodeRegistered', atMs: now, node });
+    this.emit({ type: 'node', at: new Date(now).toISOString(), data: { nodeId: reg.id, status } });
+    return stored;
+  }
+
+  async setNodeStatus(id: string, status: NodeStatus): Promise<StoredNode> {
+    const n = this.nodes.get(id);
+    if (!n) throw new NotFoundError('node', id);
+    const now = this.clock();
+    const stored: StoredNode = { ...n.stored, node: { ...n.stored.node, status } };
+    await this.store.write([{ type: 'putNode', node: stored }]);
+    n.stored = stored;
+    this.feed({ type: 'NodeStatusChanged', atMs: now, nodeId: id, status });
+    this.emit({ type: 'node', at: new Date(now).toISOString(), data: { nodeId: id, status } });
+    return stored;
+  }
+
+  private async checkHeartbeats(timeoutMs: number): Promise<void> {
+    const now = this.clock();
+    for (const n of this.nodes.values()) {
+      const last = n.stored.lastHeartbeatMs ?? 0;
+      if (n.stored.node.status === 'down' || now - last < timeoutMs) continue;
+      const stored: StoredNode = { ...n.stored, node: { ...n.stored.node, status: 'down' } };
+      n.stored = stored;
+      await this.store.write([{ type: 'putNode', node: stored }]);
+      if (this.closed) return;
+      this.feed({ type: 'NodeLost', atMs: now, nodeId: stored.node.id });
+      this.emit({ type: 'node', at: new Date(now).toISOString(), data: { nodeId: stored.node.id, status: 'down' } });
+    }
+  }
+
+  listNodes(): { stored: StoredNode; allocated: Resources }[] {
+    const st = this.driver.state;
+    return [...this.nodes.values()]
+      .sort((a, b) => (a.stored.node.id < b.stored.node.id ? -1 : 1))
+      .map((n) => ({ stored: n.stored, allocated: vecToResources(st.nodes.get(n.stored.node.id)?.alloc ?? []) }));
+  }
+
+  /** An agent's heartbeat: commits its reports, then hands it the commands queued for its node (long-polling if asked). */
+  async heartbeat(nodeId: string, hb: Heartbeat): Promise<AgentCommand[]> {
+    const n = this.nodes.get(nodeId);
+    if (!n) throw new NotFoundError('node', nodeId);
+    if (n.stored.node.status === 'down') {
+      // Its jobs were requeued when it was declared lost; it must register again (and start clean) to get work.
+      throw new ConflictError(`node '${nodeId}' was declared lost; register it again`, { nodeId, status: 'down' });
+    }
+    const now = this.clock();
+    const ops: WriteOp[] = [];
+    const after: (() => void)[] = [];
+    const events: Event[] = [];
+    for (const r of hb.reports) {
+      const j = this.active.get(r.jobId);
+      // Reports about jobs this node does not hold (finished, cancelled, requeued meanwhile) change nothing.
+      if (!j || j.state === 'pending' || !j.nodeIds.includes(nodeId)) continue;
+      if (r.type === 'started') {
+        ops.push({ type: 'jobEvent', jobId: r.jobId, atMs: now, event: 'started', data: { nodeId } });
+        events.push({ type: 'JobStarted', atMs: now, jobId: r.jobId });
+      } else if (r.type === 'exited') {
+        const state: JobState = r.exitCode === 0 ? 'succeeded' : 'failed';
+        const next: StoredJob = { ...j, state, exitCode: r.exitCode, updatedAtMs: now };
+        ops.push({ type: 'updateJob', jobId: r.jobId, state, nodeIds: j.nodeIds, exitCode: r.exitCode, atMs: now });
+        ops.push({ type: 'jobEvent', jobId: r.jobId, atMs: now, event: state, data: { nodeId, exitCode: r.exitCode, ...(r.reason ? { reason: r.reason } : {}) } });
+        after.push(() => { this.finish(next); this.placedOn.delete(r.jobId); });
+        events.push({ type: 'ProcessExited', atMs: now, jobId: r.jobId, exitCode: r.exitCode, ...(r.reason ? { reason: r.reason } : {}) });
+      } else if (r.type === 'checkpointed') {
+        ops.push({ type: 'jobEvent', jobId: r.jobId, atMs: now, event: 'checkpointed', data: { checkpointId: r.checkpointId, sizeMiB: r.sizeMiB } });
+        events.push({ type: 'CheckpointCompleted', atMs: now, jobId: r.jobId, checkpointId: r.checkpointId, sizeMiB: r.sizeMiB });
+      } else {
+        const next: StoredJob = { ...j, nodeIds: r.toNodeIds, updatedAtMs: now };
+        ops.push({ type: 'updateJob', jobId: r.jobId, state: j.state, nodeIds: r.toNodeIds, exitCode: j.exitCode, atMs: now });
+        ops.push({ type: 'jobEvent', jobId: r.jobId, atMs: now, event: 'migrated', data: { from: j.nodeIds, to: r.toNodeIds } });
+        after.push(() => { this.active.set(j.spec.id, next); this.placedOn.set(j.spec.id, r.toNodeIds); });
+        events.push({ type: 'MigrationCompleted', atMs: now, jobId: r.jobId, toNodeIds: r.toNodeIds });
+      }
+    }
+    const lines = hb.logs.filter((l) => this.active.get(l.jobId)?.nodeIds.includes(nodeId)).map((l) => ({ jobId: l.jobId, atMs: now, stream: l.stream, line: l.line }));
+    if (lines.length > 0) ops.push({ type: 'logs', lines });
+    const stored: StoredNode = { ...n.stored, lastHeartbeatMs: now };
+    ops.push({ type: 'putNode', node: stored });
+    await this.store.write(ops);
+    n.stored = stored;
+    for (const f of after) f();
+    for (const t of hb.telemetry) {
+      const used = toResources({ cpu: t.cpu, memoryMiB: t.memoryMiB, gpu: t.gpu, netMbps: t.netMbps });
+      if (!t.jobId) n.usage = used;
+      if (t.jobId && !this.driver.state.jobs.has(t.jobId)) continue;
+      events.push({ type: 'TelemetrySampled', atMs: now, sample: { nodeId, ...(t.jobId ? { jobId: t.jobId } : {}), atMs: now, used } });
+    }
+    events.push({ type: 'NodeHeartbeat', atMs: now, nodeId });
+    for (const e of events) this.feed(e);
+    return this.takeCommands(nodeId, hb.waitMs);
+  }
+
+  private async takeCommands(nodeId: string, waitMs: number): Promise<AgentCommand[]> {
+    const q = this.agentQueues.get(nodeId);
+    if ((q && q.length > 0) || waitMs === 0 || this.closed) {
+      this.agentQueues.delete(nodeId);
+      return q ?? [];
+    }
+    await new Promise<void>((resolve) => {
+      const set = this.waiters.get(nodeId) ?? new Set();
+      this.waiters.set(nodeId, set);
+      const done = (): void => { clearTimeout(timer); set.delete(done); resolve(); };
+      const timer = setTimeout(done, waitMs);
+      set.add(done);
+    });
+    const got = this.agentQueues.get(nodeId) ?? [];
+    this.agentQueues.delete(nodeId);
+    return got;
+  }
+
+  private enqueue(nodeId: string, c: AgentCommand): void {
+    const q = this.agentQueues.get(nodeId) ?? [];
+    q.push(c);
+    this.agentQueues.set(nodeId, q);
+    for (const w of this.waiters.get(nodeId) ?? []) w();
+  }
+
+  // ---- the scheduling loop -----------------------------------------------------------------------------------
+
+  /** Runs a scheduling cycle now (the core also runs one on its own timer after each change) and waits for its commits. */
+  async runCycle(): Promise<void> {
+    this.feed({ type: 'TimerFired', atMs: this.clock(), timerId: 'manual', purpose: 'schedule' });
+    await this.settle();
+  }
+
+  lastCycle(): { atMs: number; durationMs: number; pending: number; placed: number } | undefined {
+    const c = this.driver.state.lastCycle;
+    return c ? { atMs: c.atMs, durationMs: this.counters.lastCycleMs, pending: c.placed + c.postponed, placed: c.placed } : undefined;
+  }
+
+  // ---- fairness and utilisation ----------------------------------------------------------------------------
+
+  fairness(): FairnessView {
+    const now = this.clock();
+    const st = this.driver.state;
+    const f = fairnessNow(st, now).current;
+    const counts = new Map<string, { running: number; pending: number }>();
+    for (const j of st.running.values()) {
+      const e = counts.get(j.spec.tenantId) ?? { running: 0, pending: 0 };
+      e.running++;
+      counts.set(j.spec.tenantId, e);
+    }
+    for (const q of st.pending.values()) {
+      const e = counts.get(q.spec.tenantId) ?? { running: 0, pending: 0 };
+      e.pending++;
+      counts.set(q.spec.tenantId, e);
+    }
+    let total = ZERO;
+    let allocated = ZERO;
+    for (const n of st.nodes.values()) {
+      if (n.node.status === 'down') continue;
+      total = add(total, n.node.capacity);
+      allocated = add(allocated, vecToResources(n.alloc));
+    }
+    return {
+      at: new Date(now).toISOString(),
+      jainRaw: f.jainRaw,
+      jainNormalised: f.jainNormalised,
+      utilisation: shares(allocated, total),
+      tenants: f.tenants.map((t) => ({
+        tenant: t.id, weight: this.tenants.get(t.id)?.tenant.weight ?? 1, share: t.share, fairShare: t.fairShare, rho: t.rho,
+        running: counts.get(t.id)?.running ?? 0, pending: counts.get(t.id)?.pending ?? 0,
+      })),
+    };
+  }
+
+  private async recordFairness(): Promise<void> {
+    const f = this.fairness();
+    await this.store.write([{ type: 'fairness', point: { atMs: Date.parse(f.at), data: { jainRaw: f.jainRaw, jainNormalised: f.jainNormalised, utilisation: f.utilisation } } }]);
+  }
+
+  fairnessHistory(sinceMs: number, limit: number): { at: string; jainRaw: number; jainNormalised: number; utilisation: Record<string, number> }[] {
+    return this.store.fairnessHistory(sinceMs, limit).map((p) => ({ at: new Date(p.atMs).toISOString(), ...(p.data as { jainRaw: number; jainNormalised: number; utilisation: Record<string, number> }) }));
+  }
+
+  listJobs(q: Parameters<StateStore['listJobs']>[0]): StoredJob[] {
+    return this.store.listJobs(q);
+  }
+
+  countJobs(): Record<string, number> {
+    return this.store.countJobs();
+  }
+
+  jobEvents(jobId: string): ReturnType<StateStore['jobEvents']> {
+    return this.store.jobEvents(jobId);
+  }
+
+  logs(jobId: string, afterSeq: number, limit: number): ReturnType<StateStore['logs']> {
+    return this.store.logs(jobId, afterSeq, limit);
+  }
+
+  queueLength(): number {
+    return this.driver.state.pending.size;
+  }
+
+  activeJobs(): number {
+    return this.active.size;
+  }
+
+  requireTenantAccess(who: Principal, tenantId: string): void {
+    if (who.kind === 'admin') return;
+    if (who.kind === 'tenant' && who.tenantId === tenantId) return;
+    throw new ForbiddenError(`not allowed to act for tenant '${tenantId}'`);
+  }
+
+  private emit(e: StreamEvent): void {
+    this.bus.emit('event', e);
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    for (const t of this.intervals) clearInterval(t);
+    for (const t of this.timers.values()) clearTimeout(t);
+    this.timers.clear();
+    await this.settle();
+    for (const set of this.waiters.values()) for (const w of set) w();
+  }
+}

@@ -1,0 +1,67 @@
+// Wires the live coordinator: SQLite store in the data dir, authenticator, coordinator (scheduling loop), HTTP API.
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { FastifyInstance } from 'fastify';
+import { InvalidInputError } from '../core/util/errors.ts';
+import { buildApp } from './app.ts';
+import { Authenticator, newToken } from './auth.ts';
+import { Coordinator } from './coordinator.ts';
+import { SqliteStore } from './store/sqlite-store.ts';
+
+export interface ServerOptions {
+  readonly port: number;
+  readonly host?: string;
+  readonly dataDir: string;
+  readonly adminToken: string;
+  /** Agents' join token; when absent one is made and kept in DATA_DIR/join-token (mode 0600). */
+  readonly joinToken?: string;
+  readonly sync?: 'full' | 'normal';
+  readonly bodyLimit?: number;
+  readonly logger?: boolean;
+  readonly version?: string;
+  readonly cycleIntervalMs?: number;
+  readonly profile?: string;
+  readonly nodeTimeoutMs?: number;
+}
+
+export interface RunningServer {
+  readonly app: FastifyInstance;
+  readonly coordinator: Coordinator;
+  readonly store: SqliteStore;
+  readonly url: string;
+  readonly joinTokenFile?: string;
+  close(): Promise<void>;
+}
+
+function joinTokenFrom(dataDir: string, given?: string): { token: string; file?: string } {
+  if (given) return { token: given };
+  const file = join(dataDir, 'join-token');
+  if (existsSync(file)) return { token: readFileSync(file, 'utf8').trim(), file };
+  const token = newToken('fwj');
+  writeFileSync(file, `${token}\n`, { mode: 0o600 });
+  return { token, file };
+}
+
+export async function startServer(o: ServerOptions): Promise<RunningServer> {
+  if (o.adminToken.length < 16) throw new InvalidInputError('--admin-token must be at least 16 characters', { field: 'adminToken' });
+  const store = new SqliteStore(join(o.dataDir, 'fairway.db'), { sync: o.sync ?? 'full', writer: 'worker' });
+  const join_ = joinTokenFrom(o.dataDir, o.joinToken);
+  const auth = new Authenticator(o.adminToken, join_.token);
+  const coordinator = new Coordinator({
+    store, auth, ...(o.cycleIntervalMs !== undefined ? { cycleIntervalMs: o.cycleIntervalMs } : {}), ...(o.profile ? { profile: o.profile } : {}),
+    ...(o.nodeTimeoutMs !== undefined ? { nodeTimeoutMs: o.nodeTimeoutMs } : {}),
+  });
+  const app = buildApp({ coordinator, auth, storeStats: () => store.stats, ...(o.bodyLimit ? { bodyLimit: o.bodyLimit } : {}), ...(o.logger !== undefined ? { logger: o.logger } : {}), ...(o.version ? { version: o.version } : {}) });
+  const address = await app.listen({ port: o.port, host: o.host ?? '127.0.0.1' });
+  let closed = false;
+  return {
+    app, coordinator, store, url: address, ...(join_.file ? { joinTokenFile: join_.file } : {}),
+    async close() {
+      if (closed) return;
+      closed = true;
+      await coordinator.close();
+      await app.close();
+      await store.close();
+    },
+  };
+}
