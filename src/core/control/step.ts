@@ -290,6 +290,9 @@ function finish(state: ControlState, job: JobRecord, to: 'succeeded' | 'failed' 
   job.endedAtMs = now;
   job.queue = undefined;
   state.profiler.finish(job.spec);
+  // A cancelled (or failed) job's reservation is released now, not at the next cycle: queries and exports stop
+  // showing nodes held for a job that no longer waits.
+  if (state.reservations.length > 0 && state.reservations.some((r) => r.jobId === job.spec.id)) state.reservations = state.reservations.filter((r) => r.jobId !== job.spec.id);
 }
 
 const HOLDS_RESOURCES = new Set(['running', 'checkpointing', 'migrating']);

@@ -47,6 +47,8 @@ export interface Reservation {
   readonly jobId: string;
   readonly nodeIds: readonly string[];
   readonly sinceMs: number;
+  /** When the job is expected to start there, by the running jobs' expected ends (absent: unknown). */
+  readonly estimatedStartMs?: number;
 }
 
 export interface Plan {

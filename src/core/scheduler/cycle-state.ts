@@ -193,6 +193,10 @@ export class CycleState {
   readonly memo = new Map<string, unknown>();
   /** reservedBy[node] = id of the starving job the node is held for (undefined: free to all). */
   readonly reservedBy: (string | undefined)[];
+  /** Per held node: the holder's estimated start (ms; Infinity unknown), allocated on the first hold. */
+  private shadowMs: Float64Array | undefined;
+  /** Per dimension and held node: capacity left at the holder's estimated start beyond the holder's task. */
+  private spare: Float64Array[] | undefined;
 
   constructor(
     readonly snapshot: ClusterSnapshot,
@@ -268,6 +272,42 @@ export class CycleState {
     this.apply(task, node, 1);
   }
 
+  /** Holds a node for a starving job (backfill.ts): others may use it only as `backfillAllowed` says. */
+  hold(node: number, jobId: string, shadowMs: number, spare: readonly number[]): void {
+    if (!this.shadowMs) {
+      this.shadowMs = new Float64Array(this.nodeCount);
+      this.spare = [];
+      for (let d = 0; d < DIMS; d++) this.spare.push(new Float64Array(this.nodeCount));
+    }
+    this.reservedBy[node] = jobId;
+    this.shadowMs[node] = shadowMs;
+    for (let d = 0; d < DIMS; d++) ((this.spare as Float64Array[])[d] as Float64Array)[node] = spare[d] as number;
+  }
+
+  /** The estimated start of the job holding the node (undefined when not held). */
+  heldUntil(node: number): number | undefined {
+    return this.reservedBy[node] === undefined ? undefined : (this.shadowMs as Float64Array)[node];
+  }
+
+  /** Ends before the holder's estimated start: it can never delay the holder. */
+  private endsBeforeShadow(task: TaskView, node: number): boolean {
+    const dur = task.spec.expectedDurationMs;
+    const shadow = (this.shadowMs as Float64Array)[node] as number;
+    return dur !== undefined && dur >= 0 && shadow !== Infinity && this.now + dur <= shadow;
+  }
+
+  /**
+   * May `task` (not the holder) use held node `node`? Only a job with an expected duration (never one without):
+   * when it ends before the holder's estimated start, or when the holder would still fit there at that time with it.
+   */
+  backfillAllowed(task: TaskView, node: number): boolean {
+    if (task.spec.expectedDurationMs === undefined || this.shadowMs === undefined) return false;
+    if (this.endsBeforeShadow(task, node)) return true;
+    const spare = this.spare as Float64Array[];
+    for (let d = 0; d < DIMS; d++) if ((task.req[d] as number) > ((spare[d] as Float64Array)[node] as number)) return false;
+    return true;
+  }
+
   unreserve(task: TaskView, node: number): void {
     this.apply(task, node, -1);
   }
@@ -284,5 +324,11 @@ export class CycleState {
       if (task.tenant) task.tenant.alloc[d] = (task.tenant.alloc[d] as number) + sign * r;
     }
     (this.classCount[classIndex(task.cls)] as Int32Array)[node]! += sign;
+    // A backfilled task that runs past the holder's estimated start uses up the spare capacity at that time.
+    const owner = this.reservedBy[node];
+    if (owner !== undefined && owner !== task.spec.id && !this.endsBeforeShadow(task, node)) {
+      const spare = this.spare as Float64Array[];
+      for (let d = 0; d < DIMS; d++) (spare[d] as Float64Array)[node] = ((spare[d] as Float64Array)[node] as number) - sign * (req[d] as number);
+    }
   }
 }

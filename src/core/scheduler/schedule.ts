@@ -6,6 +6,7 @@ import type { JobSpec } from '../domain/job.ts';
 import type { Placement, Plan, Postponement, Preemption, Reason, Reservation } from '../domain/plan.ts';
 import { DIMENSIONS } from '../domain/resources.ts';
 import type { Rng } from '../util/rng.ts';
+import { ReleaseTimeline, holdNodes } from './backfill.ts';
 import { CycleState, DIMS, STATUS_READY, toVector } from './cycle-state.ts';
 import type { TaskView } from './framework.ts';
 import { computePriority } from './priority.ts';
@@ -244,23 +245,33 @@ export function runCycle(snapshot: ClusterSnapshot, pending: readonly PendingJob
   const searcher = new Searcher(profile, cycle, indexed);
   const placements: Placement[] = [];
   const postponed: Postponement[] = [];
-  const failedShapes = new Map<string, readonly Reason[]>();
+  // Reasons of shapes that failed, with the shortest expected duration that failed: while nodes are held, a shorter
+  // job may still backfill where a longer one of the same shape could not (a longer one never can where it failed).
+  const failedShapes = new Map<string, { reasons: readonly Reason[]; minDurMs: number }>();
   let headBlocker: string | undefined;
-  // Reservations carried over for jobs still pending; the others lapse.
+  // Phase 1: queue sort (the priority sort also sets the tenants' fair shares the starvation test needs).
+  const queue = profile.queueSort.createQueue(pending, cycle);
+  // Reservations carried over for jobs still pending and still starving (waited past the guard, tenant within its
+  // fair share); the others lapse. Each gets a fresh estimated start from the running jobs' expected ends.
+  const holding = profile.blocking === 'starving';
+  const timeline = holding ? new ReleaseTimeline(cycle) : undefined;
   const reservations = new Map<string, Reservation>();
   const carried = snapshot.reservations ?? [];
-  const pendingIds = new Set<string>();
-  if (carried.length > 0) for (const j of pending) pendingIds.add(j.spec.id);
-  for (const r of carried) {
-    if (profile.blocking !== 'starving' || !pendingIds.has(r.jobId) || reservations.has(r.jobId)) continue;
-    const idx = r.nodeIds.map((id) => cycle.nodeIndexById.get(id));
-    if (idx.some((i) => i === undefined || cycle.status[i] !== STATUS_READY || cycle.reservedBy[i] !== undefined)) continue;
-    for (const i of idx) cycle.reservedBy[i as number] = r.jobId;
-    reservations.set(r.jobId, r);
+  if (holding && carried.length > 0) {
+    const pendingById = new Map<string, PendingJob>();
+    for (const j of pending) pendingById.set(j.spec.id, j);
+    for (const r of carried) {
+      const job = pendingById.get(r.jobId);
+      if (!job || reservations.has(r.jobId)) continue;
+      if (!computePriority(job, cycle.tenants.get(job.spec.tenantId), now, profile.priority).starving) continue;
+      const idx = r.nodeIds.map((id) => cycle.nodeIndexById.get(id));
+      if (idx.some((i) => i === undefined || cycle.status[i] !== STATUS_READY || cycle.reservedBy[i] !== undefined)) continue;
+      const q = job.spec.request;
+      const shadowMs = holdNodes(cycle, timeline as ReleaseTimeline, r.jobId, idx as number[], [q.cpuMilli, q.gpuMilli, q.memMiB, q.netMbps]);
+      reservations.set(r.jobId, withEstimate(r, shadowMs));
+    }
   }
 
-  // Phase 1: queue sort.
-  const queue = profile.queueSort.createQueue(pending, cycle);
   function postponeJob(job: PendingJob, reasons: readonly Reason[], neverFits = false): void {
     postponed.push(neverFits ? { jobId: job.spec.id, reasons, neverFits } : { jobId: job.spec.id, reasons });
     queue.failed(job);
@@ -302,7 +313,9 @@ export function runCycle(snapshot: ClusterSnapshot, pending: readonly PendingJob
     // fails again: reuse its reasons.
     // A job holding a reservation sees nodes others do not: never share its cached failure.
     const key = reservations.has(task.spec.id) ? undefined : task.shape;
-    let reasons = key === undefined ? undefined : failedShapes.get(key);
+    const durMs = task.spec.expectedDurationMs ?? Infinity;
+    const failed = key === undefined ? undefined : failedShapes.get(key);
+    let reasons = failed !== undefined && durMs >= failed.minDurMs ? failed.reasons : undefined;
     if (reasons === undefined) reasons = searcher.tooLargeForAnyNode(task);
     if (reasons === undefined) {
       const n = task.spec.gangSize;
@@ -315,6 +328,16 @@ export function runCycle(snapshot: ClusterSnapshot, pending: readonly PendingJob
       }
       if (task.chosen.length === n) {
         placements.push({ jobId: task.spec.id, nodeIds: task.chosen.map((i) => cycle.nodes[i]!.id) });
+        if (timeline) for (const i of task.chosen) timeline.placed(i, task.req, task.spec.expectedDurationMs);
+        // Placed: its reservation is released at once, so later jobs of this cycle may use the nodes it left.
+        const held = reservations.get(task.spec.id);
+        if (held) {
+          for (const id of held.nodeIds) {
+            const i = cycle.nodeIndexById.get(id);
+            if (i !== undefined && cycle.reservedBy[i] === task.spec.id) cycle.reservedBy[i] = undefined;
+          }
+          reservations.delete(task.spec.id);
+        }
         queue.placed(job);
         continue;
       }
@@ -330,7 +353,7 @@ export function runCycle(snapshot: ClusterSnapshot, pending: readonly PendingJob
       reasons = r.length > 0 ? r : [{ plugin: 'fit', code: 'no-node', message: 'no node can take the job now' }];
       searcher.refreshMaxFree();
     }
-    if (key !== undefined) failedShapes.set(key, reasons);
+    if (key !== undefined && (failed === undefined || durMs < failed.minDurMs)) failedShapes.set(key, { reasons, minDurMs: reservations.size > 0 ? durMs : -Infinity });
     postponeJob(job, reasons);
     if (profile.blocking === 'head-of-line') headBlocker = task.spec.id;
     else if (
@@ -339,8 +362,11 @@ export function runCycle(snapshot: ClusterSnapshot, pending: readonly PendingJob
       !reservations.has(task.spec.id) &&
       computePriority(job, task.tenant, now, profile.priority).starving
     ) {
-      const nodes = reserveFor(task, cycle);
-      if (nodes) reservations.set(task.spec.id, { jobId: task.spec.id, nodeIds: nodes.map((i) => cycle.nodes[i]!.id), sinceMs: now });
+      const nodes = reserveFor(task, cycle, timeline as ReleaseTimeline);
+      if (nodes) {
+        const shadowMs = holdNodes(cycle, timeline as ReleaseTimeline, task.spec.id, nodes, task.req);
+        reservations.set(task.spec.id, withEstimate({ jobId: task.spec.id, nodeIds: nodes.map((i) => cycle.nodes[i]!.id), sinceMs: now }, shadowMs));
+      }
     }
   }
   for (const p of placements) reservations.delete(p.jobId);
@@ -372,10 +398,11 @@ function invalidRequest(job: PendingJob): Reason | undefined {
 
 /**
  * Picks nodes to hold for a starving task: ready, unreserved nodes with its labels where one task fits when the node
- * is empty, most free in the task's key dimension first (they drain soonest), then by id; one per task of the gang.
- * Marks them in the cycle so later jobs keep off. Undefined when there are not enough such nodes.
+ * is empty, those where it is expected to fit soonest first (by the running tasks' expected ends; unknown ends last),
+ * then most free in the task's key dimension, then by id; one per task of the gang. Undefined when there are not
+ * enough such nodes. The caller holds them (holdNodes).
  */
-function reserveFor(task: TaskView, cycle: CycleState): number[] | undefined {
+function reserveFor(task: TaskView, cycle: CycleState, timeline: ReleaseTimeline): number[] | undefined {
   const candidates: number[] = [];
   for (let i = 0; i < cycle.nodeCount; i++) {
     if (cycle.status[i] !== STATUS_READY || cycle.reservedBy[i] !== undefined) continue;
@@ -388,10 +415,16 @@ function reserveFor(task: TaskView, cycle: CycleState): number[] | undefined {
   }
   if (candidates.length < task.spec.gangSize) return undefined;
   const free = cycle.free[task.keyDim] as Float64Array;
-  candidates.sort((a, b) => (free[b] as number) - (free[a] as number) || (cycle.nodes[a]!.id < cycle.nodes[b]!.id ? -1 : 1));
-  const chosen = candidates.slice(0, task.spec.gangSize);
-  for (const i of chosen) cycle.reservedBy[i] = task.spec.id;
-  return chosen;
+  const at = new Map<number, number>();
+  for (const i of candidates) at.set(i, timeline.fitTime(i, task.req));
+  candidates.sort((a, b) => (at.get(a) as number) - (at.get(b) as number) || (free[b] as number) - (free[a] as number) || (cycle.nodes[a]!.id < cycle.nodes[b]!.id ? -1 : 1));
+  return candidates.slice(0, task.spec.gangSize);
+}
+
+/** The reservation with its estimated start (omitted when unknown: a blocking job has no expected duration). */
+function withEstimate(r: Reservation, shadowMs: number): Reservation {
+  const { estimatedStartMs: _old, ...rest } = r;
+  return Number.isFinite(shadowMs) ? { ...rest, estimatedStartMs: shadowMs } : rest;
 }
 
 /** A pure function of its inputs: same snapshot, pending, profile, now and rng state ⇒ the same Plan. */

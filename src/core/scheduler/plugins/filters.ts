@@ -47,15 +47,26 @@ export const labelsFilter: FilterPlugin = {
   }),
 };
 
-/** Nodes held for a starving job (the aging guarantee) take no other job. */
+/**
+ * Nodes held for a starving job (the aging guarantee) take no other job, except by EASY backfilling (backfill.ts):
+ * a job with an expected duration that ends before the holder's estimated start, or that leaves the holder room.
+ */
 export const reservationFilter: FilterPlugin = {
   kind: 'filter',
   name: 'reservation',
   filter(task, node, cycle) {
     const owner = cycle.reservedBy[node];
-    return owner === undefined || owner === task.spec.id ? null : 'reserved';
+    return owner === undefined || owner === task.spec.id || cycle.backfillAllowed(task, node) ? null : 'reserved';
   },
-  explain: (_code, nodes) => ({ plugin: 'reservation', code: 'reserved-for-starving-job', nodes, message: `${nodes} node(s) are held for jobs that waited past the starvation guard` }),
+  explain: (_code, nodes, task) => ({
+    plugin: 'reservation',
+    code: 'reserved-for-starving-job',
+    nodes,
+    message:
+      task.spec.expectedDurationMs === undefined
+        ? `${nodes} node(s) are held for jobs that waited past the starvation guard (a job without an expected duration cannot backfill them)`
+        : `${nodes} node(s) are held for jobs that waited past the starvation guard; this job would run past their estimated start`,
+  }),
 };
 
 export const FILTER_PLUGINS: readonly FilterPlugin[] = [nodeStatusFilter, fitFilter, labelsFilter, reservationFilter];
