@@ -11,8 +11,9 @@
 // tier: platinum 300, gold 200, silver 100, bronze 0; class: critical 300, high 200, normal 100, low 0.
 // Every term but aging is bounded (together < 1,400 points), so aging alone lifts any job over a fresh one within
 // 14 aging units. The STARVING rule bounds the wait of a job whose tenant is within its fair share: after the guard
-// no later arrival overtakes it, and the cycle holds back the dimensions it needs (profile blocking 'starving') until
-// running work drains — so it waits at most starvationGuardMs + the longest running job + one cycle interval.
+// no later arrival overtakes it, and the cycle holds nodes for it (profile blocking 'starving'; others may backfill
+// them only without delaying its estimated start, backfill.ts) until running work drains — so it waits at most
+// starvationGuardMs + the longest running job + one cycle interval.
 import type { Tier } from '../domain/tenant.ts';
 import type { PriorityClass } from '../domain/job.ts';
 import type { TenantScratch } from './cycle-state.ts';
