@@ -1,0 +1,44 @@
+// Requests a running job honours between steps: checkpoint now, or checkpoint and stop (preemption, migration).
+// In a job process they arrive as signals (docs/sdk.md):
+//   SIGTERM → stop for preemption · SIGUSR2 → stop for migration · SIGINT → stop · SIGUSR1 → checkpoint now.
+// A library caller (or the agent's in-process runner) calls the methods directly.
+export type StopReason = 'preempt' | 'migrate' | 'stop';
+
+export class JobControl {
+  private stop: StopReason | undefined;
+  private checkpoint = false;
+
+  requestStop(reason: StopReason = 'stop'): void {
+    // The first reason wins: a SIGINT after a migration request must not turn it into a plain stop.
+    this.stop ??= reason;
+  }
+
+  requestCheckpoint(): void {
+    this.checkpoint = true;
+  }
+
+  get stopRequested(): StopReason | undefined {
+    return this.stop;
+  }
+
+  /** True once per request: the trainer calls it after each step. */
+  takeCheckpointRequest(): boolean {
+    const requested = this.checkpoint;
+    this.checkpoint = false;
+    return requested;
+  }
+
+  /** Installs the signal handlers for a job process; returns a function that removes them. */
+  installSignalHandlers(proc: NodeJS.Process = process): () => void {
+    const handlers: [NodeJS.Signals, () => void][] = [
+      ['SIGTERM', () => this.requestStop('preempt')],
+      ['SIGUSR2', () => this.requestStop('migrate')],
+      ['SIGINT', () => this.requestStop('stop')],
+      ['SIGUSR1', () => this.requestCheckpoint()],
+    ];
+    for (const [signal, handler] of handlers) proc.on(signal, handler);
+    return () => {
+      for (const [signal, handler] of handlers) proc.off(signal, handler);
+    };
+  }
+}

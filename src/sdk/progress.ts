@@ -1,0 +1,34 @@
+// Progress reporting: every event goes to the callbacks a library caller registers and, in a job process, to
+// stdout as one JSON line (the job protocol, src/wire/job-progress.ts; the agent parses and forwards it).
+import type { JobProgressEvent, JobProgressType, JobProgressOf } from '../wire/job-progress.ts';
+
+type Body<T extends JobProgressType> = Omit<JobProgressOf<T>, 'fw' | 'jobId' | 'atMs' | 'type'>;
+
+export type ProgressListener = (event: JobProgressEvent) => void;
+
+export class ProgressReporter {
+  private readonly listeners: ProgressListener[] = [];
+
+  /**
+   * @param jobId stamped on every event
+   * @param write where JSON lines go (stdout in a job process); undefined to report only to listeners
+   * @param nowMs the wall clock; injectable so tests can pin it
+   */
+  constructor(
+    readonly jobId: string,
+    private readonly write: ((line: string) => void) | undefined = (line) => process.stdout.write(line),
+    private readonly nowMs: () => number = Date.now,
+  ) {}
+
+  onEvent(listener: ProgressListener): this {
+    this.listeners.push(listener);
+    return this;
+  }
+
+  emit<T extends JobProgressType>(type: T, body: Body<T>): JobProgressOf<T> {
+    const event = { fw: 1, type, jobId: this.jobId, atMs: this.nowMs(), ...body } as unknown as JobProgressOf<T>;
+    this.write?.(`${JSON.stringify(event)}\n`);
+    for (const l of this.listeners) l(event);
+    return event;
+  }
+}
