@@ -6,11 +6,9 @@ import { InvalidInputError } from '../core/util/errors.ts';
 import { EmbeddedStore, type StoreLimits } from './embedded-store.ts';
 import { Grid } from './grid.ts';
 import type { GridStore } from './port.ts';
+import type { RedisStoreOptions } from './redis-store.ts';
 
-export interface ConnectOptions extends StoreLimits {
-  /** Attempts per command before GridUnavailableError (Redis only). */
-  readonly maxAttempts?: number;
-}
+export type ConnectOptions = StoreLimits & RedisStoreOptions;
 
 export async function createStore(url: string, options: ConnectOptions = {}): Promise<GridStore> {
   if (url === '' || url === 'embedded') return new EmbeddedStore(options);

@@ -1,10 +1,305 @@
-// Redis adapter (standalone or Cluster) — see docs/grid.md. Implemented in the next commit.
-import type { StoreLimits } from './embedded-store.ts';
+// The Redis adapter (standalone or Cluster, via ioredis). Every key of a tenant carries the hash tag `{<tenant>}`, so
+// one tenant's partition lives in one Cluster slot: its quota check, LRU eviction and accounting run as one atomic
+// Lua script (no cross-slot operation exists anywhere), while different tenants spread over the masters. The price:
+// one tenant's data cannot exceed one master's memory; see docs/grid.md.
+//
+// Keys of tenant T:  fw:{T}:v:<key> value · fw:{T}:sz hash key→bytes · fw:{T}:lru zset of unpinned keys by last use
+//                    fw:{T}:pin set of pinned keys · fw:{T}:meta hash q(uota) u(sed) p(inned) h(its) m(isses) e(victions) t(ick)
+// Global:            fw:tenants set of tenant ids
+//
+// Redis itself must not evict (maxmemory-policy noeviction, the default): its global LRU would cross tenants.
+import { Redis, Cluster, type RedisOptions } from 'ioredis';
 import { InvalidInputError } from '../core/util/errors.ts';
-import type { GridStore } from './port.ts';
+import { DEFAULT_MAX_VALUE_BYTES, DEFAULT_QUOTA_BYTES, type StoreLimits } from './embedded-store.ts';
+import { GridQuotaExceededError, GridUnavailableError } from './errors.ts';
+import type { GridAdapterKind, GridStore, SetOptions, SetResult, TenantGridStats } from './port.ts';
 
-export class RedisStore {
-  static async connect(url: string, _options: StoreLimits & { maxAttempts?: number }): Promise<GridStore> {
-    throw new InvalidInputError(`redis adapter not available yet (${url})`);
+export interface RedisStoreOptions extends StoreLimits {
+  /** Attempts per operation (first try + retries) before GridUnavailableError; default 4. */
+  readonly maxAttempts?: number;
+  /** First retry delay; doubles per attempt (default 100 ms). */
+  readonly retryBaseMs?: number;
+  readonly connectTimeoutMs?: number;
+  /** Longest pause between the client's reconnect attempts (default 1000 ms). */
+  readonly reconnectMaxMs?: number;
+}
+
+// KEYS: meta sz lru pin · ARGV: valuePrefix key value pin('1'|'0'|'') defaultQuota
+const SET_LUA = `
+local meta, sz, lru, pin = KEYS[1], KEYS[2], KEYS[3], KEYS[4]
+local vp, key, value, pinArg, defQuota = ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5]
+local size = string.len(value)
+local quota = tonumber(redis.call('HGET', meta, 'q') or defQuota)
+local used = tonumber(redis.call('HGET', meta, 'u') or '0')
+local old = tonumber(redis.call('HGET', sz, key) or '-1')
+local oldPinned = redis.call('SISMEMBER', pin, key) == 1
+local pinNew = (pinArg == '1') or (pinArg == '' and oldPinned)
+local oldBytes = 0
+if old >= 0 then oldBytes = old end
+local need = used - oldBytes + size - quota
+local victims = {}
+if need > 0 then
+  local start = 0
+  while need > 0 do
+    local page = redis.call('ZRANGE', lru, start, start + 127)
+    if #page == 0 then break end
+    for _, k in ipairs(page) do
+      if need <= 0 then break end
+      if k ~= key then
+        victims[#victims + 1] = k
+        need = need - tonumber(redis.call('HGET', sz, k))
+      end
+    end
+    start = start + 128
+  end
+  if need > 0 then
+    local pinned = tonumber(redis.call('HGET', meta, 'p') or '0')
+    if oldPinned then pinned = pinned - oldBytes end
+    return {'QUOTA', tostring(quota), tostring(pinned)}
+  end
+end
+for _, k in ipairs(victims) do
+  local s = tonumber(redis.call('HGET', sz, k))
+  redis.call('DEL', vp .. k)
+  redis.call('HDEL', sz, k)
+  redis.call('ZREM', lru, k)
+  redis.call('HINCRBY', meta, 'u', -s)
+  redis.call('HINCRBY', meta, 'e', 1)
+end
+if old >= 0 then
+  redis.call('HINCRBY', meta, 'u', -old)
+  if oldPinned then
+    redis.call('HINCRBY', meta, 'p', -old)
+    redis.call('SREM', pin, key)
+  end
+end
+redis.call('SET', vp .. key, value)
+redis.call('HSET', sz, key, size)
+redis.call('HINCRBY', meta, 'u', size)
+if pinNew then
+  redis.call('SADD', pin, key)
+  redis.call('ZREM', lru, key)
+  redis.call('HINCRBY', meta, 'p', size)
+else
+  redis.call('ZADD', lru, redis.call('HINCRBY', meta, 't', 1), key)
+end
+local out = {'OK'}
+for _, k in ipairs(victims) do out[#out + 1] = k end
+return out
+`;
+
+// KEYS: meta lru · ARGV: valuePrefix key
+const GET_LUA = `
+local v = redis.call('GET', ARGV[1] .. ARGV[2])
+if not v then
+  redis.call('HINCRBY', KEYS[1], 'm', 1)
+  return false
+end
+redis.call('HINCRBY', KEYS[1], 'h', 1)
+if redis.call('ZSCORE', KEYS[2], ARGV[2]) then
+  redis.call('ZADD', KEYS[2], redis.call('HINCRBY', KEYS[1], 't', 1), ARGV[2])
+end
+return v
+`;
+
+// KEYS: meta sz lru pin · ARGV: valuePrefix key
+const DELETE_LUA = `
+local s = redis.call('HGET', KEYS[2], ARGV[2])
+if not s then return 0 end
+redis.call('DEL', ARGV[1] .. ARGV[2])
+redis.call('HDEL', KEYS[2], ARGV[2])
+redis.call('ZREM', KEYS[3], ARGV[2])
+redis.call('HINCRBY', KEYS[1], 'u', -tonumber(s))
+if redis.call('SREM', KEYS[4], ARGV[2]) == 1 then redis.call('HINCRBY', KEYS[1], 'p', -tonumber(s)) end
+return 1
+`;
+
+// KEYS: meta sz lru pin · ARGV: key pinned('1'|'0')
+const PIN_LUA = `
+local s = redis.call('HGET', KEYS[2], ARGV[1])
+if not s then return 0 end
+local isPinned = redis.call('SISMEMBER', KEYS[4], ARGV[1]) == 1
+if ARGV[2] == '1' and not isPinned then
+  redis.call('SADD', KEYS[4], ARGV[1])
+  redis.call('ZREM', KEYS[3], ARGV[1])
+  redis.call('HINCRBY', KEYS[1], 'p', tonumber(s))
+elseif ARGV[2] == '0' and isPinned then
+  redis.call('SREM', KEYS[4], ARGV[1])
+  redis.call('ZADD', KEYS[3], redis.call('HINCRBY', KEYS[1], 't', 1), ARGV[1])
+  redis.call('HINCRBY', KEYS[1], 'p', -tonumber(s))
+end
+return 1
+`;
+
+type Client = Redis | Cluster;
+interface GridCommands {
+  fwSet(meta: string, sz: string, lru: string, pin: string, vp: string, key: string, value: Uint8Array, pinArg: string, defQuota: string): Promise<string[]>;
+  fwGetBuffer(meta: string, lru: string, vp: string, key: string): Promise<Buffer | null>;
+  fwDelete(meta: string, sz: string, lru: string, pin: string, vp: string, key: string): Promise<number>;
+  fwPin(meta: string, sz: string, lru: string, pin: string, key: string, pinned: string): Promise<number>;
+}
+
+const TENANTS_KEY = 'fw:tenants';
+
+function keysOf(tenantId: string) {
+  const tag = `fw:{${tenantId}}:`;
+  return { vp: `${tag}v:`, meta: `${tag}meta`, sz: `${tag}sz`, lru: `${tag}lru`, pin: `${tag}pin` };
+}
+
+/** Reply errors that mean "try again" rather than "this command is wrong". */
+function isTransient(err: unknown): boolean {
+  if (!(err instanceof Error)) return false;
+  if (err.name === 'ReplyError') return /^(CLUSTERDOWN|TRYAGAIN|LOADING|MASTERDOWN|MOVED|ASK)/.test(err.message);
+  return true;
+}
+
+export class RedisStore implements GridStore {
+  readonly maxValueBytes: number;
+  readonly #defaultQuota: string;
+  readonly #maxAttempts: number;
+  readonly #retryBaseMs: number;
+  readonly #knownTenants = new Set<string>();
+
+  private constructor(readonly kind: GridAdapterKind, private readonly client: Client, options: RedisStoreOptions) {
+    this.maxValueBytes = options.maxValueBytes ?? DEFAULT_MAX_VALUE_BYTES;
+    this.#defaultQuota = String(options.defaultQuotaBytes ?? DEFAULT_QUOTA_BYTES);
+    this.#maxAttempts = Math.max(1, options.maxAttempts ?? 4);
+    this.#retryBaseMs = options.retryBaseMs ?? 100;
+    client.defineCommand('fwSet', { numberOfKeys: 4, lua: SET_LUA });
+    client.defineCommand('fwGet', { numberOfKeys: 2, lua: GET_LUA });
+    client.defineCommand('fwDelete', { numberOfKeys: 4, lua: DELETE_LUA });
+    client.defineCommand('fwPin', { numberOfKeys: 4, lua: PIN_LUA });
+    // ioredis reports connection trouble as 'error' events; the operations below turn it into GridUnavailableError.
+    client.on('error', () => undefined);
+  }
+
+  /** `redis://host:port[/db]` or `redis-cluster://host:port[,host:port...]`. Waits until connected (bounded). */
+  static async connect(url: string, options: RedisStoreOptions = {}): Promise<RedisStore> {
+    const connectTimeout = options.connectTimeoutMs ?? 2000;
+    const reconnectMax = options.reconnectMaxMs ?? 1000;
+    // Commands fail fast while disconnected (one reconnect attempt); RedisStore#run retries them with backoff.
+    const common: RedisOptions = { connectTimeout, maxRetriesPerRequest: 1, lazyConnect: true, enableAutoPipelining: true };
+    let store: RedisStore;
+    if (url.startsWith('redis-cluster://')) {
+      const nodes = url.slice('redis-cluster://'.length).split(',').filter(Boolean).map((hp) => {
+        const [host = '127.0.0.1', port = '6379'] = hp.split(':');
+        return { host, port: Number(port) };
+      });
+      if (nodes.length === 0 || nodes.some((n) => !Number.isInteger(n.port))) throw new InvalidInputError(`bad Redis Cluster URL ${JSON.stringify(url)}`, { url });
+      const cluster = new Cluster(nodes, {
+        enableAutoPipelining: true, lazyConnect: true,
+        clusterRetryStrategy: (times) => Math.min(100 * 2 ** times, reconnectMax),
+        redisOptions: { connectTimeout, maxRetriesPerRequest: 1 },
+      });
+      store = new RedisStore('redis-cluster', cluster, options);
+    } else if (url.startsWith('redis://')) {
+      const redis = new Redis(url, { ...common, retryStrategy: (times) => Math.min(50 * 2 ** times, reconnectMax) });
+      store = new RedisStore('redis', redis, options);
+    } else {
+      throw new InvalidInputError(`not a Redis URL: ${JSON.stringify(url)}`, { url });
+    }
+    try {
+      await store.#run('connect', async () => {
+        if (store.client.status === 'wait' || store.client.status === 'end' || store.client.status === 'close') await store.client.connect();
+        await store.client.ping();
+      });
+    } catch (err) {
+      // Stop the client's background reconnects: nobody holds this store.
+      store.client.disconnect();
+      throw err;
+    }
+    return store;
+  }
+
+  /** Runs one operation with bounded retries and exponential backoff on connection trouble. */
+  async #run<T>(operation: string, fn: () => Promise<T>): Promise<T> {
+    let lastError: unknown;
+    for (let attempt = 1; attempt <= this.#maxAttempts; attempt++) {
+      try {
+        return await fn();
+      } catch (err) {
+        if (!isTransient(err)) throw err;
+        lastError = err;
+        if (attempt < this.#maxAttempts) await new Promise((r) => setTimeout(r, this.#retryBaseMs * 2 ** (attempt - 1)));
+      }
+    }
+    throw new GridUnavailableError(operation, this.#maxAttempts, { cause: lastError });
+  }
+
+  get #cmd(): GridCommands {
+    return this.client as unknown as GridCommands;
+  }
+
+  async #noteTenant(tenantId: string): Promise<void> {
+    if (this.#knownTenants.has(tenantId)) return;
+    await this.client.sadd(TENANTS_KEY, tenantId);
+    this.#knownTenants.add(tenantId);
+  }
+
+  async setQuota(tenantId: string, quotaBytes: number): Promise<void> {
+    const k = keysOf(tenantId);
+    await this.#run('setQuota', async () => {
+      await this.client.hset(k.meta, 'q', String(quotaBytes));
+      await this.#noteTenant(tenantId);
+    });
+  }
+
+  async get(tenantId: string, key: string): Promise<Buffer | undefined> {
+    const k = keysOf(tenantId);
+    const v = await this.#run('get', () => this.#cmd.fwGetBuffer(k.meta, k.lru, k.vp, key));
+    return v ?? undefined;
+  }
+
+  async set(tenantId: string, key: string, value: Uint8Array, options: SetOptions = {}): Promise<SetResult> {
+    const k = keysOf(tenantId);
+    const pinArg = options.pin === undefined ? '' : options.pin ? '1' : '0';
+    // ioredis sends Buffers as bytes but stringifies other typed arrays: wrap (no copy) the exact byte range.
+    const buf = Buffer.isBuffer(value) ? value : Buffer.from(value.buffer, value.byteOffset, value.byteLength);
+    const reply = await this.#run('set', async () => {
+      await this.#noteTenant(tenantId);
+      return this.#cmd.fwSet(k.meta, k.sz, k.lru, k.pin, k.vp, key, buf, pinArg, this.#defaultQuota);
+    });
+    const [status, ...rest] = reply.map(String);
+    if (status === 'QUOTA') throw new GridQuotaExceededError(tenantId, key, value.length, Number(rest[0]), Number(rest[1]));
+    return { evicted: rest };
+  }
+
+  async delete(tenantId: string, key: string): Promise<boolean> {
+    const k = keysOf(tenantId);
+    return (await this.#run('delete', () => this.#cmd.fwDelete(k.meta, k.sz, k.lru, k.pin, k.vp, key))) === 1;
+  }
+
+  async has(tenantId: string, key: string): Promise<boolean> {
+    const k = keysOf(tenantId);
+    return (await this.#run('has', () => this.client.hexists(k.sz, key))) === 1;
+  }
+
+  async list(tenantId: string, prefix = ''): Promise<string[]> {
+    const k = keysOf(tenantId);
+    const keys = await this.#run('list', () => this.client.hkeys(k.sz));
+    return keys.filter((key) => key.startsWith(prefix)).sort();
+  }
+
+  async setPinned(tenantId: string, key: string, pinned: boolean): Promise<boolean> {
+    const k = keysOf(tenantId);
+    return (await this.#run('setPinned', () => this.#cmd.fwPin(k.meta, k.sz, k.lru, k.pin, key, pinned ? '1' : '0'))) === 1;
+  }
+
+  async stats(tenantId: string): Promise<TenantGridStats> {
+    const k = keysOf(tenantId);
+    const [meta, keys] = await this.#run('stats', () => Promise.all([this.client.hmget(k.meta, 'q', 'u', 'p', 'h', 'm', 'e'), this.client.hlen(k.sz)]));
+    const n = (i: number, fallback = 0): number => (meta[i] == null ? fallback : Number(meta[i]));
+    return {
+      tenantId, quotaBytes: n(0, Number(this.#defaultQuota)), usedBytes: n(1), pinnedBytes: n(2),
+      hits: n(3), misses: n(4), evictions: n(5), keys,
+    };
+  }
+
+  async tenants(): Promise<string[]> {
+    return (await this.#run('tenants', () => this.client.smembers(TENANTS_KEY))).sort();
+  }
+
+  async close(): Promise<void> {
+    this.client.disconnect();
   }
 }
