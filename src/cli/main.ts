@@ -3,6 +3,7 @@ import { Command, CommanderError } from 'commander';
 import { FairwayError } from '../core/util/errors.ts';
 import { registerVersion } from './commands/version.ts';
 import { registerServer } from './commands/server.ts';
+import { registerAgent } from './commands/agent.ts';
 
 export function buildProgram(): Command {
   const program = new Command('fairway')
@@ -11,6 +12,7 @@ export function buildProgram(): Command {
     .exitOverride();
   registerVersion(program);
   registerServer(program);
+  registerAgent(program);
   return program;
 }
 
