@@ -28,6 +28,8 @@ export interface CoordinatorOptions {
   /** Periodic cycle even without events (aging, retries). */
   readonly tickMs?: number;
   readonly fairnessIntervalMs?: number;
+  /** A node whose last heartbeat is older than this is marked down and its jobs requeued (0: never). */
+  readonly nodeTimeoutMs?: number;
 }
 
 interface NodeEntry { stored: StoredNode; allocated: Resources; usage?: Resources }
@@ -51,6 +53,7 @@ export class Coordinator {
   private cycleAgain = false;
   private readonly timers: NodeJS.Timeout[] = [];
   private readonly cycleDelayMs: number;
+  private readonly startedAtMs: number;
 
   constructor(opts: CoordinatorOptions) {
     this.store = opts.store;
@@ -58,6 +61,7 @@ export class Coordinator {
     this.control = opts.control ?? new InterimControl();
     this.clock = opts.clock ?? Date.now;
     this.cycleDelayMs = opts.cycleDelayMs ?? 20;
+    this.startedAtMs = this.clock();
     this.bus.setMaxListeners(0);
     const now = this.clock();
     for (const t of this.store.loadTenants()) {
@@ -83,6 +87,45 @@ export class Coordinator {
     const fi = opts.fairnessIntervalMs ?? 10_000;
     if (fi > 0) this.timers.push(setInterval(() => void this.recordFairness(), fi).unref());
     if (this.active.size > 0) this.requestCycle();
+    const nodeTimeoutMs = opts.nodeTimeoutMs ?? 15_000;
+    if (nodeTimeoutMs > 0) {
+      this.timers.push(setInterval(() => void this.checkNodeTimeouts(nodeTimeoutMs), Math.max(100, Math.min(1000, nodeTimeoutMs / 3))).unref());
+    }
+  }
+
+  /** Marks nodes down whose heartbeats stopped; their jobs go back to the queue and resume from their checkpoints. */
+  private async checkNodeTimeouts(timeoutMs: number): Promise<void> {
+    const now = this.clock();
+    for (const n of [...this.nodes.values()]) {
+      // After a restart, agents get a full timeout from our start to check in again.
+      const last = Math.max(n.stored.lastHeartbeatMs ?? 0, this.startedAtMs);
+      if (n.stored.node.status !== 'down' && now - last > timeoutMs) await this.markNodeLost(n.stored.node.id);
+    }
+  }
+
+  /** A lost node: down, its queued commands dropped, its running jobs pending again (same id, so same checkpoints). */
+  async markNodeLost(nodeId: string): Promise<void> {
+    const n = this.nodes.get(nodeId);
+    if (!n || n.stored.node.status === 'down') return;
+    const now = this.clock();
+    const stored: StoredNode = { ...n.stored, node: { ...n.stored.node, status: 'down' } };
+    const ops: WriteOp[] = [{ type: 'putNode', node: stored }];
+    const lost = [...this.active.values()].filter((j) => j.state !== 'pending' && j.nodeIds.includes(nodeId));
+    for (const j of lost) {
+      ops.push({ type: 'updateJob', jobId: j.spec.id, state: 'pending', nodeIds: [], exitCode: null, atMs: now });
+      ops.push({ type: 'jobEvent', jobId: j.spec.id, atMs: now, event: 'requeued', data: { reason: 'node-lost', nodeId } });
+    }
+    await this.store.write(ops);
+    n.stored = stored;
+    this.agentQueues.delete(nodeId);
+    for (const j of lost) {
+      this.allocate(j, -1);
+      this.active.set(j.spec.id, { ...j, state: 'pending', nodeIds: [], updatedAtMs: now });
+      this.emit({ type: 'job', jobId: j.spec.id, tenant: j.spec.tenantId, state: 'pending', at: new Date(now).toISOString(), data: { reason: 'node-lost', nodeId } });
+    }
+    this.execute(this.control.handle({ type: 'NodeLost', atMs: now, nodeId }, now));
+    this.emit({ type: 'node', at: new Date(now).toISOString(), data: { nodeId, status: 'down' } });
+    this.requestCycle();
   }
 
   // ---- tenants -------------------------------------------------------------------------------------------------

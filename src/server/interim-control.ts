@@ -31,6 +31,17 @@ export class InterimControl implements ControlPort {
         if (n) this.nodes.set(event.nodeId, { ...n, node: { ...n.node, status: event.status } });
         return [];
       }
+      case 'NodeLost': {
+        // Its jobs go back to the queue; the job restores its last checkpoint wherever it lands next.
+        const n = this.nodes.get(event.nodeId);
+        if (n) this.nodes.set(event.nodeId, { node: { ...n.node, status: 'down' }, used: n.used });
+        for (const [id, r] of [...this.running]) {
+          if (!r.nodeIds.includes(event.nodeId)) continue;
+          this.release(id);
+          this.pending.set(id, r.spec);
+        }
+        return [];
+      }
       case 'JobSubmitted':
         this.pending.set(event.job.id, event.job);
         return [];

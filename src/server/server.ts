@@ -20,6 +20,8 @@ export interface ServerOptions {
   readonly logger?: boolean;
   readonly version?: string;
   readonly tickMs?: number;
+  /** Missed-heartbeat timeout after which a node is down (default 15 s). */
+  readonly nodeTimeoutMs?: number;
 }
 
 export interface RunningServer {
@@ -45,7 +47,7 @@ export async function startServer(o: ServerOptions): Promise<RunningServer> {
   const store = new SqliteStore(join(o.dataDir, 'fairway.db'), { sync: o.sync ?? 'full' });
   const join_ = joinTokenFrom(o.dataDir, o.joinToken);
   const auth = new Authenticator(o.adminToken, join_.token);
-  const coordinator = new Coordinator({ store, auth, ...(o.tickMs !== undefined ? { tickMs: o.tickMs } : {}) });
+  const coordinator = new Coordinator({ store, auth, ...(o.tickMs !== undefined ? { tickMs: o.tickMs } : {}), ...(o.nodeTimeoutMs !== undefined ? { nodeTimeoutMs: o.nodeTimeoutMs } : {}) });
   const app = buildApp({ coordinator, auth, storeStats: () => store.stats, ...(o.bodyLimit ? { bodyLimit: o.bodyLimit } : {}), ...(o.logger !== undefined ? { logger: o.logger } : {}), ...(o.version ? { version: o.version } : {}) });
   const address = await app.listen({ port: o.port, host: o.host ?? '127.0.0.1' });
   let closed = false;
