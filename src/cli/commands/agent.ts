@@ -36,8 +36,9 @@ export function registerAgent(program: Command): void {
     .option('--gpus <n>', 'GPUs to offer (default: all that nvidia-smi lists)')
     .option('--cpu-set <list>', 'host CPUs jobs may be pinned to, e.g. 0-3 (default: all)')
     .option('--label <k=v...>', 'node labels', (v: string, acc: string[]) => [...acc, v], [] as string[])
+    .option('--heartbeat-ms <ms>', 'heartbeat period', '1000')
     .option('--quiet', 'no agent log lines on stderr')
-    .action(async (o: { coordinator?: string; joinToken?: string; name?: string; cpus?: string; memoryMib?: string; gpus?: string; cpuSet?: string; label: string[]; quiet?: boolean }) => {
+    .action(async (o: { coordinator?: string; joinToken?: string; name?: string; cpus?: string; memoryMib?: string; gpus?: string; cpuSet?: string; label: string[]; heartbeatMs: string; quiet?: boolean }) => {
       const coordinatorUrl = o.coordinator ?? process.env.FAIRWAY_COORDINATOR;
       const joinToken = o.joinToken ?? process.env.FAIRWAY_JOIN_TOKEN;
       if (!coordinatorUrl) throw new InvalidInputError('--coordinator (or FAIRWAY_COORDINATOR) is required', { field: 'coordinator' });
@@ -58,7 +59,7 @@ export function registerAgent(program: Command): void {
       });
       const nodeId = (o.name ?? hostname()).slice(0, 63).replace(/[^A-Za-z0-9._-]/g, '-');
       const agent = new NodeAgent({
-        coordinatorUrl, joinToken, nodeId, capacity, labels, cwd: process.cwd(),
+        coordinatorUrl, joinToken, nodeId, capacity, labels, cwd: process.cwd(), heartbeatMs: num('heartbeat-ms', o.heartbeatMs) ?? 1000,
         ...(o.quiet ? {} : { log: (line: string) => process.stderr.write(`${new Date().toISOString()} ${line}\n`) }),
       });
       await agent.start();
