@@ -4,6 +4,7 @@ import { FairwayError } from '../core/util/errors.ts';
 import { registerVersion } from './commands/version.ts';
 import { registerServer } from './commands/server.ts';
 import { registerAgent } from './commands/agent.ts';
+import { registerUp } from './commands/up.ts';
 
 export function buildProgram(): Command {
   const program = new Command('fairway')
@@ -13,6 +14,7 @@ export function buildProgram(): Command {
   registerVersion(program);
   registerServer(program);
   registerAgent(program);
+  registerUp(program);
   return program;
 }
 
