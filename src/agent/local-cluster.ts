@@ -31,6 +31,8 @@ export interface LocalClusterOptions {
   readonly log: (line: string) => void;
   /** Node timeout: missed heartbeats for this long mark a node down. */
   readonly nodeTimeoutMs?: number;
+  /** Scheduler profile of the coordinator (src/core/scheduler/profiles.ts); default: fairway. */
+  readonly profile?: string;
 }
 
 export interface AgentSlice {
@@ -86,7 +88,7 @@ export class LocalCluster {
     mkdirSync(this.checkpointDir, { recursive: true });
     this.server = await startServer({
       port: this.o.port ?? 0, dataDir: this.o.dataDir, adminToken: this.adminToken, joinToken: this.joinToken, sync: 'normal',
-      tickMs: 250, ...(this.o.nodeTimeoutMs !== undefined ? { nodeTimeoutMs: this.o.nodeTimeoutMs } : {}),
+      cycleIntervalMs: 50, ...(this.o.profile ? { profile: this.o.profile } : {}), ...(this.o.nodeTimeoutMs !== undefined ? { nodeTimeoutMs: this.o.nodeTimeoutMs } : {}),
     });
     this.o.log(`coordinator ${this.server.url} (state in ${join(this.o.dataDir, 'fairway.db')})`);
     if (this.o.grid) await this.startGrid();

@@ -2,130 +2,227 @@
 // and executes the commands it returns (agent gateway queues, store writes). Every accepted submission and every
 // state change is committed before it is acknowledged or handed to an agent.
 import { EventEmitter } from 'node:events';
-import type { Command } from '../core/domain/commands.ts';
-import type { Event } from '../core/domain/events.ts';
+import type { Event, TimerPurpose } from '../core/domain/events.ts';
 import { isTerminal, totalRequest, validateJobSpec, type JobState } from '../core/domain/job.ts';
 import type { Node, NodeStatus } from '../core/domain/node.ts';
-import { add, dominantShare, fits, resources, shares, sub, ZERO, type Resources } from '../core/domain/resources.ts';
+import type { Reason } from '../core/domain/plan.ts';
+import { add, fits, resources, shares, ZERO, type Resources } from '../core/domain/resources.ts';
+import { createControlState, explainJob, fairnessNow, step, type ControlState } from '../core/control/index.ts';
+import { createRng } from '../core/util/rng.ts';
+import { Driver } from '../runtime/driver.ts';
+import type { ClusterPort, TimerPort } from '../runtime/ports.ts';
 import type { Tenant } from '../core/domain/tenant.ts';
 import { validateTenant } from '../core/domain/tenant.ts';
 import { ConflictError, NotFoundError } from '../core/util/errors.ts';
 import type { AgentCommand, FairnessView, Heartbeat, JobSubmission, NodeRegister, StreamEvent, TenantCreate, TenantUpdate } from '../wire/schemas.ts';
 import { toJobSpec, toResources } from '../wire/job-spec.ts';
 import { ForbiddenError, hashToken, newToken, type Principal, type Authenticator } from './auth.ts';
-import type { ControlPort } from './control-port.ts';
 import { DuplicateSubmissionError, NeverFitsError } from './errors.ts';
-import { InterimControl } from './interim-control.ts';
+import type { WaitExplanation } from './views.ts';
 import type { StateStore, StoredJob, StoredNode, StoredTenant, WriteOp } from './store/state-store.ts';
 
 export interface CoordinatorOptions {
   readonly store: StateStore;
   readonly auth: Authenticator;
-  readonly control?: ControlPort;
   readonly clock?: () => number;
-  /** Shortest gap between two scheduling cycles triggered by events. */
-  readonly cycleDelayMs?: number;
-  /** Periodic cycle even without events (aging, retries). */
-  readonly tickMs?: number;
+  /** The core's cycle interval: a change arms one schedule timer this far ahead (changes meanwhile ride along). */
+  readonly cycleIntervalMs?: number;
+  /** Scheduler profile name (see src/core/scheduler/profiles.ts). */
+  readonly profile?: string;
+  /** How often a fairness point is stored for /v1/fairness/history (0: never). */
   readonly fairnessIntervalMs?: number;
-  /** A node whose last heartbeat is older than this is marked down and its jobs requeued (0: never). */
+  /** A node that has not sent a heartbeat for this long is lost (its jobs go back to the queue). 0: never. */
   readonly nodeTimeoutMs?: number;
+  readonly seed?: number;
 }
 
-interface NodeEntry { stored: StoredNode; allocated: Resources; usage?: Resources }
+interface NodeEntry { stored: StoredNode; usage?: Resources }
+
+const vecToResources = (a: readonly number[]): Resources => resources({ cpuMilli: a[0] ?? 0, gpuMilli: a[1] ?? 0, memMiB: a[2] ?? 0, netMbps: a[3] ?? 0 });
 
 export class Coordinator {
   readonly bus = new EventEmitter();
-  readonly counters = { submissions: 0, duplicates: 0, placements: 0, cycles: 0, cycleMsTotal: 0, lastCycleMs: 0, transitions: 0 };
+  readonly counters = { submissions: 0, duplicates: 0, placements: 0, preemptions: 0, cycles: 0, cycleMsTotal: 0, lastCycleMs: 0, transitions: 0 };
   private readonly store: StateStore;
   private readonly auth: Authenticator;
-  private readonly control: ControlPort;
   private readonly clock: () => number;
+  /** The shared driver (src/runtime) around the core's reducer: the one control loop, as in the simulator. */
+  private readonly driver: Driver<ControlState>;
   private readonly tenants = new Map<string, StoredTenant>();
   private readonly nodes = new Map<string, NodeEntry>();
+  /** Jobs not finished, as committed to the store. */
   private readonly active = new Map<string, StoredJob>();
+  /** Where the core placed each job (known synchronously, before the placement's commit lands). */
+  private readonly placedOn = new Map<string, readonly string[]>();
   private readonly inflightIdem = new Map<string, Promise<StoredJob>>();
+  private readonly inflightWrites = new Set<Promise<void>>();
   private readonly agentQueues = new Map<string, AgentCommand[]>();
   private readonly waiters = new Map<string, Set<() => void>>();
+  private readonly timers = new Map<string, NodeJS.Timeout>();
+  private readonly intervals: NodeJS.Timeout[] = [];
+  /** While restoring after a restart: launches the core decides for jobs that were already running. */
+  private restoring: Map<string, readonly string[]> | undefined;
   private nextSeq: number;
-  private cycleTimer: NodeJS.Timeout | undefined;
-  private cycling: Promise<void> | undefined;
-  private cycleAgain = false;
-  private readonly timers: NodeJS.Timeout[] = [];
-  private readonly cycleDelayMs: number;
-  private readonly startedAtMs: number;
+  private closed = false;
 
   constructor(opts: CoordinatorOptions) {
     this.store = opts.store;
     this.auth = opts.auth;
-    this.control = opts.control ?? new InterimControl();
     this.clock = opts.clock ?? Date.now;
-    this.cycleDelayMs = opts.cycleDelayMs ?? 20;
-    this.startedAtMs = this.clock();
     this.bus.setMaxListeners(0);
+    const cluster: ClusterPort = {
+      launch: (jobId, nodeIds, resumeFromCheckpointId) => this.onLaunch(jobId, nodeIds, resumeFromCheckpointId),
+      stop: (jobId, reason) => this.sendToNodes(jobId, { type: 'StopJob', jobId, reason: { ...reason } }, true),
+      checkpoint: (jobId, reason) => this.sendToNodes(jobId, { type: 'CheckpointJob', jobId, reason: { ...reason } }, false),
+      migrate: (jobId, fromNodeIds, toNodeIds, reason) => {
+        for (const n of new Set(fromNodeIds)) this.enqueue(n, { type: 'MigrateJob', jobId, nodeIds: [...toNodeIds], reason: { ...reason } });
+      },
+      preempt: (jobId, reason) => this.onPreempt(jobId, reason),
+    };
+    const timers: TimerPort = { set: (timerId, atMs, purpose) => this.setTimer(timerId, atMs, purpose) };
+    this.driver = new Driver<ControlState>({
+      reducer: step,
+      initialState: createControlState({ cycleIntervalMs: opts.cycleIntervalMs ?? 50, ...(opts.profile ? { profile: opts.profile } : {}) }),
+      rng: createRng(opts.seed ?? 1),
+      ports: { clock: { nowMs: () => this.clock() }, cluster, timers },
+    });
+    this.restore();
+    this.nextSeq = this.store.maxJobSeq();
+    const fi = opts.fairnessIntervalMs ?? 10_000;
+    if (fi > 0) this.intervals.push(setInterval(() => void this.recordFairness(), fi).unref());
+    const nodeTimeoutMs = opts.nodeTimeoutMs ?? 30_000;
+    if (nodeTimeoutMs > 0) this.intervals.push(setInterval(() => void this.checkHeartbeats(nodeTimeoutMs), Math.max(100, nodeTimeoutMs / 3)).unref());
+  }
+
+  /** Rebuilds the core's state from the store after a (re)start: tenants, nodes, running jobs on their nodes, the queue. */
+  private restore(): void {
     const now = this.clock();
     for (const t of this.store.loadTenants()) {
       this.tenants.set(t.tenant.id, t);
       this.auth.setTenantToken(t.tenant.id, t.tokenHash);
-      this.control.handle({ type: 'TenantUpserted', atMs: now, tenant: t.tenant }, now);
+      this.feed({ type: 'TenantUpserted', atMs: now, tenant: t.tenant });
     }
     for (const n of this.store.loadNodes()) {
-      this.nodes.set(n.node.id, { stored: n, allocated: ZERO });
-      this.control.handle({ type: 'NodeRegistered', atMs: now, node: n.node }, now);
+      this.nodes.set(n.node.id, { stored: n });
+      this.feed({ type: 'NodeRegistered', atMs: now, node: n.node });
     }
-    // Resume the schedule: pending jobs queue again, placed jobs keep their nodes.
-    for (const j of this.store.loadActiveJobs()) {
-      this.active.set(j.spec.id, j);
-      if (j.state === 'pending') this.control.handle({ type: 'JobSubmitted', atMs: now, job: j.spec }, now);
-      else {
-        if (this.control instanceof InterimControl) this.control.restoreRunning(j.spec, j.nodeIds);
-        this.allocate(j, +1);
+    const jobs = this.store.loadActiveJobs();
+    for (const j of jobs) this.active.set(j.spec.id, j);
+    const placed = jobs.filter((j) => j.state !== 'pending');
+    if (placed.length > 0) {
+      // Jobs placed before the restart are still running on their agents. Let the core place them, then move each
+      // to the nodes it really holds (MigrationCompleted), so the core's books match the cluster; nothing is sent.
+      this.restoring = new Map();
+      for (const j of placed) this.feed({ type: 'JobSubmitted', atMs: now, job: j.spec });
+      this.feed({ type: 'TimerFired', atMs: now, timerId: 'restore', purpose: 'schedule' });
+      const launched = this.restoring;
+      this.restoring = undefined;
+      for (const j of placed) {
+        const got = launched.get(j.spec.id);
+        if (got) {
+          this.placedOn.set(j.spec.id, j.nodeIds);
+          if (got.join() !== j.nodeIds.join()) this.feed({ type: 'MigrationCompleted', atMs: now, jobId: j.spec.id, toNodeIds: j.nodeIds });
+        } else {
+          // Its nodes cannot hold it any more (gone, drained, shrunk): stop it there; it waits in the queue again.
+          this.placedOn.set(j.spec.id, j.nodeIds);
+          this.onPreempt(j.spec.id, { plugin: 'restore', code: 'not-restorable', message: 'its nodes could not hold it after a coordinator restart' });
+        }
       }
     }
-    this.nextSeq = this.store.maxJobSeq();
-    if (opts.tickMs !== 0) this.timers.push(setInterval(() => this.requestCycle(), opts.tickMs ?? 1000).unref());
-    const fi = opts.fairnessIntervalMs ?? 10_000;
-    if (fi > 0) this.timers.push(setInterval(() => void this.recordFairness(), fi).unref());
-    if (this.active.size > 0) this.requestCycle();
-    const nodeTimeoutMs = opts.nodeTimeoutMs ?? 15_000;
-    if (nodeTimeoutMs > 0) {
-      this.timers.push(setInterval(() => void this.checkNodeTimeouts(nodeTimeoutMs), Math.max(100, Math.min(1000, nodeTimeoutMs / 3))).unref());
-    }
+    for (const j of jobs) if (j.state === 'pending') this.feed({ type: 'JobSubmitted', atMs: now, job: j.spec });
   }
 
-  /** Marks nodes down whose heartbeats stopped; their jobs go back to the queue and resume from their checkpoints. */
-  private async checkNodeTimeouts(timeoutMs: number): Promise<void> {
-    const now = this.clock();
-    for (const n of [...this.nodes.values()]) {
-      // After a restart, agents get a full timeout from our start to check in again.
-      const last = Math.max(n.stored.lastHeartbeatMs ?? 0, this.startedAtMs);
-      if (n.stored.node.status !== 'down' && now - last > timeoutMs) await this.markNodeLost(n.stored.node.id);
+  /** Feeds one event to the shared driver (which runs the core's step and executes the commands through our ports). */
+  private feed(event: Event): void {
+    if (event.type === 'TimerFired' && event.purpose === 'schedule') {
+      const t0 = performance.now();
+      this.driver.handle(event);
+      const ms = performance.now() - t0;
+      this.counters.cycles++;
+      this.counters.cycleMsTotal += ms;
+      this.counters.lastCycleMs = ms;
+      return;
     }
+    this.driver.handle(event);
   }
 
-  /** A lost node: down, its queued commands dropped, its running jobs pending again (same id, so same checkpoints). */
-  async markNodeLost(nodeId: string): Promise<void> {
-    const n = this.nodes.get(nodeId);
-    if (!n || n.stored.node.status === 'down') return;
+  private setTimer(timerId: string, atMs: number, purpose: TimerPurpose): void {
+    const prev = this.timers.get(timerId);
+    if (prev) clearTimeout(prev);
+    if (this.closed) return;
+    const t = setTimeout(() => {
+      this.timers.delete(timerId);
+      if (!this.closed) this.feed({ type: 'TimerFired', atMs: this.clock(), timerId, purpose });
+    }, Math.max(0, atMs - this.clock()));
+    t.unref();
+    this.timers.set(timerId, t);
+  }
+
+  /** Runs a write whose outcome nobody awaits directly (placements, requeues); `settle()` waits for them. */
+  private track(p: Promise<void>): void {
+    const q = p.catch((err: unknown) => {
+      // A failed commit of a placement leaves the job pending in the store; the agent never saw it. Log loudly.
+      console.error(`fairway: commit failed: ${(err as Error).message}`);
+    });
+    this.inflightWrites.add(q);
+    void q.finally(() => this.inflightWrites.delete(q));
+  }
+
+  /** Waits until every placement and requeue decided so far is committed and handed to the agent queues. */
+  async settle(): Promise<void> {
+    while (this.inflightWrites.size > 0) await Promise.all([...this.inflightWrites]);
+  }
+
+  // ---- ClusterPort: the agent gateway ----------------------------------------------------------------------
+
+  private onLaunch(jobId: string, nodeIds: readonly string[], resumeFromCheckpointId?: string): void {
+    this.placedOn.set(jobId, nodeIds);
+    if (this.restoring) {
+      this.restoring.set(jobId, nodeIds);
+      return;
+    }
     const now = this.clock();
-    const stored: StoredNode = { ...n.stored, node: { ...n.stored.node, status: 'down' } };
-    const ops: WriteOp[] = [{ type: 'putNode', node: stored }];
-    const lost = [...this.active.values()].filter((j) => j.state !== 'pending' && j.nodeIds.includes(nodeId));
-    for (const j of lost) {
-      ops.push({ type: 'updateJob', jobId: j.spec.id, state: 'pending', nodeIds: [], exitCode: null, atMs: now });
-      ops.push({ type: 'jobEvent', jobId: j.spec.id, atMs: now, event: 'requeued', data: { reason: 'node-lost', nodeId } });
-    }
-    await this.store.write(ops);
-    n.stored = stored;
-    this.agentQueues.delete(nodeId);
-    for (const j of lost) {
-      this.allocate(j, -1);
-      this.active.set(j.spec.id, { ...j, state: 'pending', nodeIds: [], updatedAtMs: now });
-      this.emit({ type: 'job', jobId: j.spec.id, tenant: j.spec.tenantId, state: 'pending', at: new Date(now).toISOString(), data: { reason: 'node-lost', nodeId } });
-    }
-    this.execute(this.control.handle({ type: 'NodeLost', atMs: now, nodeId }, now));
-    this.emit({ type: 'node', at: new Date(now).toISOString(), data: { nodeId, status: 'down' } });
-    this.requestCycle();
+    // Commit first; only then may an agent see the launch (a crash in between loses nothing: the job is still pending).
+    this.track(this.store.write([
+      { type: 'updateJob', jobId, state: 'running', nodeIds, exitCode: null, atMs: now },
+      { type: 'jobEvent', jobId, atMs: now, event: 'placed', data: { nodeIds } },
+    ]).then(() => {
+      const j = this.active.get(jobId);
+      if (!j) return;
+      const next: StoredJob = { ...j, state: 'running', nodeIds, updatedAtMs: now };
+      this.active.set(jobId, next);
+      this.counters.placements++;
+      this.counters.transitions++;
+      for (const nodeId of new Set(nodeIds)) {
+        this.enqueue(nodeId, {
+          type: 'LaunchJob', jobId, nodeIds: [...nodeIds], command: [...j.command], request: { ...j.spec.request },
+          ...(j.env ? { env: { ...j.env } } : {}), ...(resumeFromCheckpointId ? { resumeFromCheckpointId } : {}),
+        });
+      }
+      this.emit({ type: 'job', jobId, tenant: j.spec.tenantId, state: 'running', at: new Date(now).toISOString(), data: { nodeIds: [...nodeIds] } });
+    }));
+  }
+
+  private onPreempt(jobId: string, reason: Reason): void {
+    const now = this.clock();
+    const nodeIds = this.placedOn.get(jobId) ?? [];
+    this.placedOn.delete(jobId);
+    this.counters.preemptions++;
+    this.track(this.store.write([
+      { type: 'updateJob', jobId, state: 'pending', nodeIds: [], exitCode: null, atMs: now },
+      { type: 'jobEvent', jobId, atMs: now, event: 'preempted', data: { nodeIds, reason: { ...reason } } },
+    ]).then(() => {
+      const j = this.active.get(jobId);
+      if (j) this.active.set(jobId, { ...j, state: 'pending', nodeIds: [], updatedAtMs: now });
+      for (const n of new Set(nodeIds)) this.enqueue(n, { type: 'PreemptJob', jobId, reason: { ...reason } });
+      this.emit({ type: 'job', jobId, ...(j ? { tenant: j.spec.tenantId } : {}), state: 'pending', at: new Date(now).toISOString(), data: { preempted: true } });
+    }));
+  }
+
+  private sendToNodes(jobId: string, c: AgentCommand, forget: boolean): void {
+    const nodeIds = this.placedOn.get(jobId) ?? [];
+    if (forget) this.placedOn.delete(jobId);
+    for (const n of new Set(nodeIds)) this.enqueue(n, c);
   }
 
   // ---- tenants -------------------------------------------------------------------------------------------------
@@ -158,7 +255,6 @@ export class Coordinator {
     const stored: StoredTenant = { ...cur, tenant };
     await this.store.write([{ type: 'putTenant', tenant: stored }]);
     this.putTenantInMemory(stored);
-    this.requestCycle();
     return stored;
   }
 
@@ -167,15 +263,15 @@ export class Coordinator {
     const token = newToken('fwt');
     const stored: StoredTenant = { ...cur, tokenHash: hashToken(token) };
     await this.store.write([{ type: 'putTenant', tenant: stored }]);
-    this.putTenantInMemory(stored);
+    this.tenants.set(id, stored);
+    this.auth.setTenantToken(id, stored.tokenHash);
     return { tenant: stored, token };
   }
 
   private putTenantInMemory(t: StoredTenant): void {
     this.tenants.set(t.tenant.id, t);
     this.auth.setTenantToken(t.tenant.id, t.tokenHash);
-    const now = this.clock();
-    this.execute(this.control.handle({ type: 'TenantUpserted', atMs: now, tenant: t.tenant }, now));
+    this.feed({ type: 'TenantUpserted', atMs: this.clock(), tenant: t.tenant });
   }
 
   getTenant(id: string): StoredTenant {
@@ -194,8 +290,8 @@ export class Coordinator {
   async submit(tenantId: string, sub: JobSubmission, idempotency?: { key: string; bodyHash: string }): Promise<StoredJob> {
     const tenant = this.getTenant(tenantId);
     const now = this.clock();
-    if (idempotency) {
-      const k = `${tenantId}\u0000${idempotency.key}`;
+    const k = idempotency ? `${tenantId}\u0000${idempotency.key}` : undefined;
+    if (idempotency && k) {
       const inflight = this.inflightIdem.get(k);
       if (inflight) {
         const first = await inflight;
@@ -214,12 +310,10 @@ export class Coordinator {
     const job: StoredJob = {
       seq, spec, command: sub.command, ...(sub.env ? { env: sub.env } : {}), state: 'pending', nodeIds: [], exitCode: null, updatedAtMs: now,
     };
-    const ops: WriteOp[] = [
+    const write = this.store.write([
       { type: 'insertJob', job, ...(idempotency ? { idempotency } : {}) },
       { type: 'jobEvent', jobId: spec.id, atMs: now, event: 'submitted', data: {} },
-    ];
-    const write = this.store.write(ops).then(() => job);
-    const k = idempotency ? `${tenantId}\u0000${idempotency.key}` : undefined;
+    ]).then(() => job);
     if (k) this.inflightIdem.set(k, write);
     try {
       await write;
@@ -228,9 +322,8 @@ export class Coordinator {
     }
     this.counters.submissions++;
     this.active.set(spec.id, job);
-    this.execute(this.control.handle({ type: 'JobSubmitted', atMs: now, job: spec }, now));
+    this.feed({ type: 'JobSubmitted', atMs: now, job: spec });
     this.emit({ type: 'job', jobId: spec.id, tenant: tenantId, state: 'pending', at: new Date(now).toISOString() });
-    this.requestCycle();
     return job;
   }
 
@@ -256,8 +349,24 @@ export class Coordinator {
     return j;
   }
 
-  explain(jobId: string): ReturnType<ControlPort['explain']> {
-    return this.control.explain(jobId);
+  /** "Why is my job waiting?" from the core's own queries. */
+  explain(jobId: string): WaitExplanation | undefined {
+    const st = this.driver.state;
+    if (!st.jobs.has(jobId)) return undefined;
+    const now = this.clock();
+    const e = explainJob(st, jobId, now);
+    if (e.state !== 'pending') return undefined;
+    const { starving: _s, ...priority } = e.priority ?? ({} as Record<string, number> & { starving?: boolean });
+    return {
+      position: e.position ?? 0,
+      queueLength: e.queueLength,
+      ...(e.priority ? { priority: priority as Record<string, number> } : {}),
+      reasons: e.reasons,
+      neverFits: e.neverFits,
+      postponements: e.postponements,
+      estimatedStartMs: e.estimatedStartMs ?? null,
+      lastCycleMs: st.lastCycle?.atMs ?? null,
+    };
   }
 
   async cancel(id: string, who: Principal): Promise<StoredJob> {
@@ -269,25 +378,16 @@ export class Coordinator {
       { type: 'updateJob', jobId: id, state: 'cancelled', nodeIds: j.nodeIds, exitCode: j.exitCode, atMs: now },
       { type: 'jobEvent', jobId: id, atMs: now, event: 'cancelled', data: { by: who.kind } },
     ]);
-    this.finish(j, next);
-    this.execute(this.control.handle({ type: 'JobCancelled', atMs: now, jobId: id }, now), j.nodeIds);
-    this.requestCycle();
+    this.finish(next);
+    this.feed({ type: 'JobCancelled', atMs: now, jobId: id });
     return next;
   }
 
   /** Bookkeeping when a job reaches a terminal state (after its commit). */
-  private finish(prev: StoredJob, next: StoredJob): void {
-    if (prev.nodeIds.length > 0 && !isTerminal(prev.state)) this.allocate(prev, -1);
-    this.active.delete(prev.spec.id);
+  private finish(next: StoredJob): void {
+    this.active.delete(next.spec.id);
     this.counters.transitions++;
     this.emit({ type: 'job', jobId: next.spec.id, tenant: next.spec.tenantId, state: next.state, at: new Date(next.updatedAtMs).toISOString() });
-  }
-
-  private allocate(j: StoredJob, sign: 1 | -1): void {
-    for (const id of j.nodeIds) {
-      const n = this.nodes.get(id);
-      if (n) n.allocated = sign > 0 ? add(n.allocated, j.spec.request) : sub(n.allocated, j.spec.request);
-    }
   }
 
   // ---- nodes and the agent gateway -------------------------------------------------------------------------
@@ -299,10 +399,9 @@ export class Coordinator {
     const node: Node = { id: reg.id, capacity: toResources(reg.capacity), labels: reg.labels, status };
     const stored: StoredNode = { node, lastHeartbeatMs: now };
     await this.store.write([{ type: 'putNode', node: stored }]);
-    this.nodes.set(reg.id, { stored, allocated: prev?.allocated ?? ZERO });
-    this.execute(this.control.handle({ type: 'NodeRegistered', atMs: now, node }, now));
+    this.nodes.set(reg.id, { stored });
+    this.feed({ type: 'NodeRegistered', atMs: now, node });
     this.emit({ type: 'node', at: new Date(now).toISOString(), data: { nodeId: reg.id, status } });
-    this.requestCycle();
     return stored;
   }
 
@@ -313,14 +412,30 @@ export class Coordinator {
     const stored: StoredNode = { ...n.stored, node: { ...n.stored.node, status } };
     await this.store.write([{ type: 'putNode', node: stored }]);
     n.stored = stored;
-    this.execute(this.control.handle({ type: 'NodeStatusChanged', atMs: now, nodeId: id, status }, now));
+    this.feed({ type: 'NodeStatusChanged', atMs: now, nodeId: id, status });
     this.emit({ type: 'node', at: new Date(now).toISOString(), data: { nodeId: id, status } });
-    this.requestCycle();
     return stored;
   }
 
+  private async checkHeartbeats(timeoutMs: number): Promise<void> {
+    const now = this.clock();
+    for (const n of this.nodes.values()) {
+      const last = n.stored.lastHeartbeatMs ?? 0;
+      if (n.stored.node.status === 'down' || now - last < timeoutMs) continue;
+      const stored: StoredNode = { ...n.stored, node: { ...n.stored.node, status: 'down' } };
+      n.stored = stored;
+      await this.store.write([{ type: 'putNode', node: stored }]);
+      if (this.closed) return;
+      this.feed({ type: 'NodeLost', atMs: now, nodeId: stored.node.id });
+      this.emit({ type: 'node', at: new Date(now).toISOString(), data: { nodeId: stored.node.id, status: 'down' } });
+    }
+  }
+
   listNodes(): { stored: StoredNode; allocated: Resources }[] {
-    return [...this.nodes.values()].sort((a, b) => (a.stored.node.id < b.stored.node.id ? -1 : 1));
+    const st = this.driver.state;
+    return [...this.nodes.values()]
+      .sort((a, b) => (a.stored.node.id < b.stored.node.id ? -1 : 1))
+      .map((n) => ({ stored: n.stored, allocated: vecToResources(st.nodes.get(n.stored.node.id)?.alloc ?? []) }));
   }
 
   /** An agent's heartbeat: commits its reports, then hands it the commands queued for its node (long-polling if asked). */
@@ -333,8 +448,8 @@ export class Coordinator {
     const events: Event[] = [];
     for (const r of hb.reports) {
       const j = this.active.get(r.jobId);
-      // Reports about jobs this node does not hold (finished, cancelled meanwhile) change nothing.
-      if (!j || !j.nodeIds.includes(nodeId)) continue;
+      // Reports about jobs this node does not hold (finished, cancelled, requeued meanwhile) change nothing.
+      if (!j || j.state === 'pending' || !j.nodeIds.includes(nodeId)) continue;
       if (r.type === 'started') {
         ops.push({ type: 'jobEvent', jobId: r.jobId, atMs: now, event: 'started', data: { nodeId } });
         events.push({ type: 'JobStarted', atMs: now, jobId: r.jobId });
@@ -343,7 +458,7 @@ export class Coordinator {
         const next: StoredJob = { ...j, state, exitCode: r.exitCode, updatedAtMs: now };
         ops.push({ type: 'updateJob', jobId: r.jobId, state, nodeIds: j.nodeIds, exitCode: r.exitCode, atMs: now });
         ops.push({ type: 'jobEvent', jobId: r.jobId, atMs: now, event: state, data: { nodeId, exitCode: r.exitCode, ...(r.reason ? { reason: r.reason } : {}) } });
-        after.push(() => this.finish(j, next));
+        after.push(() => { this.finish(next); this.placedOn.delete(r.jobId); });
         events.push({ type: 'ProcessExited', atMs: now, jobId: r.jobId, exitCode: r.exitCode, ...(r.reason ? { reason: r.reason } : {}) });
       } else if (r.type === 'checkpointed') {
         ops.push({ type: 'jobEvent', jobId: r.jobId, atMs: now, event: 'checkpointed', data: { checkpointId: r.checkpointId, sizeMiB: r.sizeMiB } });
@@ -352,7 +467,7 @@ export class Coordinator {
         const next: StoredJob = { ...j, nodeIds: r.toNodeIds, updatedAtMs: now };
         ops.push({ type: 'updateJob', jobId: r.jobId, state: j.state, nodeIds: r.toNodeIds, exitCode: j.exitCode, atMs: now });
         ops.push({ type: 'jobEvent', jobId: r.jobId, atMs: now, event: 'migrated', data: { from: j.nodeIds, to: r.toNodeIds } });
-        after.push(() => { this.allocate(j, -1); this.allocate(next, +1); this.active.set(j.spec.id, next); });
+        after.push(() => { this.active.set(j.spec.id, next); this.placedOn.set(j.spec.id, r.toNodeIds); });
         events.push({ type: 'MigrationCompleted', atMs: now, jobId: r.jobId, toNodeIds: r.toNodeIds });
       }
     }
@@ -366,17 +481,17 @@ export class Coordinator {
     for (const t of hb.telemetry) {
       const used = toResources({ cpu: t.cpu, memoryMiB: t.memoryMiB, gpu: t.gpu, netMbps: t.netMbps });
       if (!t.jobId) n.usage = used;
+      if (t.jobId && !this.driver.state.jobs.has(t.jobId)) continue;
       events.push({ type: 'TelemetrySampled', atMs: now, sample: { nodeId, ...(t.jobId ? { jobId: t.jobId } : {}), atMs: now, used } });
     }
     events.push({ type: 'NodeHeartbeat', atMs: now, nodeId });
-    for (const e of events) this.execute(this.control.handle(e, now));
-    if (after.length > 0) this.requestCycle();
+    for (const e of events) this.feed(e);
     return this.takeCommands(nodeId, hb.waitMs);
   }
 
   private async takeCommands(nodeId: string, waitMs: number): Promise<AgentCommand[]> {
     const q = this.agentQueues.get(nodeId);
-    if ((q && q.length > 0) || waitMs === 0) {
+    if ((q && q.length > 0) || waitMs === 0 || this.closed) {
       this.agentQueues.delete(nodeId);
       return q ?? [];
     }
@@ -401,124 +516,50 @@ export class Coordinator {
 
   // ---- the scheduling loop -----------------------------------------------------------------------------------
 
-  /** Asks for a cycle soon; events arriving meanwhile share it. */
-  requestCycle(): void {
-    if (this.cycleTimer) return;
-    this.cycleTimer = setTimeout(() => {
-      this.cycleTimer = undefined;
-      void this.runCycle();
-    }, this.cycleDelayMs);
-    this.cycleTimer.unref();
-  }
-
-  /** Runs one scheduling cycle now (serialised: a cycle asked for during another runs right after it). */
+  /** Runs a scheduling cycle now (the core also runs one on its own timer after each change) and waits for its commits. */
   async runCycle(): Promise<void> {
-    if (this.cycling) {
-      this.cycleAgain = true;
-      return this.cycling;
-    }
-    this.cycling = (async () => {
-      do {
-        this.cycleAgain = false;
-        const now = this.clock();
-        const commands = this.control.handle({ type: 'TimerFired', atMs: now, timerId: 'schedule', purpose: 'schedule' }, now);
-        const stats = this.control.lastCycle();
-        this.counters.cycles++;
-        if (stats) { this.counters.cycleMsTotal += stats.durationMs; this.counters.lastCycleMs = stats.durationMs; }
-        await this.executeDurably(commands);
-      } while (this.cycleAgain);
-    })();
-    try {
-      await this.cycling;
-    } finally {
-      this.cycling = undefined;
-    }
+    this.feed({ type: 'TimerFired', atMs: this.clock(), timerId: 'manual', purpose: 'schedule' });
+    await this.settle();
   }
 
-  /** Commands that change job state are committed first; only then do agents see them. */
-  private async executeDurably(commands: readonly Command[]): Promise<void> {
-    const now = this.clock();
-    const ops: WriteOp[] = [];
-    const after: (() => void)[] = [];
-    for (const c of commands) {
-      if (c.type !== 'LaunchJob') continue;
-      const j = this.active.get(c.jobId);
-      if (!j) continue;
-      const next: StoredJob = { ...j, state: 'running', nodeIds: c.nodeIds, updatedAtMs: now };
-      ops.push({ type: 'updateJob', jobId: c.jobId, state: 'running', nodeIds: c.nodeIds, exitCode: null, atMs: now });
-      ops.push({ type: 'jobEvent', jobId: c.jobId, atMs: now, event: 'placed', data: { nodeIds: c.nodeIds } });
-      after.push(() => {
-        this.active.set(c.jobId, next);
-        this.allocate(next, +1);
-        this.counters.placements++;
-        this.counters.transitions++;
-        this.emit({ type: 'job', jobId: c.jobId, tenant: j.spec.tenantId, state: 'running', at: new Date(now).toISOString(), data: { nodeIds: c.nodeIds } });
-      });
-    }
-    if (ops.length > 0) await this.store.write(ops);
-    for (const f of after) f();
-    this.execute(commands);
-  }
-
-  /** Hands agent-facing commands to the gateway queues. `nodeIdsHint` names the nodes of a job already forgotten. */
-  private execute(commands: readonly Command[], nodeIdsHint: readonly string[] = []): void {
-    for (const c of commands) {
-      switch (c.type) {
-        case 'LaunchJob': {
-          const j = this.active.get(c.jobId);
-          if (!j) break;
-          for (const nodeId of new Set(c.nodeIds)) {
-            this.enqueue(nodeId, {
-              type: 'LaunchJob', jobId: c.jobId, nodeIds: [...c.nodeIds], command: [...j.command], request: { ...j.spec.request },
-              ...(j.env ? { env: { ...j.env } } : {}), ...(c.resumeFromCheckpointId ? { resumeFromCheckpointId: c.resumeFromCheckpointId } : {}),
-            });
-          }
-          break;
-        }
-        case 'StopJob':
-        case 'CheckpointJob':
-        case 'PreemptJob': {
-          const nodeIds = this.active.get(c.jobId)?.nodeIds ?? nodeIdsHint;
-          for (const nodeId of new Set(nodeIds)) this.enqueue(nodeId, { type: c.type, jobId: c.jobId, reason: { ...c.reason } });
-          break;
-        }
-        case 'MigrateJob':
-          for (const nodeId of new Set(c.fromNodeIds)) this.enqueue(nodeId, { type: 'MigrateJob', jobId: c.jobId, nodeIds: [...c.toNodeIds], reason: { ...c.reason } });
-          break;
-        case 'SetTimer':
-          // The live loop ticks on its own interval; schedule-purpose timers just ask for a cycle then.
-          setTimeout(() => this.requestCycle(), Math.max(0, c.atMs - this.clock())).unref();
-          break;
-      }
-    }
+  lastCycle(): { atMs: number; durationMs: number; pending: number; placed: number } | undefined {
+    const c = this.driver.state.lastCycle;
+    return c ? { atMs: c.atMs, durationMs: this.counters.lastCycleMs, pending: c.placed + c.postponed, placed: c.placed } : undefined;
   }
 
   // ---- fairness and utilisation ----------------------------------------------------------------------------
 
   fairness(): FairnessView {
     const now = this.clock();
-    const total = [...this.nodes.values()].filter((n) => n.stored.node.status !== 'down').reduce((a, n) => add(a, n.stored.node.capacity), ZERO);
-    const byTenant = new Map<string, { alloc: Resources; running: number; pending: number }>();
-    for (const j of this.active.values()) {
-      const e = byTenant.get(j.spec.tenantId) ?? { alloc: ZERO, running: 0, pending: 0 };
-      if (j.state === 'pending') e.pending++;
-      else { e.running++; e.alloc = add(e.alloc, totalRequest(j.spec)); }
-      byTenant.set(j.spec.tenantId, e);
+    const st = this.driver.state;
+    const f = fairnessNow(st, now).current;
+    const counts = new Map<string, { running: number; pending: number }>();
+    for (const j of st.running.values()) {
+      const e = counts.get(j.spec.tenantId) ?? { running: 0, pending: 0 };
+      e.running++;
+      counts.set(j.spec.tenantId, e);
     }
-    const weightSum = [...byTenant.keys()].reduce((s, id) => s + (this.tenants.get(id)?.tenant.weight ?? 1), 0);
-    const tenants = [...byTenant.entries()].sort(([a], [b]) => (a < b ? -1 : 1)).map(([id, e]) => {
-      const weight = this.tenants.get(id)?.tenant.weight ?? 1;
-      const share = dominantShare(e.alloc, total);
-      const fairShare = weightSum > 0 ? weight / weightSum : 0;
-      return { tenant: id, weight, share, fairShare, rho: fairShare > 0 ? share / fairShare : 0, running: e.running, pending: e.pending };
-    });
-    const allocated = [...this.nodes.values()].reduce((a, n) => add(a, n.allocated), ZERO);
+    for (const q of st.pending.values()) {
+      const e = counts.get(q.spec.tenantId) ?? { running: 0, pending: 0 };
+      e.pending++;
+      counts.set(q.spec.tenantId, e);
+    }
+    let total = ZERO;
+    let allocated = ZERO;
+    for (const n of st.nodes.values()) {
+      if (n.node.status === 'down') continue;
+      total = add(total, n.node.capacity);
+      allocated = add(allocated, vecToResources(n.alloc));
+    }
     return {
       at: new Date(now).toISOString(),
-      jainRaw: jain(tenants.map((t) => t.share)),
-      jainNormalised: jain(tenants.map((t) => t.rho)),
+      jainRaw: f.jainRaw,
+      jainNormalised: f.jainNormalised,
       utilisation: shares(allocated, total),
-      tenants,
+      tenants: f.tenants.map((t) => ({
+        tenant: t.id, weight: this.tenants.get(t.id)?.tenant.weight ?? 1, share: t.share, fairShare: t.fairShare, rho: t.rho,
+        running: counts.get(t.id)?.running ?? 0, pending: counts.get(t.id)?.pending ?? 0,
+      })),
     };
   }
 
@@ -547,14 +588,8 @@ export class Coordinator {
     return this.store.logs(jobId, afterSeq, limit);
   }
 
-  lastCycle(): ReturnType<ControlPort['lastCycle']> {
-    return this.control.lastCycle();
-  }
-
   queueLength(): number {
-    let n = 0;
-    for (const j of this.active.values()) if (j.state === 'pending') n++;
-    return n;
+    return this.driver.state.pending.size;
   }
 
   activeJobs(): number {
@@ -572,17 +607,11 @@ export class Coordinator {
   }
 
   async close(): Promise<void> {
-    for (const t of this.timers) clearInterval(t);
-    if (this.cycleTimer) clearTimeout(this.cycleTimer);
-    this.cycleTimer = undefined;
-    if (this.cycling) await this.cycling;
+    this.closed = true;
+    for (const t of this.intervals) clearInterval(t);
+    for (const t of this.timers.values()) clearTimeout(t);
+    this.timers.clear();
+    await this.settle();
     for (const set of this.waiters.values()) for (const w of set) w();
   }
-}
-
-/** Jain's index (Σx)²/(n·Σx²): 1 when all equal, 1/n when one holds everything; 1 for an empty or all-zero set. */
-function jain(xs: readonly number[]): number {
-  const s = xs.reduce((a, x) => a + x, 0);
-  const s2 = xs.reduce((a, x) => a + x * x, 0);
-  return xs.length === 0 || s2 === 0 ? 1 : (s * s) / (xs.length * s2);
 }

@@ -19,8 +19,8 @@ export interface ServerOptions {
   readonly bodyLimit?: number;
   readonly logger?: boolean;
   readonly version?: string;
-  readonly tickMs?: number;
-  /** Missed-heartbeat timeout after which a node is down (default 15 s). */
+  readonly cycleIntervalMs?: number;
+  readonly profile?: string;
   readonly nodeTimeoutMs?: number;
 }
 
@@ -44,10 +44,13 @@ function joinTokenFrom(dataDir: string, given?: string): { token: string; file?:
 
 export async function startServer(o: ServerOptions): Promise<RunningServer> {
   if (o.adminToken.length < 16) throw new InvalidInputError('--admin-token must be at least 16 characters', { field: 'adminToken' });
-  const store = new SqliteStore(join(o.dataDir, 'fairway.db'), { sync: o.sync ?? 'full' });
+  const store = new SqliteStore(join(o.dataDir, 'fairway.db'), { sync: o.sync ?? 'full', writer: 'worker' });
   const join_ = joinTokenFrom(o.dataDir, o.joinToken);
   const auth = new Authenticator(o.adminToken, join_.token);
-  const coordinator = new Coordinator({ store, auth, ...(o.tickMs !== undefined ? { tickMs: o.tickMs } : {}), ...(o.nodeTimeoutMs !== undefined ? { nodeTimeoutMs: o.nodeTimeoutMs } : {}) });
+  const coordinator = new Coordinator({
+    store, auth, ...(o.cycleIntervalMs !== undefined ? { cycleIntervalMs: o.cycleIntervalMs } : {}), ...(o.profile ? { profile: o.profile } : {}),
+    ...(o.nodeTimeoutMs !== undefined ? { nodeTimeoutMs: o.nodeTimeoutMs } : {}),
+  });
   const app = buildApp({ coordinator, auth, storeStats: () => store.stats, ...(o.bodyLimit ? { bodyLimit: o.bodyLimit } : {}), ...(o.logger !== undefined ? { logger: o.logger } : {}), ...(o.version ? { version: o.version } : {}) });
   const address = await app.listen({ port: o.port, host: o.host ?? '127.0.0.1' });
   let closed = false;
@@ -58,7 +61,7 @@ export async function startServer(o: ServerOptions): Promise<RunningServer> {
       closed = true;
       await coordinator.close();
       await app.close();
-      store.close();
+      await store.close();
     },
   };
 }

@@ -2,7 +2,19 @@
 import type { JobView, NodeView, TenantView } from '../wire/schemas.ts';
 import type { Resources } from '../core/domain/resources.ts';
 import type { StoredJob, StoredNode, StoredTenant } from './store/state-store.ts';
-import type { WaitExplanation } from './control-port.ts';
+import type { Reason } from '../core/domain/plan.ts';
+
+/** What the core says about a pending job, in the coordinator's terms. */
+export interface WaitExplanation {
+  readonly position: number;
+  readonly queueLength: number;
+  readonly priority?: Readonly<Record<string, number>>;
+  readonly reasons: readonly Reason[];
+  readonly neverFits?: boolean;
+  readonly postponements?: number;
+  readonly estimatedStartMs: number | null;
+  readonly lastCycleMs: number | null;
+}
 
 const iso = (ms: number): string => new Date(ms).toISOString();
 
@@ -36,6 +48,8 @@ export function jobView(j: StoredJob, waiting?: WaitExplanation): JobView {
           waiting: {
             position: waiting.position,
             queueLength: waiting.queueLength,
+            ...(waiting.neverFits !== undefined ? { neverFits: waiting.neverFits } : {}),
+            ...(waiting.postponements !== undefined ? { postponements: waiting.postponements } : {}),
             ...(waiting.priority ? { priority: { ...waiting.priority } } : {}),
             reasons: waiting.reasons.map((r) => ({ ...r })),
             estimatedStartAt: waiting.estimatedStartMs === null ? null : iso(waiting.estimatedStartMs),

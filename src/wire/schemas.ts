@@ -96,8 +96,11 @@ export type ReasonWire = z.infer<typeof ReasonWire>;
 
 /** "Why is my job waiting?": filled for pending jobs. */
 export const WaitingView = z.object({
+  /** 1-based place in the queue under the scheduler profile's order. */
   position: z.number().int().nonnegative(),
   queueLength: z.number().int().nonnegative(),
+  neverFits: z.boolean().optional(),
+  postponements: z.number().int().nonnegative().optional(),
   priority: z.record(z.string(), z.number()).optional(),
   reasons: z.array(ReasonWire),
   estimatedStartAt: z.string().nullable(),

@@ -25,7 +25,7 @@ export class TestCluster {
   static async start(opts: { nodeTimeoutMs?: number } = {}): Promise<TestCluster> {
     const dir = mkdtempSync(join(tmpdir(), 'fw-e2e-'));
     const server = await startServer({
-      port: 0, dataDir: dir, adminToken: ADMIN, joinToken: JOIN, sync: 'normal', tickMs: 200, nodeTimeoutMs: opts.nodeTimeoutMs ?? 3000,
+      port: 0, dataDir: dir, adminToken: ADMIN, joinToken: JOIN, sync: 'normal', nodeTimeoutMs: opts.nodeTimeoutMs ?? 3000,
     });
     return new TestCluster(server, dir);
   }

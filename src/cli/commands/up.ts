@@ -139,7 +139,7 @@ export function registerUp(program: Command): void {
           const dataDir = resolve(join(o.dataDir, `up-${mode}`));
           rmSync(dataDir, { recursive: true, force: true });
           say(`\n== ${mode === 'baseline' ? 'traditional baseline (FIFO, data from disk per job)' : 'Fairway'}: workload '${workload.name}', ${workload.jobs.length} jobs from ${workload.tenants.length} tenants on ${agents} agent(s)`);
-          const cluster = new LocalCluster({ dataDir, agents, grid: mode === 'fairway', port: last ? port : 0, log: (l) => say(`  ${l}`) });
+          const cluster = new LocalCluster({ dataDir, agents, grid: mode === 'fairway', ...(mode === 'baseline' ? { profile: 'fifo' } : {}), port: last ? port : 0, log: (l) => say(`  ${l}`) });
           current = cluster;
           let keepRunning = false;
           try {

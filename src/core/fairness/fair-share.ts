@@ -22,45 +22,57 @@ export function dominantShareOf(v: readonly number[], capacity: readonly number[
   return s;
 }
 
-/** Fair dominant share per tenant id. Tenants with no demand get 0. O(n²·dims) for n tenants. */
+/** Fair dominant share per tenant id. Tenants with no demand get 0. O(n²·dims) for n tenants, allocation-light. */
 export function weightedDrfShares(claims: readonly ShareClaim[], capacity: readonly number[]): Map<string, number> {
   const dims = capacity.length;
+  const n = claims.length;
   const out = new Map<string, number>();
-  const d = claims.map((c) => dominantShareOf(c.demand, capacity));
-  const s = claims.map(() => 0);
-  const active = new Set<number>();
-  claims.forEach((c, i) => {
-    out.set(c.id, 0);
-    if ((d[i] as number) > EPS && c.weight > 0) active.add(i);
-  });
-  const used = new Array<number>(dims).fill(0);
-  const saturated = new Array<boolean>(dims).fill(false);
-  while (active.size > 0) {
-    // Consumption rate of each resource per unit of "water level" t.
-    const rate = new Array<number>(dims).fill(0);
-    for (const i of active) {
-      const c = claims[i] as ShareClaim;
-      for (let r = 0; r < dims; r++) rate[r] = (rate[r] as number) + (c.weight * (c.demand[r] as number)) / (d[i] as number);
+  const d = new Float64Array(n);
+  const s = new Float64Array(n);
+  const active = new Uint8Array(n);
+  let activeCount = 0;
+  for (let i = 0; i < n; i++) {
+    const c = claims[i] as ShareClaim;
+    d[i] = dominantShareOf(c.demand, capacity);
+    if ((d[i] as number) > EPS && c.weight > 0) {
+      active[i] = 1;
+      activeCount++;
     }
+  }
+  const used = new Float64Array(dims);
+  const saturated = new Uint8Array(dims);
+  const rate = new Float64Array(dims);
+  while (activeCount > 0) {
+    // Consumption rate of each resource per unit of "water level" t.
+    rate.fill(0);
     let dt = Number.POSITIVE_INFINITY;
-    for (const i of active) dt = Math.min(dt, ((d[i] as number) - (s[i] as number)) / (claims[i] as ShareClaim).weight);
+    for (let i = 0; i < n; i++) {
+      if (!active[i]) continue;
+      const c = claims[i] as ShareClaim;
+      const k = c.weight / (d[i] as number);
+      for (let r = 0; r < dims; r++) rate[r] = (rate[r] as number) + k * (c.demand[r] as number);
+      dt = Math.min(dt, ((d[i] as number) - (s[i] as number)) / c.weight);
+    }
     for (let r = 0; r < dims; r++) {
       if ((rate[r] as number) > EPS) dt = Math.min(dt, ((capacity[r] as number) - (used[r] as number)) / (rate[r] as number));
     }
     if (!Number.isFinite(dt) || dt < 0) dt = 0;
-    for (const i of active) s[i] = (s[i] as number) + (claims[i] as ShareClaim).weight * dt;
     for (let r = 0; r < dims; r++) {
       used[r] = (used[r] as number) + (rate[r] as number) * dt;
-      if ((capacity[r] as number) - (used[r] as number) <= EPS * Math.max(1, capacity[r] as number) && (rate[r] as number) > EPS) saturated[r] = true;
+      if ((rate[r] as number) > EPS && (capacity[r] as number) - (used[r] as number) <= EPS * Math.max(1, capacity[r] as number)) saturated[r] = 1;
     }
-    for (const i of [...active]) {
+    for (let i = 0; i < n; i++) {
+      if (!active[i]) continue;
       const c = claims[i] as ShareClaim;
-      const done = (s[i] as number) >= (d[i] as number) - EPS;
-      let blocked = false;
-      for (let r = 0; r < dims; r++) if (saturated[r] && (c.demand[r] as number) > 0) blocked = true;
-      if (done || blocked) active.delete(i);
+      s[i] = (s[i] as number) + c.weight * dt;
+      let stop = (s[i] as number) >= (d[i] as number) - EPS;
+      for (let r = 0; r < dims && !stop; r++) if (saturated[r] && (c.demand[r] as number) > 0) stop = true;
+      if (stop) {
+        active[i] = 0;
+        activeCount--;
+      }
     }
   }
-  claims.forEach((c, i) => out.set(c.id, Math.min(s[i] as number, d[i] as number)));
+  for (let i = 0; i < n; i++) out.set((claims[i] as ShareClaim).id, Math.min(s[i] as number, d[i] as number));
   return out;
 }

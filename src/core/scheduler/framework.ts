@@ -21,6 +21,8 @@ export interface TaskView {
   readonly keyDim: number;
   /** Selector as [key, value] pairs (empty when none). */
   readonly selector: readonly (readonly [string, string])[];
+  /** Everything node-level filtering depends on (request, gang size, selector): equal shapes fail alike. */
+  readonly shape: string;
   /** Nodes already chosen for earlier tasks of this gang in this attempt. */
   readonly chosen: number[];
 }

@@ -75,6 +75,11 @@ export class NodeIndex {
     }
   }
 
+  /** The buckets of dimension d, lowest level first (read-only; for tight loops without a callback). */
+  bucketsOf(d: number): readonly (readonly number[])[] {
+    return this.buckets[d] as number[][];
+  }
+
   /** How many nodes sit below `level` in dimension d (all of them too small there). */
   countBelow(d: number, level: number): number {
     const bs = this.buckets[d] as number[][];

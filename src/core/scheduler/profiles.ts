@@ -54,7 +54,8 @@ export interface ResolvedProfile {
 }
 
 const BASE_PRE_FILTERS = ['tenant', 'node-capacity', 'gang'] as const;
-const BASE_FILTERS = ['node-status', 'fit', 'labels'] as const;
+// fit first: it is the filter that says no most often, so later filters run rarely.
+const BASE_FILTERS = ['fit', 'node-status', 'labels'] as const;
 
 function baseline(name: string, queueSort: string, blocking: Blocking = 'none'): ProfileConfig {
   return { name, queueSort, preFilters: BASE_PRE_FILTERS, filters: BASE_FILTERS, scores: [], search: { kind: 'exhaustive' }, firstFit: true, blocking };
@@ -94,7 +95,7 @@ export function fairwayProfile(o: FairwayOptions = {}): ProfileConfig {
     preFilters: on(o.fairness) ? ['tenant', 'fairness-cap', 'node-capacity', 'gang'] : BASE_PRE_FILTERS,
     filters: BASE_FILTERS,
     scores,
-    search: on(o.indexed) ? { kind: 'indexed', maxCandidates: o.maxCandidates ?? 16 } : { kind: 'exhaustive' },
+    search: on(o.indexed) ? { kind: 'indexed', maxCandidates: o.maxCandidates ?? 8 } : { kind: 'exhaustive' },
     blocking: on(o.aging) ? 'starving' : 'none',
     preemptForGuarantee: on(o.preemption),
     priority,

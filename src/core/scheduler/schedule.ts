@@ -5,7 +5,6 @@
 import type { Placement, Plan, Postponement, Preemption, Reason } from '../domain/plan.ts';
 import { DIMENSIONS } from '../domain/resources.ts';
 import type { Rng } from '../util/rng.ts';
-import { normalise, classify } from '../profile/resource-score.ts';
 import { CycleState, DIMS, STATUS_READY, toVector } from './cycle-state.ts';
 import type { TaskView } from './framework.ts';
 import { computePriority } from './priority.ts';
@@ -21,37 +20,46 @@ export interface CycleReport {
 function makeTask(job: PendingJob, cycle: CycleState): TaskView {
   const spec = job.spec;
   const req = toVector(spec.request);
-  const total = cycle.total;
+  // Key dimension for the capacity index: GPU when the job asks for GPUs (the scarce, binding resource of a
+  // training cluster), else its largest request relative to the largest node.
   let keyDim = 0;
-  if (req[1] > 0) keyDim = 1;
+  if ((req[1] as number) > 0) keyDim = 1;
   else {
     let best = -1;
     for (let d = 0; d < DIMS; d++) {
-      const share = (total[d] as number) > 0 ? (req[d] as number) / (cycle.maxCap[d] as number) : 0;
+      const m = cycle.maxCap[d] as number;
+      const share = m > 0 ? (req[d] as number) / m : 0;
       if (share > best) {
         best = share;
         keyDim = d;
       }
     }
   }
-  const maxNode = { cpuMilli: cycle.maxCap[0] as number, gpuMilli: cycle.maxCap[1] as number, memMiB: cycle.maxCap[2] as number, netMbps: cycle.maxCap[3] as number };
+  const selector: [string, string][] = spec.nodeSelector ? Object.entries(spec.nodeSelector).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)) : [];
+  let shape = `${req[0]},${req[1]},${req[2]},${req[3]}|${spec.gangSize}`;
+  for (const [k, v] of selector) shape += `|${k}=${v}`;
   return {
     job,
     spec,
     req,
     tenant: cycle.tenants.get(spec.tenantId),
-    cls: classify(normalise(spec.request, maxNode)),
+    cls: cycle.classOf(req),
     keyDim,
-    selector: spec.nodeSelector ? Object.entries(spec.nodeSelector).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)) : [],
+    selector,
+    shape,
     chosen: [],
   };
 }
+
+/** pending × nodes below which an indexed profile scans exhaustively instead (cheaper and exact at that size). */
+export const INDEX_MIN_WORK = 200_000;
 
 class Searcher {
   visited = 0;
   constructor(
     private readonly profile: ResolvedProfile,
     private readonly cycle: CycleState,
+    private readonly indexed: boolean,
   ) {}
 
   private passes(task: TaskView, node: number): boolean {
@@ -69,49 +77,72 @@ class Searcher {
     return s;
   }
 
+  private best = -1;
+  private bestScore = 0;
+  /** mark[node] === stamp: already offered for the current task (dataset holders). */
+  private mark: Uint32Array | undefined;
+  private stamp = 0;
+
+  /** Filters and scores one node for the current search; true when it was feasible. */
+  private offer(task: TaskView, node: number): boolean {
+    if (!this.passes(task, node)) return false;
+    const s = this.profile.firstFit ? 0 : this.score(task, node);
+    if (this.best < 0 || this.profile.select.better(s, node, this.bestScore, this.best, this.cycle)) {
+      this.best = node;
+      this.bestScore = s;
+    }
+    return true;
+  }
+
   /** Phases 3–5 for one task: the chosen node index, or -1. */
   find(task: TaskView): number {
     const cycle = this.cycle;
-    const select = this.profile.select;
     const firstFit = this.profile.firstFit;
-    let best = -1;
-    let bestScore = 0;
-    /** Filters and scores one node; true when it was feasible. */
-    const offer = (node: number): boolean => {
-      if (!this.passes(task, node)) return false;
-      const s = firstFit ? 0 : this.score(task, node);
-      if (best < 0 || select.better(s, node, bestScore, best, cycle)) {
-        best = node;
-        bestScore = s;
-      }
-      return true;
-    };
+    this.best = -1;
+    this.bestScore = 0;
     const search = this.profile.search;
-    if (search.kind === 'exhaustive') {
-      for (let i = 0; i < cycle.nodeCount; i++) if (offer(i) && firstFit) break;
-      return best;
+    if (search.kind === 'exhaustive' || !this.indexed) {
+      for (let i = 0; i < cycle.nodeCount; i++) if (this.offer(task, i) && firstFit) break;
+      return this.best;
     }
     // Indexed: nodes caching the job's dataset first (locality prefers them), then the tightest nodes in the key
-    // dimension upwards until maxCandidates feasible ones were scored.
+    // dimension upwards until maxCandidates feasible ones were scored, or 4×maxCandidates were visited once one
+    // feasible node is known (bounds the work when nodes with room in the key dimension lack another one).
     const index = cycle.ensureIndex();
     const limit = firstFit ? 1 : search.maxCandidates;
     let feasible = 0;
     const ref = task.spec.datasetRef;
-    let seen: Set<number> | undefined;
+    let marked = false;
     if (ref !== undefined) {
       const holders = cycle.datasetHolders(ref);
       if (holders.length > 0) {
-        seen = new Set(holders);
-        for (const i of holders) if (offer(i) && ++feasible >= limit) return best;
+        if (!this.mark) this.mark = new Uint32Array(cycle.nodeCount);
+        marked = true;
+        const stamp = ++this.stamp;
+        for (let k = 0; k < holders.length; k++) {
+          const i = holders[k] as number;
+          this.mark[i] = stamp;
+          if (this.offer(task, i) && ++feasible >= limit) return this.best;
+          if (k + 1 >= 4 * limit && feasible > 0) break; // many holders full: enough tried
+        }
       }
     }
     const d = task.keyDim;
-    index.scan(d, index.levelOf(d, task.req[d] as number), (node) => {
-      if (seen?.has(node)) return true;
-      if (offer(node)) feasible++;
-      return feasible < limit;
-    });
-    return best;
+    const maxVisits = 4 * limit;
+    let visits = 0;
+    const buckets = index.bucketsOf(d);
+    const mark = this.mark;
+    const stamp = this.stamp;
+    for (let l = index.levelOf(d, task.req[d] as number); l < buckets.length; l++) {
+      const bucket = buckets[l] as number[];
+      for (let k = 0; k < bucket.length; k++) {
+        const node = bucket[k] as number;
+        if (marked && (mark as Uint32Array)[node] === stamp) continue;
+        if (this.offer(task, node)) feasible++;
+        if (feasible >= limit || (++visits >= maxVisits && feasible > 0)) return this.best;
+      }
+    }
+    return this.best;
   }
 
   /** Why no node took the task: a full pass counting each filter's first "no" (only for postponed shapes). */
@@ -136,16 +167,13 @@ class Searcher {
   }
 }
 
-function shapeKey(task: TaskView): string {
-  return `${task.req.join(',')}|${task.spec.gangSize}|${task.selector.map(([k, v]) => `${k}=${v}`).join(',')}`;
-}
-
 /** Runs one cycle and also reports how much work the node search did. */
 export function runCycle(snapshot: ClusterSnapshot, pending: readonly PendingJob[], profile: ResolvedProfile, now: number, rng: Rng): CycleReport {
   // Phase 0: scratch state.
   const cycle = new CycleState(snapshot, now, rng, { priority: profile.priority });
-  if (profile.search.kind === 'indexed') cycle.ensureIndex();
-  const searcher = new Searcher(profile, cycle);
+  // A small cycle scans exhaustively: building the index would cost more than it saves, and the scan is exact.
+  const indexed = profile.search.kind === 'indexed' && pending.length * cycle.nodeCount >= INDEX_MIN_WORK;
+  const searcher = new Searcher(profile, cycle, indexed);
   const placements: Placement[] = [];
   const postponed: Postponement[] = [];
   const failedShapes = new Map<string, readonly Reason[]>();
@@ -155,12 +183,12 @@ export function runCycle(snapshot: ClusterSnapshot, pending: readonly PendingJob
 
   // Phase 1: queue sort.
   const queue = profile.queueSort.createQueue(pending, cycle);
+  function postponeJob(job: PendingJob, reasons: readonly Reason[], neverFits = false): void {
+    postponed.push(neverFits ? { jobId: job.spec.id, reasons, neverFits } : { jobId: job.spec.id, reasons });
+    queue.failed(job);
+  }
   for (let job = queue.next(); job !== undefined; job = queue.next()) {
     const task = makeTask(job, cycle);
-    const postpone = (reasons: readonly Reason[], neverFits = false): void => {
-      postponed.push(neverFits ? { jobId: job.spec.id, reasons, neverFits } : { jobId: job.spec.id, reasons });
-      queue.failed(job);
-    };
     // Phase 2: pre-filters (job level).
     let pre: ReturnType<(typeof profile.preFilters)[number]['preFilter']> = null;
     for (const pf of profile.preFilters) {
@@ -168,21 +196,21 @@ export function runCycle(snapshot: ClusterSnapshot, pending: readonly PendingJob
       if (pre) break;
     }
     if (pre) {
-      postpone([pre.reason], pre.neverFits ?? false);
+      postponeJob(job, [pre.reason], pre.neverFits ?? false);
       continue;
     }
     if (headBlocker !== undefined) {
-      postpone([{ plugin: 'fifo', code: 'blocked-by-head', message: `strict FIFO: job '${headBlocker}' at the head of the queue does not fit yet` }]);
+      postponeJob(job, [{ plugin: 'fifo', code: 'blocked-by-head', message: `strict FIFO: job '${headBlocker}' at the head of the queue does not fit yet` }]);
       continue;
     }
     if (reservedDims.size > 0 && task.req.some((r, d) => r > 0 && reservedDims.has(d))) {
       const dims = [...reservedDims].map((d) => DIMENSIONS[d]).join(', ');
-      postpone([{ plugin: 'aging', code: 'reserved-for-starving-job', message: `${dims} is held back for job '${reservedFor}', which has waited past the starvation guard` }]);
+      postponeJob(job, [{ plugin: 'aging', code: 'reserved-for-starving-job', message: `${dims} is held back for job '${reservedFor}', which has waited past the starvation guard` }]);
       continue;
     }
     // Phases 3–6 per task, all or nothing. Free capacity only shrinks within a cycle, so a shape that failed once
     // fails again: reuse its reasons.
-    const key = shapeKey(task);
+    const key = task.shape;
     let reasons = failedShapes.get(key);
     if (reasons === undefined) {
       const n = task.spec.gangSize;
@@ -210,7 +238,7 @@ export function runCycle(snapshot: ClusterSnapshot, pending: readonly PendingJob
       reasons = r.length > 0 ? r : [{ plugin: 'fit', code: 'no-node', message: 'no node can take the job now' }];
       failedShapes.set(key, reasons);
     }
-    postpone(reasons);
+    postponeJob(job, reasons);
     if (profile.blocking === 'head-of-line') headBlocker = task.spec.id;
     else if (profile.blocking === 'starving' && reservedFor === undefined && computePriority(job, task.tenant, now, profile.priority).starving) {
       reservedFor = task.spec.id;
@@ -235,19 +263,34 @@ export function schedule(snapshot: ClusterSnapshot, pending: readonly PendingJob
  * Postponements gain an `awaiting-preemption` reason; victims are never taken below their tenant's guarantee.
  */
 function preemptForGuarantees(cycle: CycleState, pending: readonly PendingJob[], postponed: Postponement[]): Preemption[] {
-  const byId = new Map(pending.map((j) => [j.spec.id, j]));
-  const victimsByNode = new Map<number, RunningJob[]>();
-  for (const r of cycle.snapshot.running) {
-    if (!r.spec.preemptible) continue;
-    for (const nodeId of r.nodeIds) {
-      const i = cycle.nodeIndexById.get(nodeId);
-      if (i === undefined) continue;
-      let list = victimsByNode.get(i);
-      if (!list) victimsByNode.set(i, (list = []));
-      if (!list.includes(r)) list.push(r);
-    }
+  // Cheap exit (most cycles): no tenant has a guarantee, or nothing was postponed.
+  if (postponed.length === 0) return [];
+  let anyGuarantee = false;
+  for (const t of cycle.tenants.values()) {
+    const g = t.tenant.guaranteed;
+    if (g.cpuMilli + g.gpuMilli + g.memMiB + g.netMbps > 0) anyGuarantee = true;
   }
-  for (const list of victimsByNode.values()) list.sort((a, b) => b.startedAtMs - a.startedAtMs || (a.spec.id < b.spec.id ? 1 : -1));
+  if (!anyGuarantee) return [];
+  const byId = new Map(pending.map((j) => [j.spec.id, j]));
+  let victimsByNode: Map<number, RunningJob[]> | undefined;
+  // Built on first need: preemptible running jobs per node, newest first.
+  function victimsOn(node: number): readonly RunningJob[] {
+    if (!victimsByNode) {
+      victimsByNode = new Map();
+      for (const r of cycle.snapshot.running) {
+        if (!r.spec.preemptible) continue;
+        for (const nodeId of r.nodeIds) {
+          const i = cycle.nodeIndexById.get(nodeId);
+          if (i === undefined) continue;
+          let list = victimsByNode.get(i);
+          if (!list) victimsByNode.set(i, (list = []));
+          if (!list.includes(r)) list.push(r);
+        }
+      }
+      for (const list of victimsByNode.values()) list.sort((a, b) => b.startedAtMs - a.startedAtMs || (a.spec.id < b.spec.id ? 1 : -1));
+    }
+    return victimsByNode.get(node) ?? [];
+  }
   const taken = new Set<string>();
   const preemptions: Preemption[] = [];
   const aboveGuarantee = (tenantId: string, minus: readonly number[]): boolean => {
@@ -269,7 +312,9 @@ function preemptForGuarantees(cycle: CycleState, pending: readonly PendingJob[],
     let within = true;
     let asks = false;
     for (let d = 0; d < DIMS; d++) {
-      if ((req[d] as number) > 0 && (g[d] as number) > 0) asks = true;
+      // Only the dimensions the guarantee covers count (a guarantee of GPUs says nothing about CPU).
+      if ((g[d] as number) <= 0) continue;
+      if ((req[d] as number) > 0) asks = true;
       if ((t.alloc[d] as number) + (req[d] as number) > (g[d] as number)) within = false;
     }
     if (!within || !asks) continue;
@@ -280,7 +325,7 @@ function preemptForGuarantees(cycle: CycleState, pending: readonly PendingJob[],
       const free = DIMENSIONS.map((_, d) => (cycle.free[d] as Float64Array)[i] as number);
       const chosen: RunningJob[] = [];
       const fitsNow = (): boolean => req.every((r, d) => r <= (free[d] as number));
-      for (const v of victimsByNode.get(i) ?? []) {
+      for (const v of victimsOn(i)) {
         if (fitsNow()) break;
         if (taken.has(v.spec.id) || v.spec.tenantId === t.id) continue;
         const vreq = toVector(v.spec.request);

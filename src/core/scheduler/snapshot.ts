@@ -4,6 +4,7 @@ import type { JobSpec } from '../domain/job.ts';
 import type { NodeStatus } from '../domain/node.ts';
 import type { Resources } from '../domain/resources.ts';
 import type { Tenant } from '../domain/tenant.ts';
+import type { NodeTable } from './cycle-state.ts';
 
 export interface NodeSnapshot {
   readonly id: string;
@@ -34,6 +35,11 @@ export interface TenantUsage {
   readonly tenant: Tenant;
   /** What the tenant's running jobs hold now (sum of requests). */
   readonly allocated: Resources;
+  /**
+   * Allocated plus everything the tenant has pending, when the snapshot's owner keeps it (the reducer does). Absent:
+   * a cycle sums the pending jobs it is given.
+   */
+  readonly demand?: Resources;
   /** Fairness-monitor boost for under-served tenants, 0..1 (0 when absent). */
   readonly fairnessBoost?: number;
   /** Fairness-monitor cap: the tenant may not start jobs that take its dominant share above this (0..1). */
@@ -44,6 +50,11 @@ export interface ClusterSnapshot {
   readonly nodes: readonly NodeSnapshot[];
   readonly running: readonly RunningJob[];
   readonly tenants: ReadonlyMap<string, TenantUsage>;
+  /**
+   * Optional: `nodes` and `running` already in typed-array form, kept up to date by the snapshot's owner (the control
+   * reducer does) so a cycle skips rebuilding it. It must agree with `nodes` and `running`; a cycle never writes it.
+   */
+  readonly table?: NodeTable;
 }
 
 export interface PendingJob {

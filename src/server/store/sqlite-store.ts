@@ -8,8 +8,10 @@
 import Database from 'better-sqlite3';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
+import { Worker } from 'node:worker_threads';
 import { FairwayError } from '../../core/util/errors.ts';
 import type { JobState } from '../../core/domain/job.ts';
+import { commitGroups, type Stmt, type WriterInit, type WriterReply, type WriterRequest } from './sqlite-writer.worker.mjs';
 import type {
   FairnessPoint, IdempotencyRecord, JobQuery, StateStore, StoredJob, StoredJobEvent, StoredLogLine, StoredNode, StoredTenant, WriteOp,
 } from './state-store.ts';
@@ -53,34 +55,92 @@ function rowToJob(r: JobRow): StoredJob {
 
 export interface SqliteStoreOptions {
   readonly sync?: 'full' | 'normal';
+  /** `worker` commits on a worker thread (the fsync leaves the event loop free); `inline` commits on this thread. */
+  readonly writer?: 'worker' | 'inline';
 }
+
+/** Every write the store makes, by name: the worker prepares the same SQL on its own connection. */
+const WRITE_SQL: Readonly<Record<string, string>> = {
+  putTenant: 'INSERT INTO tenants (id, data, token_hash, created_ms) VALUES (?, ?, ?, ?) ON CONFLICT(id) DO UPDATE SET data = excluded.data, token_hash = excluded.token_hash',
+  insertJob: 'INSERT INTO jobs (seq, id, tenant_id, state, spec, command, env, node_ids, exit_code, updated_ms) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
+  insertIdem: 'INSERT INTO idempotency (tenant_id, key, job_id, body_hash) VALUES (?, ?, ?, ?)',
+  updateJob: 'UPDATE jobs SET state = ?, node_ids = ?, exit_code = ?, updated_ms = ? WHERE id = ?',
+  jobEvent: 'INSERT INTO job_events (job_id, at_ms, type, data) VALUES (?, ?, ?, ?)',
+  putNode: 'INSERT INTO nodes (id, data, last_heartbeat_ms) VALUES (?, ?, ?) ON CONFLICT(id) DO UPDATE SET data = excluded.data, last_heartbeat_ms = excluded.last_heartbeat_ms',
+  log: 'INSERT INTO logs (job_id, at_ms, stream, line) VALUES (?, ?, ?, ?)',
+  fairness: 'INSERT OR REPLACE INTO fairness (at_ms, data) VALUES (?, ?)',
+};
+
+/** The statements one op turns into (pure, so the same list runs inline or on the worker). */
+export function toStmts(op: WriteOp): Stmt[] {
+  switch (op.type) {
+    case 'putTenant':
+      return [['putTenant', [op.tenant.tenant.id, JSON.stringify(op.tenant.tenant), op.tenant.tokenHash, op.tenant.createdAtMs]]];
+    case 'insertJob': {
+      const j = op.job;
+      const out: Stmt[] = [['insertJob', [j.seq, j.spec.id, j.spec.tenantId, j.state, JSON.stringify(j.spec), JSON.stringify(j.command),
+        j.env ? JSON.stringify(j.env) : null, JSON.stringify(j.nodeIds), j.exitCode, j.updatedAtMs]]];
+      if (op.idempotency) out.push(['insertIdem', [j.spec.tenantId, op.idempotency.key, j.spec.id, op.idempotency.bodyHash]]);
+      return out;
+    }
+    case 'updateJob':
+      return [['updateJob', [op.state, JSON.stringify(op.nodeIds), op.exitCode, op.atMs, op.jobId]]];
+    case 'jobEvent':
+      return [['jobEvent', [op.jobId, op.atMs, op.event, JSON.stringify(op.data)]]];
+    case 'putNode':
+      return [['putNode', [op.node.node.id, JSON.stringify(op.node.node), op.node.lastHeartbeatMs]]];
+    case 'logs':
+      return op.lines.map((l): Stmt => ['log', [l.jobId, l.atMs, l.stream, l.line]]);
+    case 'fairness':
+      return [['fairness', [op.point.atMs, JSON.stringify(op.point.data)]]];
+  }
+}
+
+interface Waiter { readonly stmts: Stmt[]; readonly resolve: () => void; readonly reject: (e: unknown) => void }
 
 export class SqliteStore implements StateStore {
   private readonly db: Database.Database;
-  private pending: { ops: readonly WriteOp[]; resolve: () => void; reject: (e: unknown) => void }[] = [];
+  private pending: Waiter[] = [];
   private flushScheduled = false;
+  private inflight: Promise<void> | undefined;
   private closed = false;
+  private readonly worker: Worker | undefined;
+  private readonly prepared: Map<string, Database.Statement>;
+  private readonly replies = new Map<number, (r: WriterReply) => void>();
+  private nextId = 1;
+  private writerFailure: string | undefined;
   private readonly st;
   /** Number of transactions and ops committed (for metrics and the benchmark). */
   readonly stats = { commits: 0, ops: 0 };
 
   constructor(readonly file: string, opts: SqliteStoreOptions = {}) {
     if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true });
+    if (opts.writer === 'worker' && file === ':memory:') throw new StoreError('a worker writer needs a database file');
     this.db = new Database(file);
     this.db.pragma('journal_mode = WAL');
     this.db.pragma(`synchronous = ${opts.sync === 'normal' ? 'NORMAL' : 'FULL'}`);
     this.db.pragma('foreign_keys = ON');
     this.migrate();
     const db = this.db;
+    this.prepared = new Map(Object.entries(WRITE_SQL).map(([k, sql]) => [k, db.prepare(sql)]));
+    if (opts.writer === 'worker') {
+      const init: WriterInit = { file, sync: opts.sync ?? 'full', statements: WRITE_SQL };
+      this.worker = new Worker(new URL('./sqlite-writer.worker.mjs', import.meta.url), { workerData: init });
+      this.worker.on('message', (r: WriterReply) => {
+        const cb = this.replies.get(r.id);
+        this.replies.delete(r.id);
+        cb?.(r);
+      });
+      const fail = (why: string): void => {
+        // A dead writer would leave every caller hanging: fail them all, and every later write, loudly instead.
+        this.writerFailure = why;
+        for (const cb of this.replies.values()) cb({ id: 0, errors: [why] });
+        this.replies.clear();
+      };
+      this.worker.on('error', (err) => fail(`writer thread failed: ${err.message}`));
+      this.worker.on('exit', (code) => { if (!this.closed) fail(`writer thread exited (${code})`); });
+    }
     this.st = {
-      putTenant: db.prepare('INSERT INTO tenants (id, data, token_hash, created_ms) VALUES (?, ?, ?, ?) ON CONFLICT(id) DO UPDATE SET data = excluded.data, token_hash = excluded.token_hash'),
-      insertJob: db.prepare('INSERT INTO jobs (seq, id, tenant_id, state, spec, command, env, node_ids, exit_code, updated_ms) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)'),
-      insertIdem: db.prepare('INSERT INTO idempotency (tenant_id, key, job_id, body_hash) VALUES (?, ?, ?, ?)'),
-      updateJob: db.prepare('UPDATE jobs SET state = ?, node_ids = ?, exit_code = ?, updated_ms = ? WHERE id = ?'),
-      jobEvent: db.prepare('INSERT INTO job_events (job_id, at_ms, type, data) VALUES (?, ?, ?, ?)'),
-      putNode: db.prepare('INSERT INTO nodes (id, data, last_heartbeat_ms) VALUES (?, ?, ?) ON CONFLICT(id) DO UPDATE SET data = excluded.data, last_heartbeat_ms = excluded.last_heartbeat_ms'),
-      log: db.prepare('INSERT INTO logs (job_id, at_ms, stream, line) VALUES (?, ?, ?, ?)'),
-      fairness: db.prepare('INSERT OR REPLACE INTO fairness (at_ms, data) VALUES (?, ?)'),
       getJob: db.prepare('SELECT * FROM jobs WHERE id = ?'),
       idem: db.prepare('SELECT job_id, body_hash FROM idempotency WHERE tenant_id = ? AND key = ?'),
       events: db.prepare('SELECT * FROM job_events WHERE job_id = ? ORDER BY seq'),
@@ -104,76 +164,62 @@ export class SqliteStore implements StateStore {
 
   write(ops: readonly WriteOp[]): Promise<void> {
     if (this.closed) return Promise.reject(new StoreError('the state store is closed'));
+    if (this.writerFailure) return Promise.reject(new StoreError(this.writerFailure));
+    let stmts: Stmt[];
+    try {
+      stmts = ops.flatMap(toStmts);
+    } catch (err) {
+      return Promise.reject(new StoreError(`cannot encode write: ${(err as Error).message}`, { cause: err }));
+    }
     return new Promise((resolve, reject) => {
-      this.pending.push({ ops, resolve, reject });
-      if (!this.flushScheduled) {
-        this.flushScheduled = true;
-        // setImmediate runs after the I/O callbacks of this loop turn, so requests that arrived together share a commit.
-        setImmediate(() => this.flush());
-      }
+      this.pending.push({ stmts, resolve, reject });
+      this.scheduleFlush();
     });
   }
 
-  /** Commits everything queued in one transaction (group commit). */
-  flush(): void {
-    this.flushScheduled = false;
-    const batch = this.pending;
-    if (batch.length === 0) return;
-    this.pending = [];
-    try {
-      this.db.transaction(() => {
-        for (const b of batch) for (const op of b.ops) this.apply(op);
-      })();
-    } catch (err) {
-      // One bad op must not sink the others' commit: retry each caller's ops in its own transaction.
-      for (const b of batch) {
-        try {
-          this.db.transaction(() => { for (const op of b.ops) this.apply(op); })();
-          this.stats.commits++;
-          b.resolve();
-        } catch (e) {
-          b.reject(new StoreError(`commit failed: ${(e as Error).message}`, { cause: e ?? err }));
-        }
-      }
-      return;
-    }
-    this.stats.commits++;
-    for (const b of batch) {
-      this.stats.ops += b.ops.length;
-      b.resolve();
-    }
+  private scheduleFlush(): void {
+    if (this.flushScheduled || this.inflight) return;
+    this.flushScheduled = true;
+    // setImmediate runs after this loop turn's I/O callbacks, so requests that arrived together share a commit.
+    setImmediate(() => {
+      this.flushScheduled = false;
+      void this.flush();
+    });
   }
 
-  private apply(op: WriteOp): void {
-    switch (op.type) {
-      case 'putTenant': {
-        const t = op.tenant;
-        this.st.putTenant.run(t.tenant.id, JSON.stringify(t.tenant), t.tokenHash, t.createdAtMs);
-        return;
-      }
-      case 'insertJob': {
-        const j = op.job;
-        this.st.insertJob.run(j.seq, j.spec.id, j.spec.tenantId, j.state, JSON.stringify(j.spec), JSON.stringify(j.command),
-          j.env ? JSON.stringify(j.env) : null, JSON.stringify(j.nodeIds), j.exitCode, j.updatedAtMs);
-        if (op.idempotency) this.st.insertIdem.run(j.spec.tenantId, op.idempotency.key, j.spec.id, op.idempotency.bodyHash);
-        return;
-      }
-      case 'updateJob':
-        this.st.updateJob.run(op.state, JSON.stringify(op.nodeIds), op.exitCode, op.atMs, op.jobId);
-        return;
-      case 'jobEvent':
-        this.st.jobEvent.run(op.jobId, op.atMs, op.event, JSON.stringify(op.data));
-        return;
-      case 'putNode':
-        this.st.putNode.run(op.node.node.id, JSON.stringify(op.node.node), op.node.lastHeartbeatMs);
-        return;
-      case 'logs':
-        for (const l of op.lines) this.st.log.run(l.jobId, l.atMs, l.stream, l.line);
-        return;
-      case 'fairness':
-        this.st.fairness.run(op.point.atMs, JSON.stringify(op.point.data));
-        return;
+  /** Commits everything queued as one batch (group commit); one batch is in flight at a time, to keep order. */
+  private flush(): Promise<void> {
+    if (this.inflight || this.pending.length === 0) return this.inflight ?? Promise.resolve();
+    const batch = this.pending;
+    this.pending = [];
+    const groups = batch.map((b) => b.stmts);
+    const settle = (errors: readonly (string | null)[]): void => {
+      this.stats.commits++;
+      batch.forEach((b, i) => {
+        const e = errors[i] ?? (errors.length < batch.length ? errors[0] ?? null : null);
+        if (e) b.reject(new StoreError(`commit failed: ${e}`));
+        else {
+          this.stats.ops += b.stmts.length;
+          b.resolve();
+        }
+      });
+    };
+    if (!this.worker) {
+      settle(commitGroups(this.db, this.prepared, groups));
+      return Promise.resolve();
     }
+    const id = this.nextId++;
+    this.inflight = new Promise<void>((done) => {
+      this.replies.set(id, (r) => {
+        settle(r.errors);
+        this.inflight = undefined;
+        done();
+        // Whatever arrived during this commit goes out at once as the next batch.
+        if (this.pending.length > 0) void this.flush();
+      });
+      this.worker!.postMessage({ id, groups } satisfies WriterRequest);
+    });
+    return this.inflight;
   }
 
   loadTenants(): StoredTenant[] {
@@ -235,10 +281,15 @@ export class SqliteStore implements StateStore {
     return (this.st.maxSeq.get() as { m: number }).m;
   }
 
-  close(): void {
+  async close(): Promise<void> {
     if (this.closed) return;
-    this.flush();
+    while (this.inflight || this.pending.length > 0) await (this.inflight ?? this.flush());
     this.closed = true;
+    if (this.worker) {
+      const exited = new Promise((r) => this.worker!.once('exit', r));
+      this.worker.postMessage('close');
+      await exited;
+    }
     this.db.close();
   }
 }

@@ -87,5 +87,6 @@ export interface StateStore {
   fairnessHistory(sinceMs: number, limit: number): FairnessPoint[];
   /** Highest job sequence number ever stored (0 when none), so ids stay unique across restarts. */
   maxJobSeq(): number;
-  close(): void;
+  /** Commits what is queued, then releases the database. */
+  close(): Promise<void>;
 }

@@ -60,11 +60,6 @@ function labelsMatch(task: TaskView, cycle: CycleState, node: number): boolean {
   return true;
 }
 
-/** Shape key: everything the never-fits answer depends on. */
-function shapeKey(task: TaskView): string {
-  return `${task.req.join(',')}|${task.spec.gangSize}|${task.selector.map(([k, v]) => `${k}=${v}`).join(',')}`;
-}
-
 function memoMap(cycle: CycleState, key: string): Map<string, PreFilterResult> {
   let m = cycle.memo.get(key) as Map<string, PreFilterResult> | undefined;
   if (!m) cycle.memo.set(key, (m = new Map()));
@@ -90,8 +85,11 @@ export const nodeCapacityPreFilter: PreFilterPlugin = {
   kind: 'preFilter',
   name: 'node-capacity',
   preFilter(task, cycle) {
+    // Fast path: with no selector and a node that is largest in every dimension, "fits on some empty node" is
+    // "fits on that node".
+    if (task.selector.length === 0 && cycle.dominantNode >= 0 && slotsOnEmptyNode(task, cycle, cycle.dominantNode) >= 1) return null;
     const memo = memoMap(cycle, 'node-capacity');
-    const key = shapeKey(task);
+    const key = task.shape;
     const hit = memo.get(key);
     if (hit !== undefined) return hit;
     let result: PreFilterResult = null;
@@ -135,7 +133,7 @@ export const gangPreFilter: PreFilterPlugin = {
     const n = task.spec.gangSize;
     if (n <= 1) return null;
     const memo = memoMap(cycle, 'gang');
-    const key = shapeKey(task);
+    const key = task.shape;
     const hit = memo.get(key);
     if (hit !== undefined) return hit;
     let slots = 0;

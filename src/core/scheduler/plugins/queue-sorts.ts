@@ -1,9 +1,8 @@
 // Queue-sort plugins: the order in which a cycle considers pending jobs. Every order ends in a deterministic
 // tie-break (arrival time, then job id).
-import { totalRequest } from '../../domain/job.ts';
 import { weightedDrfShares, type ShareClaim } from '../../fairness/fair-share.ts';
 import { Heap } from '../../util/heap.ts';
-import { DIMS, toVector, type CycleState, type TenantScratch } from '../cycle-state.ts';
+import { type CycleState, type TenantScratch } from '../cycle-state.ts';
 import type { JobQueue, QueueSortPlugin } from '../framework.ts';
 import { computePriority, DEFAULT_PRIORITY_WEIGHTS, type PriorityWeights } from '../priority.ts';
 import type { PendingJob } from '../snapshot.ts';
@@ -31,12 +30,23 @@ class ArrayQueue implements JobQueue {
 export function ensureFairShares(pending: readonly PendingJob[], cycle: CycleState): void {
   if (cycle.memo.has('fairShares')) return;
   const demand = new Map<string, number[]>();
-  for (const t of cycle.tenants.values()) demand.set(t.id, Array.from(t.alloc));
-  for (const j of pending) {
-    const v = demand.get(j.spec.tenantId);
-    if (!v) continue;
-    const r = toVector(totalRequest(j.spec));
-    for (let d = 0; d < DIMS; d++) v[d] = (v[d] as number) + (r[d] as number);
+  // The snapshot's owner may keep each tenant's demand (allocated + pending); else sum the pending jobs given.
+  const kept = [...cycle.tenants.values()].every((t) => t.usage.demand !== undefined);
+  for (const t of cycle.tenants.values()) {
+    const d = t.usage.demand;
+    demand.set(t.id, kept && d ? [d.cpuMilli, d.gpuMilli, d.memMiB, d.netMbps] : Array.from(t.alloc));
+  }
+  if (!kept) {
+    for (const j of pending) {
+      const v = demand.get(j.spec.tenantId);
+      if (!v) continue;
+      const r = j.spec.request;
+      const n = j.spec.gangSize;
+      v[0] = (v[0] as number) + r.cpuMilli * n;
+      v[1] = (v[1] as number) + r.gpuMilli * n;
+      v[2] = (v[2] as number) + r.memMiB * n;
+      v[3] = (v[3] as number) + r.netMbps * n;
+    }
   }
   const claims: ShareClaim[] = [];
   for (const t of cycle.tenants.values()) claims.push({ id: t.id, weight: t.tenant.weight, demand: demand.get(t.id) as number[] });

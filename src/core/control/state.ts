@@ -1,0 +1,155 @@
+// The control state the reducer owns. For speed (the simulator drives millions of events through step) the reducer
+// MUTATES this state in place and returns the same object; nothing else may write to it. Every structure is kept
+// incrementally (maps by id, per-node and per-tenant running totals), so an event costs O(its own work), and a
+// scheduling cycle costs O(nodes + running + pending·log pending).
+import type { JobSpec, JobState } from '../domain/job.ts';
+import type { Node } from '../domain/node.ts';
+import type { Reason } from '../domain/plan.ts';
+import type { Resources } from '../domain/resources.ts';
+import type { Tenant } from '../domain/tenant.ts';
+import { DEFAULT_FAIRNESS_CONFIG, FairnessMonitor, NO_CORRECTIONS, type FairnessConfig, type FairnessCorrections, type FairnessReading } from '../fairness/monitor.ts';
+import { Profiler } from '../profile/profiler.ts';
+import { resolveProfile, type ProfileConfig, type ResolvedProfile } from '../scheduler/profiles.ts';
+import type { NodeSnapshot, PendingJob, RunningJob } from '../scheduler/snapshot.ts';
+import type { NodeTable } from '../scheduler/cycle-state.ts';
+import { InvalidInputError } from '../util/errors.ts';
+
+export interface ControlConfig {
+  /** Scheduler profile (resolved at start-up: unknown plugin names fail here). */
+  readonly profile: ResolvedProfile;
+  /**
+   * A change (submission, exit, node event) arms one schedule timer this far ahead; changes meanwhile ride along.
+   * 0 runs the cycle at the same instant, after the other events of that instant.
+   */
+  readonly cycleIntervalMs: number;
+  readonly fairness: FairnessConfig;
+  readonly profilerAlpha: number;
+}
+
+export interface ControlOptions {
+  readonly profile?: ProfileConfig | ResolvedProfile | string;
+  readonly cycleIntervalMs?: number;
+  readonly fairness?: Partial<FairnessConfig>;
+  readonly profilerAlpha?: number;
+}
+
+/** A mutable PendingJob the state owns (the cycle only reads it). */
+export interface QueueEntry {
+  spec: JobSpec;
+  enqueuedAtMs: number;
+  postponements: number;
+  attainedService: number;
+}
+
+export interface JobRecord {
+  readonly spec: JobSpec;
+  state: JobState;
+  /** One node id per task while it holds resources (running, checkpointing, migrating). */
+  nodeIds: readonly string[];
+  startedAtMs?: number;
+  /** When it last became running (attained service accrues from here). */
+  runningSinceMs?: number;
+  endedAtMs?: number;
+  exitCode?: number;
+  /** Resources × time received so far (GPU-milli·ms, or CPU-milli·ms for CPU-only jobs). */
+  attainedService: number;
+  queue?: QueueEntry;
+  lastReasons?: readonly Reason[];
+  neverFits?: boolean;
+  lastCheckpointId?: string;
+  preemptions: number;
+  /** Cached snapshot view while it holds resources; dropped when placement or demand changes. */
+  runningView?: RunningJob;
+  /** Workload class index of each task as counted in the node table (so a release undoes exactly that). */
+  taskClasses?: number[];
+}
+
+export interface NodeRecord {
+  node: Node;
+  /** Sum of requests placed here, by dimension. */
+  readonly alloc: number[];
+  readonly cachedDatasets: Set<string>;
+  forecastHeadroom?: Resources;
+  lastHeartbeatMs: number;
+  /** Position in ControlState.nodeOrder. */
+  index: number;
+  /** Jobs with at least one task here. */
+  readonly jobs: Set<string>;
+  /** Cached snapshot view, rebuilt when the record changes. */
+  view?: NodeSnapshot;
+}
+
+export interface TenantRecord {
+  tenant: Tenant;
+  readonly alloc: number[];
+  /** Sum of the total requests of its pending jobs, by dimension. */
+  readonly pendingDemand: number[];
+}
+
+export interface LastCycle {
+  readonly atMs: number;
+  readonly placed: number;
+  readonly postponed: number;
+  readonly preempted: number;
+  readonly nodesVisited: number;
+}
+
+export interface ControlState {
+  readonly config: ControlConfig;
+  readonly tenants: Map<string, TenantRecord>;
+  readonly nodes: Map<string, NodeRecord>;
+  readonly jobs: Map<string, JobRecord>;
+  /** Pending jobs in arrival order (Map keeps insertion order). */
+  readonly pending: Map<string, QueueEntry>;
+  /** Jobs holding resources (running, checkpointing, migrating), in placement order. */
+  readonly running: Map<string, JobRecord>;
+  readonly profiler: Profiler;
+  readonly monitor: FairnessMonitor;
+  corrections: FairnessCorrections;
+  lastReading?: FairnessReading;
+  lastCycle?: LastCycle;
+  scheduleTimerArmed: boolean;
+  fairnessTimerArmed: boolean;
+  timerSeq: number;
+  cycles: number;
+  /** Node ids in snapshot order (sorted), their records and views, rebuilt when a node is added. */
+  nodeOrder: string[];
+  nodeRecs: NodeRecord[];
+  /** Reused across cycles: a snapshot is valid until the next step(). */
+  nodeViews: NodeSnapshot[];
+  nodeOrderDirty: boolean;
+  /** Typed-array form of the nodes, kept incrementally; undefined = rebuild at the next snapshot. */
+  table?: NodeTable;
+}
+
+export function createControlState(options: ControlOptions = {}): ControlState {
+  const p = options.profile ?? 'fairway';
+  const profile = typeof p === 'object' && 'queueSort' in p && typeof p.queueSort !== 'string' ? (p as ResolvedProfile) : resolveProfile(p as ProfileConfig | string);
+  const cycleIntervalMs = options.cycleIntervalMs ?? 1000;
+  if (!Number.isFinite(cycleIntervalMs) || cycleIntervalMs < 0) throw new InvalidInputError(`cycleIntervalMs must be a non-negative number, got ${cycleIntervalMs}`, { field: 'cycleIntervalMs' });
+  const fairness = { ...DEFAULT_FAIRNESS_CONFIG, ...options.fairness };
+  const config: ControlConfig = { profile, cycleIntervalMs, fairness, profilerAlpha: options.profilerAlpha ?? 0.3 };
+  return {
+    config,
+    tenants: new Map(),
+    nodes: new Map(),
+    jobs: new Map(),
+    pending: new Map(),
+    running: new Map(),
+    profiler: new Profiler(config.profilerAlpha),
+    monitor: new FairnessMonitor(fairness),
+    corrections: NO_CORRECTIONS,
+    scheduleTimerArmed: false,
+    fairnessTimerArmed: false,
+    timerSeq: 0,
+    cycles: 0,
+    nodeOrder: [],
+    nodeRecs: [],
+    nodeViews: [],
+    nodeOrderDirty: false,
+  };
+}
+
+export function asPending(e: QueueEntry): PendingJob {
+  return e;
+}

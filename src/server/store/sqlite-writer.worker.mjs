@@ -1,0 +1,49 @@
+// The write side of the SQLite store, run in a worker thread: it owns the write connection, so the fsync of each
+// group commit happens off the event loop while the main thread keeps accepting requests (which then form the next
+// batch). Messages carry statements by name with plain arguments; one message is one batch of callers' groups.
+// Plain JavaScript on purpose: Node 20 workers do not inherit the tsx loader that runs the TypeScript sources.
+// Types: sqlite-writer.worker.d.mts.
+import Database from 'better-sqlite3';
+import { parentPort, workerData } from 'node:worker_threads';
+
+/** Runs the groups in one transaction, falling back to one transaction per group so one bad op sinks only its caller. */
+export function commitGroups(db, prepared, groups) {
+  const run = (stmts) => {
+    for (const [name, args] of stmts) {
+      const st = prepared.get(name);
+      if (!st) throw new Error(`unknown statement ${name}`);
+      st.run(...args);
+    }
+  };
+  try {
+    db.transaction(() => { for (const g of groups) run(g); })();
+    return groups.map(() => null);
+  } catch (_batchError) {
+    // The batch failed as a whole; find out which caller's ops were at fault (their errors are reported per group).
+    return groups.map((g) => {
+      try {
+        db.transaction(() => run(g))();
+        return null;
+      } catch (e) {
+        return e instanceof Error ? e.message : String(e);
+      }
+    });
+  }
+}
+
+if (parentPort && workerData) {
+  const init = workerData;
+  const db = new Database(init.file);
+  db.pragma('journal_mode = WAL');
+  db.pragma(`synchronous = ${init.sync === 'normal' ? 'NORMAL' : 'FULL'}`);
+  const prepared = new Map(Object.entries(init.statements).map(([k, sql]) => [k, db.prepare(sql)]));
+  const port = parentPort;
+  port.on('message', (msg) => {
+    if (msg === 'close') {
+      db.close();
+      port.close();
+      return;
+    }
+    port.postMessage({ id: msg.id, errors: commitGroups(db, prepared, msg.groups) });
+  });
+}
