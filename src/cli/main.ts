@@ -1,6 +1,8 @@
 // The `fairway` command line: one file per command under ./commands, registered here.
 import { Command, CommanderError } from 'commander';
 import { FairwayError } from '../core/util/errors.ts';
+import { registerForecast } from './commands/forecast.ts';
+import { registerSim } from './commands/sim.ts';
 import { registerVersion } from './commands/version.ts';
 import { registerServer } from './commands/server.ts';
 import { registerAgent } from './commands/agent.ts';
@@ -15,6 +17,8 @@ export function buildProgram(): Command {
   registerServer(program);
   registerAgent(program);
   registerUp(program);
+  registerForecast(program);
+  registerSim(program);
   return program;
 }
 

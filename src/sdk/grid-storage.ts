@@ -1,20 +1,24 @@
 // The SDK's two uses of the data grid (src/sdk/grid.ts, src/grid): reading a dataset's decoded shards, and saving /
 // restoring checkpoints through the grid's checkpoint API (chunked, checksummed, manifest committed last).
 //
-// Dataset convention: each split is its own grid dataset in the shared namespace, named `<dataset>-<split>`
-// (`fashion-mnist-train`, `fashion-mnist-test`), with columns `x` (float32, [n, ...itemShape], normalised to 0..1)
-// and `y` (uint8 labels, [n]). `publishTrainingData` writes exactly that; the coordinator calls it once at start-up.
+// Dataset convention (the grid's, src/grid/fashion-mnist-dataset.ts): each split is its own grid dataset in the
+// shared namespace — `fashion-mnist-train` / `fashion-mnist-t10k` (the IDX split names), `synthetic-cifar-train` /
+// `synthetic-cifar-test` — with columns `x` (float32, [n, ...itemShape], normalised to 0..1) and `y` (uint8 labels,
+// [n]). `loadFashionMnistIntoGrid` (grid) or `publishTrainingData` (here) write exactly that, once, at start-up.
 import type { JobGrid } from './grid.ts';
 import type { GridNamespace } from '../grid/port.ts';
 import { publishDataset, type DatasetManifest } from '../grid/datasets.ts';
 import { listCheckpoints, loadCheckpoint } from '../grid/checkpoints.ts';
+import { fashionMnistDatasetName } from '../grid/fashion-mnist-dataset.ts';
 import { FairwayError } from '../core/util/errors.ts';
 import type { CheckpointStore, LoadedCheckpoint, SavedCheckpoint } from './checkpoint-store.ts';
 import type { TrainingSnapshot, SnapshotTensor } from './snapshot.ts';
 import type { DatasetName, GridDatasetReader, LabelledSet, SplitName, TrainingData } from './datasets.ts';
 import { DatasetUnavailableError } from './errors.ts';
 
-export const gridDatasetName = (name: DatasetName, split: SplitName): string => `${name}-${split}`;
+export function gridDatasetName(name: DatasetName, split: SplitName): string {
+  return name === 'fashion-mnist' ? fashionMnistDatasetName(split === 'train' ? 'train' : 't10k') : `${name}-${split}`;
+}
 
 /** Grid error codes that mean "this stored checkpoint is damaged": skip it and try the previous one. */
 const CORRUPT_CODES = new Set(['grid_checksum_mismatch', 'grid_format', 'grid_decrypt_failed']);

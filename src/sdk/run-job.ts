@@ -183,8 +183,12 @@ export async function runJobMain(spec: ModelSpec, dataset: DatasetName, defaults
   }>();
   jobId = o.jobId;
   if (!['auto', 'wasm', 'cpu'].includes(o.backend)) return reportError('job_config', `unknown backend '${o.backend}'`, JOB_EXIT.usage);
-  if (o.grid) process.env.FAIRWAY_GRID = o.grid;
-  const useGrid = o.grid !== undefined;
+  // An embedded grid lives inside the process that created it (coordinator or agent): a job process that "connects"
+  // to `embedded` would get an empty grid of its own and lose its checkpoints on exit. Use disk and say why.
+  const embeddedOnly = o.grid === 'embedded';
+  if (embeddedOnly) process.stderr.write('fairway job: FAIRWAY_GRID=embedded is not reachable from a job process; using disk for data and checkpoints\n');
+  if (o.grid && !embeddedOnly) process.env.FAIRWAY_GRID = o.grid;
+  const useGrid = o.grid !== undefined && !embeddedOnly;
   const control = new JobControl();
   const removeHandlers = control.installSignalHandlers();
   try {

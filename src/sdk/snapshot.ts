@@ -98,8 +98,10 @@ export function decodeSnapshot(bytes: Uint8Array, what = 'checkpoint'): Training
   const bodyStart = 12 + headerBytes;
   const tensors: Record<string, SnapshotTensor> = {};
   for (const e of header.tensors) {
-    // Copy into a fresh, aligned buffer: the caller owns the result and the source may be reused.
-    const raw = bytes.slice(bodyStart + e.offset, bodyStart + e.offset + e.bytes);
+    // Copy into a fresh, aligned buffer: the caller owns the result and the source may be reused. (Not
+    // `bytes.slice`: on a Buffer that is a view sharing the file's pooled ArrayBuffer, not a copy.)
+    const raw = new Uint8Array(e.bytes);
+    raw.set(bytes.subarray(bodyStart + e.offset, bodyStart + e.offset + e.bytes));
     const data = e.dtype === 'int32' ? new Int32Array(raw.buffer, 0, e.bytes / 4) : new Float32Array(raw.buffer, 0, e.bytes / 4);
     tensors[e.name] = { dtype: e.dtype, shape: e.shape, data };
   }

@@ -27,7 +27,8 @@ export interface TenantResult {
   readonly avgJctS: number;
   /** Mean JCT ÷ production run time. */
   readonly slowdown: number;
-  /** Finish-time fairness (Themis): mean JCT ÷ the run time on the tenant's weighted slice of the cluster. */
+  /** Finish-time fairness (Themis): Σ JCT ÷ Σ run time on the tenant's weighted slice of the cluster (a ratio of
+   *  sums, so a few short jobs with long waits do not dominate; 1 = as fast as on its own slice). */
   readonly rho: number;
   /** Share of all GPU-time delivered that this tenant got. */
   readonly gpuTimeShare: number;
@@ -70,7 +71,7 @@ interface TenantAcc {
   jobs: number;
   jctSumMs: number;
   slowdownSum: number;
-  rhoSum: number;
+  idealSumMs: number;
 }
 
 class Floats {
@@ -125,7 +126,7 @@ export class MetricsCollector {
   private tenant(id: string, weight = 1): TenantAcc {
     let t = this.tenants.get(id);
     if (!t) {
-      t = { weight, alloc: { cpuMilli: 0, gpuMilli: 0, memMiB: 0 }, pending: { cpuMilli: 0, gpuMilli: 0, memMiB: 0 }, gpuMsDelivered: 0, jobs: 0, jctSumMs: 0, slowdownSum: 0, rhoSum: 0 };
+      t = { weight, alloc: { cpuMilli: 0, gpuMilli: 0, memMiB: 0 }, pending: { cpuMilli: 0, gpuMilli: 0, memMiB: 0 }, gpuMsDelivered: 0, jobs: 0, jctSumMs: 0, slowdownSum: 0, idealSumMs: 0 };
       this.tenants.set(id, t);
     }
     return t;
@@ -222,7 +223,7 @@ export class MetricsCollector {
     t.jobs += 1;
     t.jctSumMs += jctMs;
     t.slowdownSum += jctMs / Math.max(1000, durationMs);
-    t.rhoSum += jctMs / Math.max(1000, idealMs);
+    t.idealSumMs += Math.max(1000, idealMs);
     this.jct.push(jctMs / 1000);
     this.lastFinishMs = Math.max(this.lastFinishMs, nowMs);
     if (deadlineMs !== undefined && nowMs > deadlineMs) this.deadlineMisses += 1;
@@ -280,7 +281,7 @@ export class MetricsCollector {
         tenant: id, weight: t.weight, jobs: t.jobs,
         avgJctS: t.jctSumMs / t.jobs / 1000,
         slowdown: t.slowdownSum / t.jobs,
-        rho: t.rhoSum / t.jobs,
+        rho: t.jctSumMs / t.idealSumMs,
         gpuTimeShare: gpuTotal > 0 ? t.gpuMsDelivered / gpuTotal : 0,
         fairShare: wsum > 0 ? t.weight / wsum : 0,
       }));

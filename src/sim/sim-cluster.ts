@@ -26,6 +26,7 @@ export type SimEvent =
   | { readonly kind: 'finish'; readonly jobId: string; readonly gen: number }
   | { readonly kind: 'timer'; readonly timerId: string; readonly gen: number; readonly purpose: TimerPurpose }
   | { readonly kind: 'telemetry'; readonly jobId: string; readonly gen: number; readonly n: number }
+  | { readonly kind: 'migrated'; readonly jobId: string; readonly gen: number; readonly toNodeIds: readonly string[] }
   | { readonly kind: 'arrival' }
   | { readonly kind: 'measure' };
 
@@ -44,7 +45,7 @@ export interface SimJob {
   /** Counts runs (launch … halt); telemetry belongs to one run. */
   run: number;
   nodeIds: readonly string[];
-  state: 'pending' | 'running' | 'done';
+  state: 'pending' | 'running' | 'migrating' | 'done';
   firstStartMs: number | undefined;
   checkpoints: number;
   /** Progress saved by the last checkpoint (kept across a node failure). */
@@ -226,7 +227,7 @@ export class SimCluster implements ClusterPort, TimerPort {
 
   stop(jobId: string, _reason: Reason): void {
     const job = this.mustJob(jobId, 'StopJob');
-    if (job.state === 'running') this.halt(job, false);
+    if (job.state === 'running' || job.state === 'migrating') this.halt(job, false);
     else if (job.state === 'pending') this.o.metrics.cancelledWhilePending(job.spec.tenantId, job.total, this.now);
     job.state = 'done';
     this.jobs.delete(jobId);
@@ -235,7 +236,7 @@ export class SimCluster implements ClusterPort, TimerPort {
 
   preempt(jobId: string, _reason: Reason): void {
     const job = this.mustJob(jobId, 'PreemptJob');
-    if (job.state !== 'running') throw new SimulationInvariantError(`PreemptJob for job ${jobId} that is ${job.state}`, { jobId });
+    if (job.state !== 'running' && job.state !== 'migrating') throw new SimulationInvariantError(`PreemptJob for job ${jobId} that is ${job.state}`, { jobId });
     // Preemption checkpoints first, so progress is kept; writing the checkpoint costs time the job pays on resume.
     job.checkpoints += 1;
     job.work += checkpointMs(this.o.model, job.gpus);
@@ -258,6 +259,10 @@ export class SimCluster implements ClusterPort, TimerPort {
     this.emit({ type: 'CheckpointCompleted', atMs: this.now + cost, jobId, checkpointId: `${jobId}-ckpt-${job.checkpoints}`, sizeMiB });
   }
 
+  /**
+   * Migration, as the core models it: the job keeps its old nodes while it writes a checkpoint (paused), then moves
+   * at `MigrationCompleted` — old nodes released, new ones taken — and pays the restore and restart there.
+   */
   migrate(jobId: string, fromNodeIds: readonly string[], toNodeIds: readonly string[], _reason: Reason): void {
     const job = this.mustJob(jobId, 'MigrateJob');
     if (job.state !== 'running') throw new SimulationInvariantError(`MigrateJob for job ${jobId} that is ${job.state}`, { jobId });
@@ -265,18 +270,27 @@ export class SimCluster implements ClusterPort, TimerPort {
       throw new SimulationInvariantError(`MigrateJob for job ${jobId} from ${fromNodeIds.join(',')} but it runs on ${job.nodeIds.join(',')}`, { jobId });
     }
     this.progress(job);
-    const left = this.release(job);
-    this.allocate(job, toNodeIds);
-    // Checkpoint, copy, restore and restart: the job holds its new nodes meanwhile.
-    const cost = 2 * checkpointMs(this.o.model, job.gpus) + this.o.model.restartOverheadMs;
-    job.work += cost;
+    job.state = 'migrating';
+    job.gen += 1; // no finish while paused
     job.checkpoints += 1;
     job.savedDone = job.done;
+    this.o.queue.push(this.now + checkpointMs(this.o.model, job.gpus), PRIORITY.completion, { kind: 'migrated', jobId, gen: job.gen, toNodeIds: [...toNodeIds] });
+  }
+
+  /** Completes a migration (a popped `migrated` event); returns the MigrationCompleted to deliver, or undefined when stale. */
+  migrated(jobId: string, gen: number, toNodeIds: readonly string[]): Event | undefined {
+    const job = this.jobs.get(jobId);
+    if (!job || job.gen !== gen || job.state !== 'migrating') return undefined;
+    const left = this.release(job);
+    this.allocate(job, toNodeIds);
+    job.work += checkpointMs(this.o.model, job.gpus) + this.o.model.restartOverheadMs;
+    job.state = 'running';
+    job.lastMs = this.now;
     job.rate = speed(this.o.model, this.neighbours(job));
     this.scheduleFinish(job);
     this.rerate([...left, ...toNodeIds], jobId);
     this.o.metrics.migrations += 1;
-    this.emit({ type: 'MigrationCompleted', atMs: this.now + cost, jobId, toNodeIds });
+    return { type: 'MigrationCompleted', atMs: this.now, jobId, toNodeIds };
   }
 
   set(timerId: string, atMs: number, purpose: TimerPurpose): void {

@@ -148,6 +148,9 @@ export async function runSimulation(source: JobSource, options: SimOptions & { r
       case 'timer':
         if (sim.timerIsLive(p.timerId, p.gen)) driver.handle({ type: 'TimerFired', atMs: queue.nowMs(), timerId: p.timerId, purpose: p.purpose });
         break;
+      case 'migrated':
+        deliver(sim.migrated(p.jobId, p.gen, p.toNodeIds));
+        break;
       case 'telemetry':
         deliver(sim.telemetry(p.jobId, p.gen, p.n));
         break;

@@ -1,10 +1,11 @@
-// Our wasm Conv2DBackpropFilter against the cpu backend's reference kernel, on seeded random inputs over several
-// shapes, strides, paddings and both data layouts; and the whole conv2d gradient (filter and input) through tf.grads.
+// Our wasm Conv2DBackpropFilter and Conv2DBackpropInput against the cpu backend's reference kernels, on seeded
+// random inputs over several shapes, strides, paddings and both data layouts; and the whole conv2d gradient (filter
+// and input) through tf.grads.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs-core';
 import { setupBackend } from './backend.ts';
-import { setConvFilterGradChunkFloats } from './conv2d-backprop-filter.ts';
+import { setConvGradChunkFloats } from './conv2d-backprop-filter.ts';
 import { createRng } from '../../core/util/rng.ts';
 
 interface Case {
@@ -97,16 +98,44 @@ async function conv2dGrads(backend: 'wasm' | 'cpu', c: Case, seed: number): Prom
   return out;
 }
 
+async function backpropInput(backend: 'wasm' | 'cpu', c: Case, layout: 'NHWC' | 'NCHW', seed: number): Promise<Float32Array> {
+  await setupBackend(backend);
+  const dyShape = outShape(c);
+  let dy = tf.tensor4d(randomArray(size(dyShape), seed), dyShape);
+  const filter = tf.tensor4d(randomArray(size(c.filter), seed + 1), c.filter);
+  const [n, h, w, ch] = c.x;
+  if (layout === 'NCHW') dy = tf.transpose(dy, [0, 3, 1, 2]);
+  const dx = tf.engine().runKernel('Conv2DBackpropInput', { dy, filter }, {
+    strides: c.strides, pad: c.pad, dataFormat: layout, dimRoundingMode: undefined,
+    inputShape: layout === 'NHWC' ? [n, h, w, ch] : [n, ch, h, w],
+  } as unknown as tf.NamedAttrMap) as tf.Tensor;
+  const values = (await dx.data()) as Float32Array;
+  tf.dispose([dy, filter, dx]);
+  return values;
+}
+
+test('wasm Conv2DBackpropInput (ours) matches the cpu kernel (NHWC and NCHW)', async () => {
+  let seed = 500;
+  for (const c of CASES) {
+    for (const layout of ['NHWC', 'NCHW'] as const) {
+      seed += 2;
+      const cpu = await backpropInput('cpu', c, layout, seed);
+      const wasm = await backpropInput('wasm', c, layout, seed);
+      assert.ok(cpu.some((v) => v !== 0), `${c.name}: reference gradient is not all zero`);
+      assertClose(wasm, cpu, `${c.name} ${layout} dX`);
+    }
+  }
+});
+
 test('a batch split into chunks sums to the same gradient', async () => {
   const c: Case = { name: 'batch of 9 in chunks', x: [9, 10, 10, 3], filter: [3, 3, 3, 4], strides: [1, 1], pad: 'same' };
   // One image's patch matrix is 10·10 × 27 floats; a bound of 3 images per chunk leaves a partial last chunk.
-  const previous = setConvFilterGradChunkFloats(10 * 10 * 27 * 4 - 1);
+  const previous = setConvGradChunkFloats(10 * 10 * 27 * 4 - 1);
   try {
-    const cpu = await backpropFilter('cpu', c, 'NHWC', 7);
-    const wasm = await backpropFilter('wasm', c, 'NHWC', 7);
-    assertClose(wasm, cpu, c.name);
+    assertClose(await backpropFilter('wasm', c, 'NHWC', 7), await backpropFilter('cpu', c, 'NHWC', 7), `${c.name} dW`);
+    assertClose(await backpropInput('wasm', c, 'NHWC', 9), await backpropInput('cpu', c, 'NHWC', 9), `${c.name} dX`);
   } finally {
-    setConvFilterGradChunkFloats(previous);
+    setConvGradChunkFloats(previous);
   }
 });
 
@@ -121,13 +150,16 @@ test('conv2d gradients through tf.grads agree between wasm (with our kernel) and
   }
 });
 
-test('the kernel leaves no tensors or wasm buffers behind', async () => {
+test('the kernels leave no tensors or wasm buffers behind', async () => {
   await setupBackend('wasm');
   const c = CASES[3]!;
   await backpropFilter('wasm', c, 'NHWC', 1); // warm-up: the backend may allocate once
-  const before = tf.memory().numBytes;
+  await backpropInput('wasm', c, 'NHWC', 1);
+  // The backend's own count of live buffers: temporaries a kernel forgets to dispose show up here.
+  const beforeBuffers = tf.engine().backend.numDataIds();
   const beforeTensors = tf.memory().numTensors;
   await backpropFilter('wasm', c, 'NHWC', 2);
+  await backpropInput('wasm', c, 'NHWC', 2);
   assert.equal(tf.memory().numTensors, beforeTensors);
-  assert.equal(tf.memory().numBytes, before);
+  assert.equal(tf.engine().backend.numDataIds(), beforeBuffers);
 });
