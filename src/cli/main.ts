@@ -7,6 +7,7 @@ import { registerVersion } from './commands/version.ts';
 import { registerServer } from './commands/server.ts';
 import { registerAgent } from './commands/agent.ts';
 import { registerUp } from './commands/up.ts';
+import { registerGrid } from './commands/grid.ts';
 
 export function buildProgram(): Command {
   const program = new Command('fairway')
@@ -17,6 +18,7 @@ export function buildProgram(): Command {
   registerServer(program);
   registerAgent(program);
   registerUp(program);
+  registerGrid(program);
   registerForecast(program);
   registerSim(program);
   return program;

@@ -13,10 +13,13 @@ import { validateId } from '../core/domain/tenant.ts';
 import { checksumOf, verifyChecksum } from './checksum.ts';
 import { GridFormatError, GridNotFoundError } from './errors.ts';
 import { decodeManifest, encodeManifest } from './manifest-codec.ts';
+import { mapLimit } from './map-limit.ts';
 import type { GridNamespace } from './port.ts';
 import { align8, bytesOf, bytesPerElement, elementCount, TENSOR_DTYPES, validateTensor, viewAs, type Tensor } from './tensor.ts';
 
 export const DEFAULT_CHUNK_BYTES = 4 * 1024 * 1024;
+/** Chunk writes/reads in flight at once: overlaps round trips to a remote store; no effect on the embedded one. */
+const WRITE_CONCURRENCY = 4;
 /** Largest chunk a save may use (the default grid value limit). */
 export const MAX_CHUNK_BYTES = 64 * 1024 * 1024;
 
@@ -117,26 +120,29 @@ export async function saveCheckpoint(ns: GridNamespace, jobId: string, input: Ch
   const stray = versionsIn(await ns.list(base(jobId)), jobId, () => true);
   const version = Math.max(0, ...committed, ...stray) + 1;
 
-  const chunks: { index: number; bytes: number; checksum: string }[] = [];
+  // Chunks are views of the tensors where they lie inside one (no copy before the store copies or sends them).
+  const parts: { index: number; bytes: Uint8Array }[] = [];
+  for (let start = 0, index = 0; start < total || (total === 0 && index === 0); start += chunkBytes, index++) {
+    parts.push({ index, bytes: gather(layout, start, Math.min(chunkBytes, total - start)) });
+    if (total === 0) break;
+  }
   const written: string[] = [];
   let manifest: CheckpointManifest;
   try {
-    let index = 0;
-    for (let start = 0; start < total || (total === 0 && index === 0); start += chunkBytes, index++) {
-      const chunk = gather(layout, start, Math.min(chunkBytes, total - start));
+    const chunks = await mapLimit(parts, WRITE_CONCURRENCY, async ({ index, bytes }) => {
       const key = chunkKey(jobId, version, index);
-      await ns.set(key, chunk, { pin: true });
-      written.push(key);
-      chunks.push({ index, bytes: chunk.length, checksum: checksumOf(chunk) });
-      if (total === 0) break;
-    }
+      written.push(key); // before the write: a failed write's outcome may be unknown, so clean it up too
+      const checksum = checksumOf(bytes);
+      await ns.set(key, bytes, { pin: true });
+      return { index, bytes: bytes.length, checksum };
+    });
     manifest = {
       format: 1, jobId, version, step: input.step, createdAtMs: Math.trunc(options.nowMs), totalBytes: total, chunkBytes,
       tensors: layout.map(({ name, t, offset, bytes }) => ({ name, dtype: t.dtype, shape: [...t.shape], offset, bytes })),
       chunks, state: input.state ?? {},
     };
-    await ns.set(manifestKey(jobId, version), encodeManifest(manifest), { pin: true });
     written.push(manifestKey(jobId, version));
+    await ns.set(manifestKey(jobId, version), encodeManifest(manifest), { pin: true });
   } catch (err) {
     // Best effort: a chunk left behind (store down) is unreachable, no committed manifest names it, and the next
     // save removes it. The caller sees the original error: nothing was saved.
@@ -191,16 +197,20 @@ export async function loadCheckpoint(ns: GridNamespace, jobId: string, version?:
   const manifest = decodeManifest(manifestKey(jobId, v), mBytes, CheckpointManifestSchema);
   const all = Buffer.allocUnsafeSlow(manifest.totalBytes);
   let pos = 0;
-  for (const c of manifest.chunks) {
+  const offsets = manifest.chunks.map((c) => {
+    const at = pos;
+    pos += c.bytes;
+    return at;
+  });
+  if (pos !== manifest.totalBytes) throw new GridFormatError(`checkpoint '${jobId}@${v}' chunks hold ${pos} bytes, manifest says ${manifest.totalBytes}`, { jobId });
+  await mapLimit(manifest.chunks, WRITE_CONCURRENCY, async (c, i) => {
     const key = chunkKey(jobId, v, c.index);
     const bytes = await ns.get(key);
     if (!bytes) throw new GridFormatError(`chunk ${c.index} of checkpoint '${jobId}@${v}' is missing`, { key });
     if (bytes.length !== c.bytes) throw new GridFormatError(`chunk ${c.index} of checkpoint '${jobId}@${v}' is ${bytes.length} bytes, manifest says ${c.bytes}`, { key });
     verifyChecksum(key, bytes, c.checksum);
-    all.set(bytes, pos);
-    pos += bytes.length;
-  }
-  if (pos !== manifest.totalBytes) throw new GridFormatError(`checkpoint '${jobId}@${v}' chunks hold ${pos} bytes, manifest says ${manifest.totalBytes}`, { jobId });
+    all.set(bytes, offsets[i]!);
+  });
   const tensors: Record<string, Tensor> = {};
   for (const t of manifest.tensors) {
     const count = elementCount(t.shape);

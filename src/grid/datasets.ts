@@ -10,6 +10,7 @@ import { ConflictError, InvalidInputError } from '../core/util/errors.ts';
 import { checksumOf, verifyChecksum } from './checksum.ts';
 import { GridFormatError, GridNotFoundError } from './errors.ts';
 import { decodeManifest, encodeManifest } from './manifest-codec.ts';
+import { mapLimit } from './map-limit.ts';
 import type { GridNamespace, GridReader } from './port.ts';
 import { align8, bytesOf, bytesPerElement, elementCount, TENSOR_DTYPES, validateTensor, viewAs, type Tensor } from './tensor.ts';
 
@@ -122,11 +123,11 @@ export async function publishDataset(ns: GridNamespace, input: DatasetInput): Pr
   const pin = input.pin ?? true;
   const written: string[] = [];
   try {
-    for (const s of shards) {
+    await mapLimit(shards, 4, async (s) => {
       const key = shardKey(name, version, s.index);
+      written.push(key); // before the write: a failed write's outcome may be unknown, so clean it up too
       await ns.set(key, s.bytes, { pin });
-      written.push(key);
-    }
+    });
     await ns.set(manifestKey(name, version), encodeManifest(manifest), { pin });
   } catch (err) {
     await deleteQuietly(ns, written);
@@ -145,7 +146,7 @@ async function deleteQuietly(ns: GridNamespace, keys: readonly string[]): Promis
 }
 
 /** Opens a published dataset; `version` defaults to the latest. Throws GridNotFoundError for an unknown name or version. */
-export async function openDataset(reader: GridReader, name: string, version?: string): Promise<Dataset> {
+export async function openDataset(reader: GridReader, name: string, version?: string, options: DatasetReadOptions = {}): Promise<Dataset> {
   validateName(name, 'dataset name');
   let v = version;
   if (v === undefined) {
@@ -160,7 +161,7 @@ export async function openDataset(reader: GridReader, name: string, version?: st
     if (known.length === 0) throw new GridNotFoundError('dataset', name, { namespace: reader.namespace });
     throw new GridNotFoundError('dataset version', `${name}@${v}`, { namespace: reader.namespace, versions: versionsFrom(known) });
   }
-  return new Dataset(reader, decodeManifest(manifestKey(name, v), bytes, DatasetManifestSchema));
+  return new Dataset(reader, decodeManifest(manifestKey(name, v), bytes, DatasetManifestSchema), options);
 }
 
 function versionsFrom(keys: readonly string[]): string[] {
@@ -195,8 +196,19 @@ export async function deleteDataset(ns: GridNamespace, name: string, version: st
   return existed;
 }
 
+/**
+ * Buffers already checked against a checksum. The embedded adapter hands out the very same immutable buffer on every
+ * read, so it is verified on first read only; a Redis read yields a new buffer each time and is verified each time.
+ */
+const verified = new WeakMap<Buffer, string>();
+
+export interface DatasetReadOptions {
+  /** `once` (default): skip re-verifying a buffer instance already verified; `always`: checksum every read. */
+  readonly verify?: 'once' | 'always';
+}
+
 export class Dataset {
-  constructor(private readonly reader: GridReader, readonly manifest: DatasetManifest) {}
+  constructor(private readonly reader: GridReader, readonly manifest: DatasetManifest, private readonly options: DatasetReadOptions = {}) {}
 
   get name(): string {
     return this.manifest.name;
@@ -222,7 +234,10 @@ export class Dataset {
     const bytes = await this.reader.get(key);
     if (!bytes) throw new GridFormatError(`shard ${index} of dataset '${this.name}@${this.version}' is missing from the grid (deleted or evicted while unpinned)`, { key });
     if (bytes.length !== s.bytes) throw new GridFormatError(`shard ${index} of '${this.name}@${this.version}' is ${bytes.length} bytes, manifest says ${s.bytes}`, { key });
-    verifyChecksum(key, bytes, s.checksum);
+    if (this.options.verify === 'always' || verified.get(bytes) !== s.checksum) {
+      verifyChecksum(key, bytes, s.checksum);
+      verified.set(bytes, s.checksum);
+    }
     const columns: Record<string, Tensor> = {};
     let offset = 0;
     for (const c of this.manifest.columns) {

@@ -53,3 +53,11 @@ export class GridFormatError extends FairwayError {
     super('grid_format', message, context, options);
   }
 }
+
+/** The store refused an operation (e.g. Redis out of memory under `maxmemory`) (code `grid_store_refused`). Nothing was written. */
+export class GridStoreRefusedError extends FairwayError {
+  constructor(readonly operation: string, options?: { cause?: unknown }) {
+    const why = options?.cause instanceof Error ? `: ${options.cause.message}` : '';
+    super('grid_store_refused', `grid store refused ${operation}${why}`, { operation }, options);
+  }
+}

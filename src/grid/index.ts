@@ -6,3 +6,6 @@ export { tensor, type Tensor, type TensorData, type TensorDtype } from './tensor
 export { publishDataset, openDataset, listDatasets, pinDataset, deleteDataset, Dataset, type DatasetInput, type DatasetManifest, type DatasetShard } from './datasets.ts';
 export { saveCheckpoint, loadCheckpoint, listCheckpoints, latestCheckpointVersion, deleteCheckpoints, type Checkpoint, type CheckpointInput, type CheckpointManifest, type SaveCheckpointOptions } from './checkpoints.ts';
 export * from './errors.ts';
+export { tenantGridUsage, type TenantGridUsage } from './usage.ts';
+export { connectGrid, createStore, type ConnectOptions } from './connect.ts';
+export { loadFashionMnistIntoGrid, fashionMnistColumns, fashionMnistDatasetName, FASHION_MNIST_DATASET } from './fashion-mnist-dataset.ts';

@@ -5,13 +5,15 @@
 //
 // Keys of tenant T:  fw:{T}:v:<key> value · fw:{T}:sz hash key→bytes · fw:{T}:lru zset of unpinned keys by last use
 //                    fw:{T}:pin set of pinned keys · fw:{T}:meta hash q(uota) u(sed) p(inned) h(its) m(isses) e(victions) t(ick)
+//                    fw:{T}:stage:<nonce> a value being written (TTL), renamed into place by the commit script
 // Global:            fw:tenants set of tenant ids
 //
 // Redis itself must not evict (maxmemory-policy noeviction, the default): its global LRU would cross tenants.
+import { randomBytes } from 'node:crypto';
 import { Redis, Cluster, type RedisOptions } from 'ioredis';
 import { InvalidInputError } from '../core/util/errors.ts';
 import { DEFAULT_MAX_VALUE_BYTES, DEFAULT_QUOTA_BYTES, type StoreLimits } from './embedded-store.ts';
-import { GridQuotaExceededError, GridUnavailableError } from './errors.ts';
+import { GridQuotaExceededError, GridStoreRefusedError, GridUnavailableError } from './errors.ts';
 import type { GridAdapterKind, GridStore, SetOptions, SetResult, TenantGridStats } from './port.ts';
 
 export interface RedisStoreOptions extends StoreLimits {
@@ -24,11 +26,16 @@ export interface RedisStoreOptions extends StoreLimits {
   readonly reconnectMaxMs?: number;
 }
 
-// KEYS: meta sz lru pin · ARGV: valuePrefix key value pin('1'|'0'|'') defaultQuota
-const SET_LUA = `
-local meta, sz, lru, pin = KEYS[1], KEYS[2], KEYS[3], KEYS[4]
-local vp, key, value, pinArg, defQuota = ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5]
-local size = string.len(value)
+// A write is two commands sent in one auto-pipelined round trip: a plain SET of the value to a staging key (with a
+// TTL, so a client that dies in between leaves nothing behind), then this script, which checks the quota, evicts
+// the tenant's own LRU keys if needed and RENAMEs the staging key into place (O(1): the value is never copied
+// through a Lua string). On QUOTA it deletes the staging key and changes nothing else.
+// KEYS: meta sz lru pin staging · ARGV: valuePrefix key pin('1'|'0'|'') defaultQuota
+const COMMIT_LUA = `
+local meta, sz, lru, pin, staging = KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5]
+local vp, key, pinArg, defQuota = ARGV[1], ARGV[2], ARGV[3], ARGV[4]
+if redis.call('EXISTS', staging) == 0 then return {'STAGING'} end
+local size = redis.call('STRLEN', staging)
 local quota = tonumber(redis.call('HGET', meta, 'q') or defQuota)
 local used = tonumber(redis.call('HGET', meta, 'u') or '0')
 local old = tonumber(redis.call('HGET', sz, key) or '-1')
@@ -53,6 +60,7 @@ if need > 0 then
     start = start + 128
   end
   if need > 0 then
+    redis.call('DEL', staging)
     local pinned = tonumber(redis.call('HGET', meta, 'p') or '0')
     if oldPinned then pinned = pinned - oldBytes end
     return {'QUOTA', tostring(quota), tostring(pinned)}
@@ -73,7 +81,8 @@ if old >= 0 then
     redis.call('SREM', pin, key)
   end
 end
-redis.call('SET', vp .. key, value)
+redis.call('RENAME', staging, vp .. key)
+redis.call('PERSIST', vp .. key)
 redis.call('HSET', sz, key, size)
 redis.call('HINCRBY', meta, 'u', size)
 if pinNew then
@@ -88,18 +97,19 @@ for _, k in ipairs(victims) do out[#out + 1] = k end
 return out
 `;
 
-// KEYS: meta lru · ARGV: valuePrefix key
-const GET_LUA = `
-local v = redis.call('GET', ARGV[1] .. ARGV[2])
-if not v then
+// Read accounting, sent in the same pipeline as a plain GET of the value: the value itself is served by GET (no
+// copy through a Lua string), the script counts the hit or miss and refreshes the key's LRU position.
+// KEYS: meta sz lru · ARGV: key
+const TOUCH_LUA = `
+if redis.call('HEXISTS', KEYS[2], ARGV[1]) == 0 then
   redis.call('HINCRBY', KEYS[1], 'm', 1)
-  return false
+  return 0
 end
 redis.call('HINCRBY', KEYS[1], 'h', 1)
-if redis.call('ZSCORE', KEYS[2], ARGV[2]) then
-  redis.call('ZADD', KEYS[2], redis.call('HINCRBY', KEYS[1], 't', 1), ARGV[2])
+if redis.call('ZSCORE', KEYS[3], ARGV[1]) then
+  redis.call('ZADD', KEYS[3], redis.call('HINCRBY', KEYS[1], 't', 1), ARGV[1])
 end
-return v
+return 1
 `;
 
 // KEYS: meta sz lru pin · ARGV: valuePrefix key
@@ -133,17 +143,19 @@ return 1
 
 type Client = Redis | Cluster;
 interface GridCommands {
-  fwSet(meta: string, sz: string, lru: string, pin: string, vp: string, key: string, value: Uint8Array, pinArg: string, defQuota: string): Promise<string[]>;
-  fwGetBuffer(meta: string, lru: string, vp: string, key: string): Promise<Buffer | null>;
+  fwCommit(meta: string, sz: string, lru: string, pin: string, staging: string, vp: string, key: string, pinArg: string, defQuota: string): Promise<string[]>;
+  fwTouch(meta: string, sz: string, lru: string, key: string): Promise<number>;
   fwDelete(meta: string, sz: string, lru: string, pin: string, vp: string, key: string): Promise<number>;
   fwPin(meta: string, sz: string, lru: string, pin: string, key: string, pinned: string): Promise<number>;
 }
 
 const TENANTS_KEY = 'fw:tenants';
+/** A staged value not committed within this time is dropped by Redis. */
+const STAGING_TTL_MS = 10 * 60 * 1000;
 
 function keysOf(tenantId: string) {
   const tag = `fw:{${tenantId}}:`;
-  return { vp: `${tag}v:`, meta: `${tag}meta`, sz: `${tag}sz`, lru: `${tag}lru`, pin: `${tag}pin` };
+  return { vp: `${tag}v:`, staging: `${tag}stage:`, meta: `${tag}meta`, sz: `${tag}sz`, lru: `${tag}lru`, pin: `${tag}pin` };
 }
 
 /** Reply errors that mean "try again" rather than "this command is wrong". */
@@ -165,8 +177,8 @@ export class RedisStore implements GridStore {
     this.#defaultQuota = String(options.defaultQuotaBytes ?? DEFAULT_QUOTA_BYTES);
     this.#maxAttempts = Math.max(1, options.maxAttempts ?? 4);
     this.#retryBaseMs = options.retryBaseMs ?? 100;
-    client.defineCommand('fwSet', { numberOfKeys: 4, lua: SET_LUA });
-    client.defineCommand('fwGet', { numberOfKeys: 2, lua: GET_LUA });
+    client.defineCommand('fwCommit', { numberOfKeys: 5, lua: COMMIT_LUA });
+    client.defineCommand('fwTouch', { numberOfKeys: 3, lua: TOUCH_LUA });
     client.defineCommand('fwDelete', { numberOfKeys: 4, lua: DELETE_LUA });
     client.defineCommand('fwPin', { numberOfKeys: 4, lua: PIN_LUA });
     // ioredis reports connection trouble as 'error' events; the operations below turn it into GridUnavailableError.
@@ -218,7 +230,7 @@ export class RedisStore implements GridStore {
       try {
         return await fn();
       } catch (err) {
-        if (!isTransient(err)) throw err;
+        if (!isTransient(err)) throw err instanceof Error && err.name === 'ReplyError' ? new GridStoreRefusedError(operation, { cause: err }) : err;
         lastError = err;
         if (attempt < this.#maxAttempts) await new Promise((r) => setTimeout(r, this.#retryBaseMs * 2 ** (attempt - 1)));
       }
@@ -246,7 +258,8 @@ export class RedisStore implements GridStore {
 
   async get(tenantId: string, key: string): Promise<Buffer | undefined> {
     const k = keysOf(tenantId);
-    const v = await this.#run('get', () => this.#cmd.fwGetBuffer(k.meta, k.lru, k.vp, key));
+    // Both commands go out in one auto-pipelined write to the node owning the tenant's slot: one round trip.
+    const [, v] = await this.#run('get', () => Promise.all([this.#cmd.fwTouch(k.meta, k.sz, k.lru, key), this.client.getBuffer(k.vp + key)]));
     return v ?? undefined;
   }
 
@@ -257,9 +270,16 @@ export class RedisStore implements GridStore {
     const buf = Buffer.isBuffer(value) ? value : Buffer.from(value.buffer, value.byteOffset, value.byteLength);
     const reply = await this.#run('set', async () => {
       await this.#noteTenant(tenantId);
-      return this.#cmd.fwSet(k.meta, k.sz, k.lru, k.pin, k.vp, key, buf, pinArg, this.#defaultQuota);
+      const staging = `${k.staging}${randomBytes(8).toString('hex')}`;
+      const [, commit] = await Promise.all([
+        this.client.set(staging, buf, 'PX', STAGING_TTL_MS),
+        this.#cmd.fwCommit(k.meta, k.sz, k.lru, k.pin, staging, k.vp, key, pinArg, this.#defaultQuota),
+      ]);
+      return commit;
     });
     const [status, ...rest] = reply.map(String);
+    // The staging value vanished before the commit ran (expired: the client stalled for minutes): not saved.
+    if (status === 'STAGING') throw new GridUnavailableError('set (staging value expired)', 1);
     if (status === 'QUOTA') throw new GridQuotaExceededError(tenantId, key, value.length, Number(rest[0]), Number(rest[1]));
     return { evicted: rest };
   }

@@ -32,12 +32,15 @@ export interface JobGridOptions {
 }
 
 export class JobGrid {
+  /** The underlying grid (its `kind` says which adapter). The SDK itself only uses the two views below. */
   constructor(readonly grid: Grid, readonly tenantId: string, private readonly owned: boolean) {}
 
+  /** The job's own tenant partition (its checkpoints, its private data). */
   get namespace(): GridNamespace {
     return this.grid.namespace(this.tenantId);
   }
 
+  /** Read-only view of the shared datasets. */
   get shared(): GridReader {
     return this.grid.sharedReader();
   }

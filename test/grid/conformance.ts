@@ -106,6 +106,23 @@ export function runGridConformance(adapter: string, factory: StoreFactory): void
     });
   });
 
+  t('evicts across many keys in LRU order (more than one page of the LRU index)', async () => {
+    await withGrid(factory, {}, async (grid) => {
+      const [a] = ids('many');
+      await grid.configureTenant(a!, { quotaBytes: 400 });
+      const ns = grid.namespace(a!);
+      const keys = Array.from({ length: 400 }, (_, i) => `k${String(i).padStart(3, '0')}`);
+      await Promise.all(keys.slice(0, 10).map((k) => ns.set(k, bytes(1, 1), { pin: true })));
+      for (const k of keys.slice(10)) await ns.set(k, bytes(1, 2));
+      // 400 bytes used; 200 more need the 200 least recently used unpinned keys: k010..k209 (k000-k009 are pinned).
+      const r = await ns.set('big', bytes(200, 3));
+      assert.deepEqual(r.evicted, keys.slice(10, 210));
+      assert.equal((await ns.stats()).usedBytes, 400);
+      assert.equal(await ns.has('k000'), true);
+      assert.equal(await ns.has('k210'), true);
+    });
+  });
+
   t('never evicts pinned keys and refuses a write that cannot fit, changing nothing', async () => {
     await withGrid(factory, {}, async (grid) => {
       const [a] = ids('pin');

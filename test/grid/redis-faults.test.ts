@@ -4,7 +4,7 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Grid } from '../../src/grid/grid.ts';
 import { RedisStore } from '../../src/grid/redis-store.ts';
-import { GridNotFoundError, GridUnavailableError } from '../../src/grid/errors.ts';
+import { GridNotFoundError, GridStoreRefusedError, GridUnavailableError } from '../../src/grid/errors.ts';
 import { loadCheckpoint, saveCheckpoint } from '../../src/grid/checkpoints.ts';
 import { tensor } from '../../src/grid/tensor.ts';
 import { redisUnavailableReason, startRedisServers, type RedisServers } from './redis-servers.ts';
@@ -18,6 +18,33 @@ describe('grid on Redis: connection loss', { skip: unavailable }, () => {
   });
   after(async () => {
     await servers?.stop();
+  });
+
+  test('a write Redis refuses (out of memory under maxmemory) is a typed error and leaves nothing behind', async () => {
+    const { Redis } = await import('ioredis');
+    const admin = new Redis(servers!.standaloneUrl);
+    const grid = new Grid(await RedisStore.connect(servers!.standaloneUrl, { maxAttempts: 2, retryBaseMs: 10 }));
+    try {
+      const ns = grid.namespace('oom');
+      await ns.set('small', Buffer.alloc(10, 1));
+      const usedMemory = Number(/used_memory:(\d+)/.exec(await admin.info('memory'))?.[1]);
+      await admin.config('SET', 'maxmemory', String(usedMemory + 512 * 1024));
+      await assert.rejects(ns.set('big', Buffer.alloc(2 * 1024 * 1024, 2)), (err: unknown) => {
+        assert.ok(err instanceof GridStoreRefusedError, String(err));
+        assert.equal(err.code, 'grid_store_refused');
+        assert.match(err.message, /OOM/);
+        return true;
+      });
+      await admin.config('SET', 'maxmemory', '0');
+      assert.equal(await ns.has('big'), false);
+      assert.deepEqual(await ns.list(), ['small']);
+      assert.equal((await ns.stats()).usedBytes, 10);
+      assert.deepEqual(await admin.keys('*stage*'), []);
+    } finally {
+      await admin.config('SET', 'maxmemory', '0');
+      admin.disconnect();
+      await grid.close();
+    }
   });
 
   test('retries with backoff, then GridUnavailableError; a failed save is not reported saved; recovers after restart', async () => {

@@ -48,8 +48,30 @@ function canListen(port: number): Promise<boolean> {
 function startServer(dir: string, port: number, extra: string[]): ChildProcess {
   const args = ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--save', '', '--appendonly', 'no',
     '--maxmemory-policy', 'noeviction', '--protected-mode', 'no', '--logfile', join(dir, `redis-${port}.log`), ...extra];
-  const child = spawn(REDIS_SERVER, args, { stdio: 'ignore' });
-  return child;
+  return spawn(REDIS_SERVER, args, { stdio: 'ignore' });
+}
+
+/**
+ * Starts a server on a free port and waits until it answers. A port can be taken between the check and the bind (by
+ * another test file starting servers in parallel); then our server exits, and we try another port rather than
+ * talking to someone else's server.
+ */
+async function startOnFreePort(dir: string, extra: (port: number) => string[]): Promise<{ port: number; child: ChildProcess }> {
+  for (let attempt = 0; attempt < 5; attempt++) {
+    const port = await freePort();
+    const child = startServer(dir, port, extra(port));
+    const until = Date.now() + 15_000;
+    while (Date.now() < until && child.exitCode === null && child.signalCode === null) {
+      if (pings(port)) {
+        // Make sure the answer came from our process, not from a server that won the race for the port.
+        await new Promise((r) => setTimeout(r, 50));
+        if (child.exitCode === null) return { port, child };
+      }
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    child.kill('SIGKILL');
+  }
+  throw new Error(`could not start ${REDIS_SERVER} on a free port (see logs in ${dir})`);
 }
 
 function cli(args: string[]): string {
@@ -85,19 +107,20 @@ export async function startRedisServers(options: { cluster?: boolean; own?: bool
   }
   const dir = mkdtempSync(join(tmpdir(), 'fairway-redis-'));
   const children: ChildProcess[] = [];
-  const standalonePort = await freePort();
-  const standalone = { port: standalonePort, process: startServer(dir, standalonePort, []) as ChildProcess | undefined };
-  children.push(standalone.process!);
   const clusterPorts: number[] = [];
+  let standalonePort = 0;
+  let standalone: { port: number; process: ChildProcess | undefined } = { port: 0, process: undefined };
   try {
-    await waitFor(`redis-server on ${standalonePort}`, () => pings(standalonePort));
+    const s = await startOnFreePort(dir, () => []);
+    standalonePort = s.port;
+    standalone = { port: s.port, process: s.child };
+    children.push(s.child);
     if (options.cluster ?? true) {
       for (let i = 0; i < 3; i++) {
-        const port = await freePort();
-        clusterPorts.push(port);
-        children.push(startServer(dir, port, ['--cluster-enabled', 'yes', '--cluster-config-file', join(dir, `nodes-${port}.conf`), '--cluster-node-timeout', '3000']));
+        const node = await startOnFreePort(dir, (port) => ['--cluster-enabled', 'yes', '--cluster-config-file', join(dir, `nodes-${port}.conf`), '--cluster-node-timeout', '3000']);
+        clusterPorts.push(node.port);
+        children.push(node.child);
       }
-      for (const p of clusterPorts) await waitFor(`cluster node on ${p}`, () => pings(p));
       cli(['--cluster', 'create', ...clusterPorts.map((p) => `127.0.0.1:${p}`), '--cluster-replicas', '0', '--cluster-yes']);
       await waitFor('cluster_state:ok', () => clusterPorts.every((p) => {
         const r = spawnSync(REDIS_CLI, ['-p', String(p), 'cluster', 'info'], { encoding: 'utf8', timeout: 2000 });
