@@ -40,6 +40,11 @@ export interface AgentOptions {
 interface Running {
   readonly proc: JobProcess;
   readonly cpus: readonly number[];
+  /**
+   * Stopped because the coordinator took the job back (preempt, stop, cancel): it already counts the job as not
+   * running here, so this incarnation's exit is not reported (it could be mistaken for a relaunch's exit).
+   */
+  takenBack: boolean;
 }
 
 type TelemetryItem = Heartbeat['telemetry'][number];
@@ -216,15 +221,19 @@ export class NodeAgent {
     switch (c.type) {
       case 'LaunchJob':
         if (running) {
-          this.log(`launch of ${c.jobId} ignored: already running`);
+          // A relaunch here while the previous incarnation is still checkpointing on its way out: start it after.
+          this.deferredLaunches.set(c.jobId, c);
+          this.log(`launch of ${c.jobId} deferred until its previous process exits`);
           return;
         }
         this.launch(c);
         return;
       case 'StopJob':
+        if (running) running.takenBack = true;
         running?.proc.stop('SIGTERM', `stopped by the coordinator${c.reason ? `: ${c.reason.message}` : ''}`);
         return;
       case 'PreemptJob':
+        if (running) running.takenBack = true;
         running?.proc.stop('SIGTERM', `preempted${c.reason ? `: ${c.reason.message}` : ''}`);
         return;
       case 'CheckpointJob':
@@ -239,6 +248,7 @@ export class NodeAgent {
   }
 
   private readonly pendingMigrations = new Map<string, string[]>();
+  private readonly deferredLaunches = new Map<string, AgentCommand>();
 
   private pickCpus(cpuMilli: number): number[] {
     const want = Math.min(this.cpuLoad.size, Math.max(1, Math.ceil(cpuMilli / 1000)));
@@ -263,7 +273,7 @@ export class NodeAgent {
       onLine: (stream, line) => this.onLine(jobId, stream, line),
       onExit: (exitCode, reason) => this.onExit(jobId, exitCode, reason),
     });
-    this.jobs.set(jobId, { proc, cpus });
+    this.jobs.set(jobId, { proc, cpus, takenBack: false });
     for (const cpu of cpus) this.cpuLoad.set(cpu, (this.cpuLoad.get(cpu) ?? 0) + 1);
     this.reports.push({ type: 'started', jobId });
     this.log(`launch ${jobId}: ${(c.command ?? []).join(' ').slice(0, 200)}${cpus.length ? ` on CPUs ${cpus.join(',')}` : ''}`);
@@ -293,8 +303,11 @@ export class NodeAgent {
     const to = this.pendingMigrations.get(jobId);
     this.pendingMigrations.delete(jobId);
     if (to && exitCode === 75) this.reports.push({ type: 'migrated', jobId, toNodeIds: to });
-    else this.reports.push({ type: 'exited', jobId, exitCode, ...(reason ? { reason } : {}) });
+    else if (!r?.takenBack) this.reports.push({ type: 'exited', jobId, exitCode, ...(reason ? { reason } : {}) });
     this.log(`${jobId} exited ${exitCode}${reason ? `: ${reason.split('\n')[0]}` : ''}`);
+    const next = this.deferredLaunches.get(jobId);
+    this.deferredLaunches.delete(jobId);
+    if (next && !this.stopping) this.launch(next);
     this.urgent();
   }
 

@@ -36,6 +36,8 @@ export interface RunSummary {
   readonly cpuUtil: number;
   readonly memUtil: number;
   readonly migrations: number;
+  /** Jobs taken back from a node (fairness preemption or node loss) and requeued. */
+  readonly preemptions: number;
   readonly startLatencyMs: { readonly p50: number; readonly p99: number };
   readonly tenants: readonly { tenant: string; weight: number; tier: string; jobs: number; succeeded: number; meanJctS: number; maxJctS: number }[];
   readonly perJob: readonly JobResult[];
@@ -217,7 +219,9 @@ export async function runWorkload(cluster: LocalCluster, w: Workload, o: RunOpti
   const ends = tracked.map((tr) => c.jobEvents(tr.id!).find((e) => e.type === 'succeeded' || e.type === 'failed' || e.type === 'cancelled')?.atMs ?? Date.now());
   const firstSubmit = Math.min(...tracked.map((tr) => tr.submittedAtMs!));
   const makespanS = (Math.max(...ends) - firstSubmit) / 1000;
-  const migrations = tracked.reduce((a, tr) => a + c.jobEvents(tr.id!).filter((e) => e.type === 'migrated' || e.type === 'requeued').length, 0);
+  const count = (type: string): number => tracked.reduce((a, tr) => a + c.jobEvents(tr.id!).filter((e) => e.type === type).length, 0);
+  const migrations = count('migrated');
+  const preemptions = count('preempted');
   const latencies = perJob.map((j) => j.startLatencyMs).filter((x): x is number => x !== null);
   const dataSources: Record<string, number> = {};
   for (const j of perJob) dataSources[j.dataSource ?? 'unknown'] = (dataSources[j.dataSource ?? 'unknown'] ?? 0) + 1;
@@ -233,6 +237,7 @@ export async function runWorkload(cluster: LocalCluster, w: Workload, o: RunOpti
     cpuUtil: round(jobCpuTicks / CLOCK_TICKS_PER_S / Math.max(0.001, makespanS * cap.cpus)),
     memUtil: round(memSamples ? memSumMiB / memSamples / cap.memoryMiB : 0),
     migrations,
+    preemptions,
     startLatencyMs: { p50: Math.round(percentile(latencies, 50)), p99: Math.round(percentile(latencies, 99)) },
     tenants: w.tenants.map((t) => {
       const mine = perJob.filter((j) => j.tenant === t.id);

@@ -100,9 +100,9 @@ test('kill -9 of an agent: its node goes down and the job resumes on another age
     assert.equal(done.state, 'succeeded', `after ${seen} progress lines; ${(await c.logs(id)).slice(-5).join('\n')}`);
     assert.deepEqual(done.nodeIds, ['b']);
     const events = await c.events(id);
-    const requeued = events.find((e) => e.type === 'requeued');
-    assert.equal(requeued?.data.reason, 'node-lost');
-    assert.equal(requeued?.data.nodeId, 'a');
+    const requeued = events.find((e) => e.type === 'preempted');
+    assert.equal((requeued?.data.reason as { code?: string } | undefined)?.code, 'node-lost');
+    assert.deepEqual(requeued?.data.nodeIds, ['a']);
     const nodes = (await c.api('GET', '/v1/nodes')) as { nodes: { id: string; status: string }[] };
     assert.equal(nodes.nodes.find((n) => n.id === 'a')!.status, 'down');
     // The last checkpoint written before the loss is the step the job continues from on b.

@@ -58,7 +58,7 @@ export function renderSummary(s: RunSummary): string {
       j.testAccuracy?.toFixed(2) ?? '-', j.dataSource ?? '-', j.nodeIds.join(','), j.deadlineMet === null ? '-' : j.deadlineMet ? 'met' : 'MISSED']),
   ]));
   out.push('');
-  out.push(`Jain's index (fair-share normalised, time average) ${s.jainNormalised.toFixed(3)} · CPU utilisation ${pct(s.cpuUtil)} · memory utilisation ${pct(s.memUtil)} · migrations/requeues ${s.migrations}`);
+  out.push(`Jain's index (fair-share normalised, time average) ${s.jainNormalised.toFixed(3)} · CPU utilisation ${pct(s.cpuUtil)} · memory utilisation ${pct(s.memUtil)} · migrations ${s.migrations} · preemptions/requeues ${s.preemptions}`);
   out.push(`submit → process start: p50 ${s.startLatencyMs.p50} ms, p99 ${s.startLatencyMs.p99} ms`);
   out.push(`data: ${Object.entries(s.dataSources).map(([k, v]) => `${v} job(s) from ${k}`).join(', ')} — ${s.grid}`);
   return out.join('\n');
