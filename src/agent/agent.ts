@@ -62,6 +62,8 @@ export class NodeAgent {
   private telemetry = new Map<string, TelemetryItem>();
   private stopping = false;
   private pushWake: (() => void) | undefined;
+  /** Something urgent arrived while a push was in flight: push again at once instead of waiting a period. */
+  private pushAgain = false;
   private sampleTimer: NodeJS.Timeout | undefined;
   private loops: Promise<void>[] = [];
   private readonly taskset: string | undefined = whichSync('taskset');
@@ -156,12 +158,13 @@ export class NodeAgent {
 
   private async pushLoop(): Promise<void> {
     while (!this.stopping) {
-      await new Promise<void>((resolve) => {
+      if (!this.pushAgain) await new Promise<void>((resolve) => {
         const t = setTimeout(done, this.o.heartbeatMs ?? 1000);
         function done(): void { clearTimeout(t); resolve(); }
         this.pushWake = done;
       });
       this.pushWake = undefined;
+      this.pushAgain = false;
       if (this.stopping) return;
       try {
         await this.push();
@@ -196,11 +199,12 @@ export class NodeAgent {
       this.logs = [...logs, ...this.logs];
       throw err;
     }
-    if (this.logs.length > 0) this.pushWake?.();
+    if (this.logs.length > 0) this.urgent();
   }
 
   private urgent(): void {
-    this.pushWake?.();
+    if (this.pushWake) this.pushWake();
+    else this.pushAgain = true;
   }
 
   private handleReply(reply: unknown): void {

@@ -5,7 +5,7 @@ import cliProgress from 'cli-progress';
 import { InvalidInputError } from '../../core/util/errors.ts';
 import { LocalCluster } from '../../agent/local-cluster.ts';
 import { runWorkload, type LiveStatus, type RunMode, type RunSummary } from '../../agent/up-run.ts';
-import { DEFAULT_WORKLOAD, loadWorkload } from '../../agent/workload.ts';
+import { DEFAULT_WORKLOAD, loadWorkload, type Workload } from '../../agent/workload.ts';
 
 interface UpOptions { agents: string; workload?: string; json?: boolean; baseline?: boolean; keep?: boolean; dataDir: string; port: string; timeoutS: string }
 
@@ -91,6 +91,18 @@ function jsonOf(s: RunSummary): Record<string, unknown> {
   return { mode, jobs, succeeded, failed, totalTrainingS, makespanS, jainNormalised, cpuUtil, memUtil, migrations, ...rest };
 }
 
+/** The largest prefix of each split the workload's example jobs read (undefined: some job reads it all). */
+function datasetItems(w: Workload): { train?: number; test?: number } {
+  const ex = w.jobs.filter((j) => j.example !== undefined);
+  const most = (f: (j: Workload['jobs'][number]) => number | undefined): number | undefined => {
+    const xs = ex.map(f);
+    return xs.some((x) => x === undefined) ? undefined : Math.max(0, ...(xs as number[]));
+  };
+  const train = most((j) => j.trainLimit);
+  const test = most((j) => j.testLimit);
+  return { ...(train !== undefined ? { train } : {}), ...(test !== undefined ? { test } : {}) };
+}
+
 export function registerUp(program: Command): void {
   program
     .command('up')
@@ -139,7 +151,7 @@ export function registerUp(program: Command): void {
           const dataDir = resolve(join(o.dataDir, `up-${mode}`));
           rmSync(dataDir, { recursive: true, force: true });
           say(`\n== ${mode === 'baseline' ? 'traditional baseline (FIFO, data from disk per job)' : 'Fairway'}: workload '${workload.name}', ${workload.jobs.length} jobs from ${workload.tenants.length} tenants on ${agents} agent(s)`);
-          const cluster = new LocalCluster({ dataDir, agents, grid: mode === 'fairway', ...(mode === 'baseline' ? { profile: 'fifo' } : {}), port: last ? port : 0, log: (l) => say(`  ${l}`) });
+          const cluster = new LocalCluster({ dataDir, datasetItems: datasetItems(workload), agents, grid: mode === 'fairway', ...(mode === 'baseline' ? { profile: 'fifo' } : {}), port: last ? port : 0, log: (l) => say(`  ${l}`) });
           current = cluster;
           let keepRunning = false;
           try {
