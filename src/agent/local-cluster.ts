@@ -149,7 +149,7 @@ export class LocalCluster {
       const cpuSet = Array.from({ length: cpus }, (_, k) => (i * cpus + k) % hostCpus);
       const name = `agent-${i + 1}`;
       const child = spawn(process.execPath, [join(repoRoot, 'bin/fairway.js'), 'agent', '--coordinator', this.url, '--join-token', this.joinToken,
-        '--name', name, '--cpus', String(cpus), '--memory-mib', String(memoryMiB), '--cpu-set', cpuSet.join(','), '--gpus', '0', '--quiet'], {
+        '--name', name, '--cpus', String(cpus), '--memory-mib', String(memoryMiB), '--cpu-set', cpuSet.join(','), '--gpus', '0', ...(process.env.FAIRWAY_UP_AGENT_LOGS === '1' ? [] : ['--quiet'])], {
         cwd: repoRoot, stdio: ['ignore', 'ignore', 'inherit'],
       });
       this.agents.push({ name, cpus, memoryMiB, cpuSet, process: child });

@@ -59,7 +59,7 @@ export function renderSummary(s: RunSummary): string {
   ]));
   out.push('');
   out.push(`Jain's index (fair-share normalised, time average) ${s.jainNormalised.toFixed(3)} · CPU utilisation ${pct(s.cpuUtil)} · memory utilisation ${pct(s.memUtil)} · migrations ${s.migrations} · preemptions/requeues ${s.preemptions}`);
-  out.push(`submit → process start: p50 ${s.startLatencyMs.p50} ms, p99 ${s.startLatencyMs.p99} ms`);
+  out.push(`submit → process start: p50 ${s.startLatencyMs.p50} ms, p99 ${s.startLatencyMs.p99} ms (submit → placed p50 ${s.placeLatencyMs.p50} / p99 ${s.placeLatencyMs.p99} ms, queueing included; placed → started p50 ${s.launchLatencyMs.p50} / p99 ${s.launchLatencyMs.p99} ms)`);
   out.push(`data: ${Object.entries(s.dataSources).map(([k, v]) => `${v} job(s) from ${k}`).join(', ')} — ${s.grid}`);
   return out.join('\n');
 }
@@ -82,6 +82,7 @@ export function renderComparison(base: RunSummary, fw: RunSummary): string {
     ['memory utilisation', pct(base.memUtil), pct(fw.memUtil), q.memUtil!.toFixed(3)],
     ["Jain's index (normalised)", base.jainNormalised.toFixed(3), fw.jainNormalised.toFixed(3), q.jainNormalised!.toFixed(3)],
     ['submit→start p50 / p99 ms', `${base.startLatencyMs.p50} / ${base.startLatencyMs.p99}`, `${fw.startLatencyMs.p50} / ${fw.startLatencyMs.p99}`, ''],
+    ['placed→start p50 / p99 ms', `${base.launchLatencyMs.p50} / ${base.launchLatencyMs.p99}`, `${fw.launchLatencyMs.p50} / ${fw.launchLatencyMs.p99}`, ''],
   ])}`;
 }
 
