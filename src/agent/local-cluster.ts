@@ -148,9 +148,10 @@ export class LocalCluster {
     for (let i = 0; i < n; i++) {
       const cpuSet = Array.from({ length: cpus }, (_, k) => (i * cpus + k) % hostCpus);
       const name = `agent-${i + 1}`;
-      const child = spawn(process.execPath, [join(repoRoot, 'bin/fairway.js'), 'agent', '--coordinator', this.url, '--join-token', this.joinToken,
+      const child = spawn(process.execPath, [join(repoRoot, 'bin/fairway.js'), 'agent', '--coordinator', this.url,
         '--name', name, '--cpus', String(cpus), '--memory-mib', String(memoryMiB), '--cpu-set', cpuSet.join(','), '--gpus', '0', ...(process.env.FAIRWAY_UP_AGENT_LOGS === '1' ? [] : ['--quiet'])], {
-        cwd: repoRoot, stdio: ['ignore', 'ignore', 'inherit'],
+        // The join token goes by environment, not argv, so `ps` does not show it to other users of the machine.
+        cwd: repoRoot, stdio: ['ignore', 'ignore', 'inherit'], env: { ...process.env, FAIRWAY_JOIN_TOKEN: this.joinToken },
       });
       this.agents.push({ name, cpus, memoryMiB, cpuSet, process: child });
     }
