@@ -19,7 +19,7 @@ export interface AppOptions {
   readonly bodyLimit?: number;
   readonly logger?: boolean;
   readonly version?: string;
-  readonly storeStats?: () => { commits: number; ops: number };
+  readonly storeStats?: () => { commits: number; ops: number; writes?: number; commitMsTotal?: number };
 }
 
 declare module 'fastify' {
@@ -31,7 +31,7 @@ declare module 'fastify' {
 const IdParam = W.Id;
 
 function requireKind(p: Principal | null, ...kinds: Principal['kind'][]): Principal {
-  if (!p || !kinds.includes(p.kind)) throw new ForbiddenError(`this call needs a ${kinds.join(' or ')} token`);
+  if (!p || !kinds.includes(p.kind)) throw new ForbiddenError(`this call needs a token of kind: ${kinds.join(' or ')}`);
   return p;
 }
 
@@ -50,6 +50,8 @@ export function buildApp(opts: AppOptions): FastifyInstance {
     onConstructorPoisoning: 'error',
   });
   app.decorateRequest('principal', null);
+  // The API speaks JSON only: other bodies get 415 instead of reaching a schema as a string.
+  app.removeContentTypeParser('text/plain');
   app.setErrorHandler(errorHandler);
   app.setNotFoundHandler((req, reply) => {
     void reply.code(404).send({ code: 'not_found', message: `no route ${req.method} ${req.url.split('?')[0]}`, details: {} });
