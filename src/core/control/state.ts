@@ -122,16 +122,6 @@ export interface ControlState {
   table?: NodeTable;
   /** Nodes held for starving jobs, from the last cycle's plan (passed back so they stay put). */
   reservations: readonly Reservation[];
-  /**
-   * Incremental cycles: when nothing was freed since the last cycle (no exit, preemption, node or tenant change,
-   * no lapsed reservation), jobs that failed then fail again, so the cycle considers only the jobs enqueued since
-   * and those that crossed the starvation guard since. Strict FIFO always runs full cycles.
-   */
-  fullCycleNeeded: boolean;
-  fresh: QueueEntry[];
-  /** Enqueue times (made non-decreasing) in enqueue order, and how far the starvation check has consumed them. */
-  enqueueLog: { readonly id: string; readonly entry: QueueEntry; readonly atMs: number }[];
-  enqueueCursor: number;
 }
 
 export function createControlState(options: ControlOptions = {}): ControlState {
@@ -160,9 +150,5 @@ export function createControlState(options: ControlOptions = {}): ControlState {
     nodeViews: [],
     nodeOrderDirty: false,
     reservations: [],
-    fullCycleNeeded: true,
-    fresh: [],
-    enqueueLog: [],
-    enqueueCursor: 0,
   };
 }

@@ -57,10 +57,6 @@ function enqueue(state: ControlState, job: JobRecord, now: number): void {
   const entry: QueueEntry = { spec: job.spec, enqueuedAtMs: now, postponements: job.queue?.postponements ?? 0, attainedService: job.attainedService };
   job.queue = entry;
   state.pending.set(job.spec.id, entry);
-  state.fresh.push(entry);
-  const log = state.enqueueLog;
-  const last = log.length > 0 ? (log[log.length - 1] as { atMs: number }).atMs : Number.NEGATIVE_INFINITY;
-  log.push({ id: job.spec.id, entry, atMs: Math.max(now, last) });
   addInto(tenantOf(state, job.spec.tenantId).pendingDemand, toVector(totalRequest(job.spec)), 1);
 }
 
@@ -114,7 +110,6 @@ function allocate(state: ControlState, job: JobRecord, nodeIds: readonly string[
 /** Frees everything the job holds and accrues its attained service. */
 function release(state: ControlState, job: JobRecord, now: number): void {
   if (!state.running.delete(job.spec.id)) return;
-  state.fullCycleNeeded = true;
   const req = toVector(job.spec.request);
   const tenant = state.tenants.get(job.spec.tenantId);
   const table = state.table;
@@ -251,39 +246,9 @@ function runScheduleCycle(state: ControlState, now: number, rng: Rng, out: Comma
     return;
   }
   const snapshot = buildSnapshot(state);
-  const profile = state.config.profile;
-  // Starvation-guard crossings since the last cycle (the log's times are non-decreasing).
-  const boundary = profile.blocking === 'starving' ? now - profile.priority.starvationGuardMs : Number.NEGATIVE_INFINITY;
-  const crossed: QueueEntry[] = [];
-  const log = state.enqueueLog;
-  while (state.enqueueCursor < log.length && (log[state.enqueueCursor] as { atMs: number }).atMs <= boundary) {
-    const e = log[state.enqueueCursor++] as { id: string; entry: QueueEntry };
-    if (state.pending.get(e.id) === e.entry) crossed.push(e.entry);
-  }
-  if (state.enqueueCursor > 4096) {
-    log.splice(0, state.enqueueCursor);
-    state.enqueueCursor = 0;
-  }
-  let pending: QueueEntry[];
-  if (state.fullCycleNeeded || profile.blocking === 'head-of-line') pending = [...state.pending.values()];
-  else {
-    const seen = new Set<QueueEntry>();
-    pending = [];
-    for (const e of [...crossed, ...state.fresh]) {
-      if (!seen.has(e) && state.pending.get(e.spec.id) === e) {
-        seen.add(e);
-        pending.push(e);
-      }
-    }
-  }
-  state.fresh = [];
-  state.fullCycleNeeded = false;
-  const before = state.reservations;
-  const { plan, nodesVisited } = runCycle(snapshot, pending, profile, now, rng);
+  const pending = [...state.pending.values()];
+  const { plan, nodesVisited } = runCycle(snapshot, pending, state.config.profile, now, rng);
   state.reservations = plan.reservations ?? [];
-  // A lapsed reservation or a preemption frees capacity for jobs this cycle did not reconsider.
-  const kept = new Set(state.reservations.map((r) => r.jobId));
-  if (plan.preemptions.length > 0 || before.some((r) => !kept.has(r.jobId))) state.fullCycleNeeded = true;
   for (const pre of plan.preemptions) {
     const job = jobOf(state, pre.jobId);
     preemptAndRequeue(state, job, now);
@@ -315,7 +280,6 @@ function fairnessTick(state: ControlState, now: number, out: Command[]): void {
   state.lastReading = reading;
   const before = state.corrections;
   state.corrections = state.monitor.corrections(reading);
-  if (state.corrections.reasons.length > 0 || before.reasons.length > 0) state.fullCycleNeeded = true;
   if ((state.corrections.reasons.length > 0 || before.reasons.length > 0) && state.pending.size > 0) armSchedule(state, now, out);
 }
 
@@ -338,7 +302,6 @@ export function step(state: ControlState, event: Event, now: number, rng: Rng): 
       const rec = state.tenants.get(t.id);
       if (rec) rec.tenant = t;
       else state.tenants.set(t.id, { tenant: t, alloc: [0, 0, 0, 0], pendingDemand: [0, 0, 0, 0] });
-      state.fullCycleNeeded = true;
       if (state.pending.size > 0) armSchedule(state, now, out);
       break;
     }
@@ -354,7 +317,6 @@ export function step(state: ControlState, event: Event, now: number, rng: Rng): 
         state.nodeOrderDirty = true;
       }
       state.table = undefined;
-      state.fullCycleNeeded = true;
       armSchedule(state, now, out);
       break;
     }
@@ -364,7 +326,6 @@ export function step(state: ControlState, event: Event, now: number, rng: Rng): 
       rec.node = validateNode({ ...rec.node, status: event.status });
       touchNode(rec);
       state.table = undefined;
-      state.fullCycleNeeded = true;
       armSchedule(state, now, out);
       break;
     }
