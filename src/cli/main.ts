@@ -5,6 +5,8 @@ import { registerForecast } from './commands/forecast.ts';
 import { registerSim } from './commands/sim.ts';
 import { registerVersion } from './commands/version.ts';
 import { registerServer } from './commands/server.ts';
+import { registerAgent } from './commands/agent.ts';
+import { registerUp } from './commands/up.ts';
 import { registerTenants } from './commands/tenants.ts';
 import { registerSubmit } from './commands/submit.ts';
 import { registerJobs } from './commands/jobs.ts';
@@ -21,10 +23,12 @@ export function buildProgram(): Command {
     .showHelpAfterError()
     .exitOverride();
   registerVersion(program);
+  registerServer(program);
+  registerAgent(program);
+  registerUp(program);
   registerGrid(program);
   registerForecast(program);
   registerSim(program);
-  registerServer(program);
   registerTenants(program);
   registerSubmit(program);
   registerJobs(program);

@@ -1,0 +1,365 @@
+// The node agent: registers this node's capacity with the coordinator, long-polls it for commands (launch, stop,
+// checkpoint, migrate, preempt), runs job processes, and pushes what happened (started/exited/checkpointed reports,
+// log lines, /proc telemetry) in heartbeats. Two loops share the heartbeat endpoint: a long-poll that only waits for
+// commands, and a push loop that sends reports promptly; both hand any commands they receive to the same handler.
+import { hostname } from 'node:os';
+import { FairwayError } from '../core/util/errors.ts';
+import { AgentCommand as AgentCommandSchema, type AgentCommand, type AgentReport, type Heartbeat } from '../wire/schemas.ts';
+import { parseProgressLine, type JobProgressEvent } from '../wire/job-progress.ts';
+import type { NodeCapacity } from './capacity.ts';
+import { JobProcess, whichSync } from './job-process.ts';
+import { netBytes, RateMeter, treeUsage, CLOCK_TICKS_PER_S } from './proc-stats.ts';
+
+export class AgentHttpError extends FairwayError {
+  constructor(message: string, readonly status: number, context: Record<string, unknown> = {}, options?: { cause?: unknown }) {
+    super('agent_http', message, { status, ...context }, options);
+  }
+}
+
+export interface AgentOptions {
+  readonly coordinatorUrl: string;
+  readonly joinToken: string;
+  readonly nodeId: string;
+  readonly capacity: NodeCapacity;
+  readonly labels?: Readonly<Record<string, string>>;
+  /** How long one long-poll waits for commands. */
+  readonly pollWaitMs?: number;
+  /** Heartbeat period when there is nothing urgent to report. */
+  readonly heartbeatMs?: number;
+  /** /proc sampling period (telemetry and the memory watch). */
+  readonly sampleMs?: number;
+  /** How long start() keeps retrying to reach the coordinator. */
+  readonly connectTimeoutMs?: number;
+  /** Working directory of job processes. */
+  readonly cwd?: string;
+  readonly log?: (line: string) => void;
+  /** Called for every progress line a job prints (in-process users: tests, `fairway up`). */
+  readonly onProgress?: (jobId: string, event: JobProgressEvent) => void;
+}
+
+interface Running {
+  readonly proc: JobProcess;
+  readonly cpus: readonly number[];
+  /**
+   * Stopped because the coordinator took the job back (preempt, stop, cancel): it already counts the job as not
+   * running here, so this incarnation's exit is not reported (it could be mistaken for a relaunch's exit).
+   */
+  takenBack: boolean;
+}
+
+type TelemetryItem = Heartbeat['telemetry'][number];
+type LogItem = Heartbeat['logs'][number];
+
+const MAX_LOGS_PER_HEARTBEAT = 2000;
+
+export class NodeAgent {
+  readonly nodeId: string;
+  private readonly url: string;
+  private readonly headers: Record<string, string>;
+  private readonly jobs = new Map<string, Running>();
+  private reports: AgentReport[] = [];
+  private logs: LogItem[] = [];
+  private telemetry = new Map<string, TelemetryItem>();
+  private stopping = false;
+  private pushWake: (() => void) | undefined;
+  /** Something urgent arrived while a push was in flight: push again at once instead of waiting a period. */
+  private pushAgain = false;
+  private sampleTimer: NodeJS.Timeout | undefined;
+  private loops: Promise<void>[] = [];
+  private readonly taskset: string | undefined = whichSync('taskset');
+  private readonly meter = new RateMeter();
+  private readonly pollAbort = new AbortController();
+  /** Jobs per host CPU, to spread pinned jobs over this agent's cpu set. */
+  private readonly cpuLoad = new Map<number, number>();
+
+  constructor(private readonly o: AgentOptions) {
+    this.nodeId = o.nodeId;
+    this.url = o.coordinatorUrl.replace(/\/+$/, '');
+    this.headers = { authorization: `Bearer ${o.joinToken}`, 'content-type': 'application/json' };
+    for (const c of o.capacity.cpuSet) this.cpuLoad.set(c, 0);
+  }
+
+  private log(line: string): void {
+    this.o.log?.(`[agent ${this.nodeId}] ${line}`);
+  }
+
+  private async call(path: string, body: unknown, signal?: AbortSignal): Promise<unknown> {
+    let res: Response;
+    try {
+      res = await fetch(`${this.url}${path}`, { method: 'POST', headers: this.headers, body: JSON.stringify(body), ...(signal ? { signal } : {}) });
+    } catch (err) {
+      throw new AgentHttpError(`coordinator unreachable at ${this.url}: ${(err as Error).message}`, 0, { path }, { cause: err });
+    }
+    const text = await res.text();
+    if (!res.ok) throw new AgentHttpError(`POST ${path} → ${res.status}: ${text.slice(0, 300)}`, res.status, { path });
+    return text ? JSON.parse(text) : {};
+  }
+
+  private async register(): Promise<void> {
+    const c = this.o.capacity;
+    await this.call('/v1/nodes', {
+      id: this.nodeId,
+      capacity: { cpu: c.cpus, memoryMiB: c.memoryMiB, ...(c.gpus > 0 ? { gpu: c.gpus } : {}) },
+      labels: { host: hostname().slice(0, 63).replace(/[^A-Za-z0-9._-]/g, '-'), ...this.o.labels },
+    });
+  }
+
+  /** Registers (retrying while the coordinator starts) and starts the loops. */
+  async start(): Promise<void> {
+    const deadline = Date.now() + (this.o.connectTimeoutMs ?? 30_000);
+    for (let attempt = 0; ; attempt++) {
+      try {
+        await this.register();
+        break;
+      } catch (err) {
+        // Only "not reachable yet" is retried; a rejected token or capacity is final.
+        if (!(err instanceof AgentHttpError) || err.status !== 0 || Date.now() > deadline) throw err;
+        await sleep(Math.min(2000, 100 * 2 ** attempt));
+      }
+    }
+    const c = this.o.capacity;
+    this.log(`registered: ${c.cpus} CPU, ${c.memoryMiB} MiB, ${c.gpus} GPU (${c.notes.join('; ')}); taskset ${this.taskset ? 'on' : 'unavailable'}`);
+    this.sampleTimer = setInterval(() => this.sample(), this.o.sampleMs ?? 500);
+    this.sample();
+    this.loops = [this.pollLoop(), this.pushLoop()];
+  }
+
+  /** Stops the loops, stops every job (SIGTERM, then SIGKILL) and sends the last reports. */
+  async stop(): Promise<void> {
+    if (this.stopping) return;
+    this.stopping = true;
+    if (this.sampleTimer) clearInterval(this.sampleTimer);
+    this.pollAbort.abort();
+    const exits = [...this.jobs.values()].map((r) => new Promise<void>((resolve) => {
+      const t = setInterval(() => { if (r.proc.done) { clearInterval(t); resolve(); } }, 50);
+      r.proc.stop('SIGTERM', 'agent shutting down');
+    }));
+    await Promise.all(exits);
+    this.pushWake?.();
+    await Promise.allSettled(this.loops);
+    await this.push().catch((err: unknown) => this.log(`last heartbeat failed: ${(err as Error).message}`));
+  }
+
+  /** Stops every job without reporting its exit (the coordinator no longer counts them as running here). */
+  private async dropAllJobs(): Promise<void> {
+    this.deferredLaunches.clear();
+    this.reports = this.reports.filter((r) => !this.jobs.has(r.jobId));
+    const exits = [...this.jobs.values()].map((r) => new Promise<void>((resolve) => {
+      r.takenBack = true;
+      const t = setInterval(() => { if (r.proc.done) { clearInterval(t); resolve(); } }, 50);
+      r.proc.stop('SIGTERM', 'node declared lost');
+    }));
+    await Promise.all(exits);
+  }
+
+  get runningJobs(): string[] {
+    return [...this.jobs.keys()];
+  }
+
+  private async pollLoop(): Promise<void> {
+    while (!this.stopping) {
+      try {
+        const reply = await this.call(`/v1/nodes/${this.nodeId}/heartbeat`, { waitMs: this.o.pollWaitMs ?? 5000 }, this.pollAbort.signal);
+        this.handleReply(reply);
+      } catch (err) {
+        if (this.stopping) return;
+        await this.onCallError(err, 'poll');
+      }
+    }
+  }
+
+  private async pushLoop(): Promise<void> {
+    while (!this.stopping) {
+      if (!this.pushAgain) await new Promise<void>((resolve) => {
+        const t = setTimeout(done, this.o.heartbeatMs ?? 1000);
+        function done(): void { clearTimeout(t); resolve(); }
+        this.pushWake = done;
+      });
+      this.pushWake = undefined;
+      this.pushAgain = false;
+      if (this.stopping) return;
+      try {
+        await this.push();
+      } catch (err) {
+        await this.onCallError(err, 'heartbeat');
+      }
+    }
+  }
+
+  private async onCallError(err: unknown, what: string): Promise<void> {
+    // A coordinator that lost us (restarted without our row): register again; anything else: log and back off.
+    if (err instanceof AgentHttpError && err.status === 404) {
+      this.log(`${what}: coordinator does not know this node; registering again`);
+      await this.register().catch((e: unknown) => this.log(`re-register failed: ${(e as Error).message}`));
+    } else if (err instanceof AgentHttpError && err.status === 409) {
+      // Declared lost (our heartbeats did not arrive in time): the coordinator has requeued our jobs elsewhere, so
+      // running them on here would duplicate them. Stop them quietly, then join again as an empty node.
+      this.log(`${what}: coordinator declared this node lost; stopping ${this.jobs.size} job(s) it requeued and registering again`);
+      await this.dropAllJobs();
+      await this.register().catch((e: unknown) => this.log(`re-register failed: ${(e as Error).message}`));
+    } else {
+      this.log(`${what} failed: ${(err as Error).message}`);
+    }
+    await sleep(500);
+  }
+
+  /** Sends pending reports, logs and the latest telemetry; on failure they are kept for the next try. */
+  private async push(): Promise<void> {
+    const reports = this.reports;
+    const logs = this.logs.slice(0, MAX_LOGS_PER_HEARTBEAT);
+    const telemetry = [...this.telemetry.values()];
+    this.reports = [];
+    this.logs = this.logs.slice(logs.length);
+    try {
+      this.handleReply(await this.call(`/v1/nodes/${this.nodeId}/heartbeat`, { reports, logs, telemetry, waitMs: 0 }));
+    } catch (err) {
+      this.reports = [...reports, ...this.reports];
+      this.logs = [...logs, ...this.logs];
+      throw err;
+    }
+    if (this.logs.length > 0) this.urgent();
+  }
+
+  private urgent(): void {
+    if (this.pushWake) this.pushWake();
+    else this.pushAgain = true;
+  }
+
+  private handleReply(reply: unknown): void {
+    const commands = (reply as { commands?: unknown }).commands;
+    if (!Array.isArray(commands)) return;
+    for (const raw of commands) {
+      const parsed = AgentCommandSchema.safeParse(raw);
+      if (!parsed.success) {
+        this.log(`ignored a malformed command: ${parsed.error.message.slice(0, 300)}`);
+        continue;
+      }
+      this.handle(parsed.data);
+    }
+  }
+
+  handle(c: AgentCommand): void {
+    const running = this.jobs.get(c.jobId);
+    switch (c.type) {
+      case 'LaunchJob':
+        if (running) {
+          // A relaunch here while the previous incarnation is still checkpointing on its way out: start it after.
+          this.deferredLaunches.set(c.jobId, c);
+          this.log(`launch of ${c.jobId} deferred until its previous process exits`);
+          return;
+        }
+        this.launch(c);
+        return;
+      case 'StopJob':
+        if (running) running.takenBack = true;
+        running?.proc.stop('SIGTERM', `stopped by the coordinator${c.reason ? `: ${c.reason.message}` : ''}`);
+        return;
+      case 'PreemptJob':
+        if (running) running.takenBack = true;
+        running?.proc.stop('SIGTERM', `preempted${c.reason ? `: ${c.reason.message}` : ''}`);
+        return;
+      case 'CheckpointJob':
+        running?.proc.signal('SIGUSR1');
+        return;
+      case 'MigrateJob':
+        // The job checkpoints and exits 75; the coordinator relaunches it on the target node, where it restores.
+        running?.proc.stop('SIGUSR2', `migrating to ${(c.nodeIds ?? []).join(',')}`);
+        if (running && c.nodeIds && c.nodeIds.length > 0) this.pendingMigrations.set(c.jobId, c.nodeIds);
+        return;
+    }
+  }
+
+  private readonly pendingMigrations = new Map<string, string[]>();
+  private readonly deferredLaunches = new Map<string, AgentCommand>();
+
+  private pickCpus(cpuMilli: number): number[] {
+    const want = Math.min(this.cpuLoad.size, Math.max(1, Math.ceil(cpuMilli / 1000)));
+    return [...this.cpuLoad.entries()].sort((a, b) => a[1] - b[1] || a[0] - b[0]).slice(0, want).map(([cpu]) => cpu).sort((a, b) => a - b);
+  }
+
+  private launch(c: AgentCommand): void {
+    const jobId = c.jobId;
+    const request = c.request;
+    const cpus = this.taskset && request && request.cpuMilli > 0 ? this.pickCpus(request.cpuMilli) : [];
+    const gpuWant = request ? Math.ceil(request.gpuMilli / 1000) : 0;
+    const proc = new JobProcess({
+      jobId,
+      command: c.command ?? [],
+      env: { FAIRWAY_JOB_ID: jobId, FAIRWAY_NODE_ID: this.nodeId, ...c.env, ...(c.resumeFromCheckpointId ? { FAIRWAY_RESUME_FROM: c.resumeFromCheckpointId } : {}) },
+      cpuSet: cpus,
+      ...(gpuWant > 0 ? { gpuIndices: this.o.capacity.gpuIndices.slice(0, gpuWant) } : {}),
+      ...(request && request.memMiB > 0 ? { memLimitMiB: request.memMiB } : {}),
+      ...(this.o.cwd ? { cwd: this.o.cwd } : {}),
+      ...(this.taskset ? { taskset: this.taskset } : {}),
+    }, {
+      onLine: (stream, line) => this.onLine(jobId, stream, line),
+      onExit: (exitCode, reason) => this.onExit(jobId, exitCode, reason),
+    });
+    this.jobs.set(jobId, { proc, cpus, takenBack: false });
+    for (const cpu of cpus) this.cpuLoad.set(cpu, (this.cpuLoad.get(cpu) ?? 0) + 1);
+    this.reports.push({ type: 'started', jobId });
+    this.log(`launch ${jobId}: ${(c.command ?? []).join(' ').slice(0, 200)}${cpus.length ? ` on CPUs ${cpus.join(',')}` : ''}`);
+    proc.start();
+    this.urgent();
+  }
+
+  private onLine(jobId: string, stream: 'stdout' | 'stderr', line: string): void {
+    this.logs.push({ jobId, stream, line });
+    if (stream !== 'stdout') return;
+    const p = parseProgressLine(line);
+    if (!p || !('event' in p)) return;
+    const e = p.event;
+    if (e.type === 'checkpoint') {
+      this.reports.push({ type: 'checkpointed', jobId, checkpointId: `v${e.version}@${e.step}`, sizeMiB: e.bytes / 2 ** 20 });
+      this.urgent();
+    }
+    this.o.onProgress?.(jobId, e);
+  }
+
+  private onExit(jobId: string, exitCode: number, reason: string | undefined): void {
+    const r = this.jobs.get(jobId);
+    if (r) for (const cpu of r.cpus) this.cpuLoad.set(cpu, Math.max(0, (this.cpuLoad.get(cpu) ?? 1) - 1));
+    this.jobs.delete(jobId);
+    this.telemetry.delete(jobId);
+    this.meter.forget(jobId);
+    const to = this.pendingMigrations.get(jobId);
+    this.pendingMigrations.delete(jobId);
+    if (to && exitCode === 75) this.reports.push({ type: 'migrated', jobId, toNodeIds: to });
+    else if (!r?.takenBack) this.reports.push({ type: 'exited', jobId, exitCode, ...(reason ? { reason } : {}) });
+    this.log(`${jobId} exited ${exitCode}${reason ? `: ${reason.split('\n')[0]}` : ''}`);
+    const next = this.deferredLaunches.get(jobId);
+    this.deferredLaunches.delete(jobId);
+    if (next && !this.stopping) this.launch(next);
+    this.urgent();
+  }
+
+  /** Per-job and per-node telemetry from /proc; also enforces memory limits (JobProcess.sample kills). */
+  private sample(): void {
+    const now = Date.now();
+    let jobCpu = 0;
+    let jobMiB = 0;
+    for (const [jobId, r] of this.jobs) {
+      const s = r.proc.sample(now);
+      if (!s) continue;
+      jobCpu += s.cpuCores;
+      jobMiB += s.rssMiB;
+      this.telemetry.set(jobId, { jobId, cpu: round3(s.cpuCores), memoryMiB: s.rssMiB, gpu: 0, netMbps: 0 });
+    }
+    // The node's own figure: the jobs plus this agent process (its children are the jobs).
+    const self = treeUsage(process.pid);
+    const selfCpu = this.meter.rate('node-cpu', self.cpuTicks, now) / CLOCK_TICKS_PER_S;
+    const net = this.meter.rate('node-net', netBytes(), now);
+    this.telemetry.set('', {
+      cpu: round3(Math.max(selfCpu, jobCpu)), memoryMiB: Math.max(Math.round(self.rssKiB / 1024), jobMiB), gpu: 0,
+      netMbps: Math.round((net * 8) / 1e6),
+    });
+  }
+}
+
+function round3(x: number): number {
+  return Math.round(x * 1000) / 1000;
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((r) => setTimeout(r, ms));
+}

@@ -1,0 +1,132 @@
+// A real live cluster for end-to-end tests: the coordinator in this process (real HTTP on a free port, real SQLite
+// file) and node agents as real `fairway agent` processes. Helpers talk to it through the public HTTP API only.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { repoRoot } from '../../src/paths.ts';
+import { startServer, type RunningServer } from '../../src/server/server.ts';
+
+const ADMIN = 'e2e-admin-token-0123456789';
+const JOIN = 'e2e-join-token-0123456789';
+
+export interface JobInfo {
+  id: string;
+  state: string;
+  exitCode: number | null;
+  nodeIds: string[];
+}
+
+export class TestCluster {
+  readonly agents = new Map<string, ChildProcess>();
+  readonly agentLogs = new Map<string, string>();
+  private constructor(readonly server: RunningServer, readonly dir: string) {}
+
+  static async start(opts: { nodeTimeoutMs?: number } = {}): Promise<TestCluster> {
+    const dir = mkdtempSync(join(tmpdir(), 'fw-e2e-'));
+    const server = await startServer({
+      port: 0, dataDir: dir, adminToken: ADMIN, joinToken: JOIN, sync: 'normal', nodeTimeoutMs: opts.nodeTimeoutMs ?? 3000,
+    });
+    return new TestCluster(server, dir);
+  }
+
+  get url(): string {
+    return this.server.url;
+  }
+
+  /** Starts `fairway agent` as a process and waits until the coordinator lists its node. */
+  async addAgent(name: string, capacity: { cpus: number; memoryMiB: number }): Promise<ChildProcess> {
+    const child = spawn(process.execPath, [join(repoRoot, 'bin/fairway.js'), 'agent', '--coordinator', this.url, '--join-token', JOIN,
+      '--name', name, '--cpus', String(capacity.cpus), '--memory-mib', String(capacity.memoryMiB), '--gpus', '0', '--heartbeat-ms', '500'], {
+      cwd: repoRoot, stdio: ['ignore', 'ignore', 'pipe'],
+    });
+    this.agentLogs.set(name, '');
+    child.stderr!.on('data', (d: Buffer) => this.agentLogs.set(name, (this.agentLogs.get(name) ?? '') + d.toString()));
+    this.agents.set(name, child);
+    await this.waitFor(`node ${name} ready`, async () => {
+      const nodes = (await this.api('GET', '/v1/nodes')) as { nodes: { id: string; status: string }[] };
+      return nodes.nodes.some((n) => n.id === name && n.status === 'ready');
+    }, 60_000);
+    return child;
+  }
+
+  async api(method: string, path: string, body?: unknown): Promise<unknown> {
+    const res = await fetch(`${this.url}${path}`, {
+      method, headers: { authorization: `Bearer ${ADMIN}`, ...(body !== undefined ? { 'content-type': 'application/json' } : {}) },
+      ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
+    });
+    const text = await res.text();
+    if (!res.ok) throw new Error(`${method} ${path} → ${res.status}: ${text}`);
+    return JSON.parse(text);
+  }
+
+  async tenant(id: string): Promise<void> {
+    await this.api('POST', '/v1/tenants', { id });
+  }
+
+  async submit(tenant: string, job: { name: string; cpu: number; memoryMiB: number; command: string[]; env?: Record<string, string> }): Promise<string> {
+    const r = (await this.api('POST', '/v1/jobs', {
+      tenant, name: job.name, request: { cpu: job.cpu, memoryMiB: job.memoryMiB }, command: job.command, ...(job.env ? { env: job.env } : {}),
+    })) as { id: string };
+    return r.id;
+  }
+
+  async job(id: string): Promise<JobInfo> {
+    return (await this.api('GET', `/v1/jobs/${id}`)) as JobInfo;
+  }
+
+  async events(id: string): Promise<{ type: string; at: string; data: Record<string, unknown> }[]> {
+    return ((await this.api('GET', `/v1/jobs/${id}/events`)) as { events: { type: string; at: string; data: Record<string, unknown> }[] }).events;
+  }
+
+  async logs(id: string): Promise<string[]> {
+    return ((await this.api('GET', `/v1/jobs/${id}/logs?limit=10000`)) as { lines: { line: string }[] }).lines.map((l) => l.line);
+  }
+
+  /** Progress lines (`fw: 1`) a job printed, parsed. */
+  async progress(id: string): Promise<Record<string, unknown>[]> {
+    return (await this.logs(id)).filter((l) => l.startsWith('{') && l.includes('"fw":1')).map((l) => JSON.parse(l) as Record<string, unknown>);
+  }
+
+  async waitForState(id: string, states: readonly string[], timeoutMs = 120_000): Promise<JobInfo> {
+    let last: JobInfo | undefined;
+    await this.waitFor(`job ${id} in ${states.join('|')}`, async () => {
+      last = await this.job(id);
+      return states.includes(last.state);
+    }, timeoutMs);
+    return last!;
+  }
+
+  /** Polls until `check` holds; the timeout is a guard against a hung test, not a speed assertion. */
+  async waitFor(what: string, check: () => Promise<boolean>, timeoutMs = 120_000): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      if (await check()) return;
+      if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}; agent logs:\n${[...this.agentLogs.values()].join('\n')}`);
+      await new Promise((r) => setTimeout(r, 200));
+    }
+  }
+
+  async close(): Promise<void> {
+    await Promise.all([...this.agents.values()].map((a) => stopProcess(a)));
+    await this.server.close();
+    rmSync(this.dir, { recursive: true, force: true });
+  }
+}
+
+/** SIGTERM, then SIGKILL if it lingers; resolves once the process has exited. */
+export function stopProcess(child: ChildProcess, graceMs = 15_000): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
+  return new Promise((resolve) => {
+    const t = setTimeout(() => child.kill('SIGKILL'), graceMs);
+    child.once('exit', () => { clearTimeout(t); resolve(); });
+    child.kill('SIGTERM');
+  });
+}
+
+/** A small real training job (MLP on Fashion-MNIST), checkpointing to a shared directory. */
+export function mlpCommand(opts: { trainLimit: number; epochs: number; checkpointDir: string; checkpointEvery?: number }): string[] {
+  return [process.execPath, '--import', 'tsx', 'examples/train-mlp.ts', '--epochs', String(opts.epochs),
+    '--train-limit', String(opts.trainLimit), '--test-limit', '100', '--checkpoint-dir', opts.checkpointDir,
+    '--checkpoint-every', String(opts.checkpointEvery ?? 0), '--progress-every', '1'];
+}
