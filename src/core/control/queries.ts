@@ -1,7 +1,7 @@
 // Read-only queries over the control state for the API: "why is my job waiting" and "how fair is it now".
 // They cost O(nodes + running + pending·log pending) and never change the state.
 import type { JobState } from '../domain/job.ts';
-import type { Reason } from '../domain/plan.ts';
+import type { Reason, Reservation } from '../domain/plan.ts';
 import { totalRequest } from '../domain/job.ts';
 import { measureFairness, type FairnessReading } from '../fairness/monitor.ts';
 import { CycleState, toVector } from '../scheduler/cycle-state.ts';
@@ -27,7 +27,17 @@ export interface JobExplanation {
    * this job and every job ahead of it ask for. Absent when it cannot be estimated (unknown durations, never fits).
    */
   readonly estimatedStartMs?: number;
+  /**
+   * Present while the job is starving and holds nodes (the aging guarantee): which nodes, and when it is expected to
+   * start there by the running jobs' expected ends (only jobs that do not delay that may use them meanwhile).
+   */
+  readonly reservation?: Reservation;
   readonly nodeIds: readonly string[];
+}
+
+function reservationOf(state: ControlState, jobId: string): { reservation?: Reservation } {
+  const r = state.reservations.find((x) => x.jobId === jobId);
+  return r ? { reservation: r } : {};
 }
 
 export function explainJob(state: ControlState, jobId: string, now: number): JobExplanation {
@@ -40,6 +50,7 @@ export function explainJob(state: ControlState, jobId: string, now: number): Job
     postponements: job.queue?.postponements ?? 0,
     reasons: job.lastReasons ?? [],
     neverFits: job.neverFits ?? false,
+    ...reservationOf(state, jobId),
     nodeIds: job.nodeIds,
   };
   if (job.state !== 'pending' || !job.queue) return base;

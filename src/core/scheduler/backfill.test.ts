@@ -2,6 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { makeJob, makeNode, makeSnapshot, makeTenant } from '../../../test/harness/builders.ts';
 import { SchedulerHarness } from '../../../test/harness/scheduler-harness.ts';
+import { explainJob } from '../control/queries.ts';
 import type { Plan, Reservation } from '../domain/plan.ts';
 import { createRng } from '../util/rng.ts';
 import { fairwayProfile, resolveProfile } from './profiles.ts';
@@ -130,6 +131,10 @@ test('cancelling a job releases its reservation at once', () => {
   h.submit(makeJob('later').tenant('x').gpus(8).duration(10_000).build(), 15_000);
   h.run(20_000);
   assert.deepEqual(h.state.reservations.map((r) => r.jobId), ['victim']);
+  // "Why is my job waiting" names the held node and when the job should start there (when 'busy' ends).
+  const why = explainJob(h.state, 'victim', 20_000).reservation;
+  assert.deepEqual([why?.nodeIds, why?.estimatedStartMs], [['n1'], h.launched().find((l) => l.jobId === 'busy')!.atMs + 100_000]);
   h.apply({ type: 'JobCancelled', atMs: 20_000, jobId: 'victim' });
   assert.deepEqual(h.state.reservations, []);
+  assert.equal(explainJob(h.state, 'victim', 20_000).reservation, undefined);
 });
