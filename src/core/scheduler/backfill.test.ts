@@ -1,5 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import fc from 'fast-check';
 import { makeJob, makeNode, makeSnapshot, makeTenant } from '../../../test/harness/builders.ts';
 import { SchedulerHarness } from '../../../test/harness/scheduler-harness.ts';
 import { explainJob } from '../control/queries.ts';
@@ -137,4 +138,49 @@ test('cancelling a job releases its reservation at once', () => {
   h.apply({ type: 'JobCancelled', atMs: 20_000, jobId: 'victim' });
   assert.deepEqual(h.state.reservations, []);
   assert.equal(explainJob(h.state, 'victim', 20_000).reservation, undefined);
+});
+
+test('property: under adversarial arrivals a held job starts no later than the estimate it got when first held', () => {
+  const guardMs = 60_000;
+  const maxDurMs = 120_000;
+  const cycleMs = 1000;
+  const arbAdversary = fc.array(
+    fc.record({ gap: fc.integer({ min: 0, max: 5000 }), gpus: fc.constantFrom(1, 2, 4, 8), dur: fc.integer({ min: 1000, max: maxDurMs }), tenant: fc.constantFrom('x', 'y') }),
+    { minLength: 50, maxLength: 150 },
+  );
+  let held = 0;
+  fc.assert(
+    fc.property(arbAdversary, fc.constantFrom(4, 6, 8), (adversary, victimGpus) => {
+      const h = new SchedulerHarness({ profile: fairwayProfile({ priority: { starvationGuardMs: guardMs } }), cycleIntervalMs: cycleMs, seed: 1 });
+      h.tenant(makeTenant('v').tier('bronze').build()).tenant(makeTenant('x').tier('platinum').weight(4).build()).tenant(makeTenant('y').tier('platinum').weight(4).build());
+      h.node(node8('n1')).node(node8('n2'));
+      // The nodes start partly busy, so there is room to backfill (or to misuse) while the victim's nodes drain.
+      h.submit(makeJob('warm1').tenant('x').gpus(6).duration(maxDurMs).priority('critical').build(), 0);
+      h.submit(makeJob('warm2').tenant('y').gpus(5).duration(maxDurMs / 2).priority('critical').build(), 0);
+      h.run(500);
+      const t0 = 1000;
+      h.submit(makeJob('victim').tenant('v').gpus(victimGpus).priority('low').duration(10_000).build(), t0);
+      let at = t0;
+      adversary.forEach((a, i) => {
+        at += a.gap;
+        h.submit(makeJob(`adv${i}`).tenant(a.tenant).gpus(a.gpus).duration(a.dur).priority('critical').build(), at);
+      });
+      // Step until the victim first holds nodes (or starts), noting the estimate it got then.
+      let estimate: number | undefined;
+      for (let t = t0; t <= t0 + guardMs + maxDurMs + 10 * cycleMs && estimate === undefined; t += cycleMs) {
+        h.run(t);
+        if (h.launched().some((l) => l.jobId === 'victim')) break;
+        estimate = h.state.reservations.find((r) => r.jobId === 'victim')?.estimatedStartMs;
+      }
+      h.run(t0 + guardMs + maxDurMs + 20 * cycleMs);
+      const start = h.launched().find((l) => l.jobId === 'victim');
+      assert.ok(start, 'victim started');
+      if (estimate !== undefined) {
+        held++;
+        assert.ok(start.atMs <= estimate + cycleMs, `victim started at ${start.atMs}, estimated ${estimate}`);
+      }
+    }),
+    { numRuns: 25, seed: 7 },
+  );
+  assert.ok(held >= 10, `the victim held nodes with an estimate in only ${held} of 25 runs`);
 });
