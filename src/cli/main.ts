@@ -8,6 +8,14 @@ import { registerServer } from './commands/server.ts';
 import { registerAgent } from './commands/agent.ts';
 import { registerUp } from './commands/up.ts';
 import { registerGrid } from './commands/grid.ts';
+import { registerTenants } from './commands/tenants.ts';
+import { registerSubmit } from './commands/submit.ts';
+import { registerJobs } from './commands/jobs.ts';
+import { registerJob } from './commands/job.ts';
+import { registerLogs } from './commands/logs.ts';
+import { registerCancel } from './commands/cancel.ts';
+import { registerNodes } from './commands/nodes.ts';
+import { registerFairness } from './commands/fairness.ts';
 
 export function buildProgram(): Command {
   const program = new Command('fairway')
@@ -21,6 +29,15 @@ export function buildProgram(): Command {
   registerGrid(program);
   registerForecast(program);
   registerSim(program);
+  registerServer(program);
+  registerTenants(program);
+  registerSubmit(program);
+  registerJobs(program);
+  registerJob(program);
+  registerLogs(program);
+  registerCancel(program);
+  registerNodes(program);
+  registerFairness(program);
   return program;
 }
 

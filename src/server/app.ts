@@ -31,7 +31,7 @@ declare module 'fastify' {
 const IdParam = W.Id;
 
 function requireKind(p: Principal | null, ...kinds: Principal['kind'][]): Principal {
-  if (!p || !kinds.includes(p.kind)) throw new ForbiddenError(`this call needs a ${kinds.join(' or ')} token`);
+  if (!p || !kinds.includes(p.kind)) throw new ForbiddenError(`this call needs a token of kind: ${kinds.join(' or ')}`);
   return p;
 }
 

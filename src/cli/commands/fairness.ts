@@ -1,0 +1,16 @@
+import type { Command } from 'commander';
+import { ApiClient, printTable, withClientOptions, type ClientOptions } from '../client.ts';
+import type { FairnessView } from '../../wire/schemas.ts';
+
+const pct = (x: number): string => `${(x * 100).toFixed(1)}%`;
+
+export function registerFairness(program: Command): void {
+  withClientOptions(program.command('fairness').description("Jain's index (raw and normalised), shares vs fair shares per tenant, utilisation"))
+    .action(async (o: ClientOptions) => {
+      const f = await new ApiClient(o).request<FairnessView>('GET', '/v1/fairness');
+      if (o.json) return console.log(JSON.stringify(f));
+      console.log(`Jain's index: raw ${f.jainRaw.toFixed(3)}, normalised ${f.jainNormalised.toFixed(3)}   (at ${f.at})`);
+      console.log(`utilisation: ${Object.entries(f.utilisation).map(([d, v]) => `${d} ${pct(v)}`).join(', ')}`);
+      printTable(['TENANT', 'WEIGHT', 'SHARE', 'FAIR SHARE', 'RHO', 'RUNNING', 'PENDING'], f.tenants.map((t) => [t.tenant, t.weight, pct(t.share), pct(t.fairShare), t.rho.toFixed(2), t.running, t.pending]));
+    });
+}
