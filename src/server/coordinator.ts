@@ -431,11 +431,11 @@ export class Coordinator {
     }
   }
 
-  listNodes(): { stored: StoredNode; allocated: Resources }[] {
+  listNodes(): { stored: StoredNode; allocated: Resources; used?: Resources }[] {
     const st = this.driver.state;
     return [...this.nodes.values()]
       .sort((a, b) => (a.stored.node.id < b.stored.node.id ? -1 : 1))
-      .map((n) => ({ stored: n.stored, allocated: vecToResources(st.nodes.get(n.stored.node.id)?.alloc ?? []) }));
+      .map((n) => ({ stored: n.stored, allocated: vecToResources(st.nodes.get(n.stored.node.id)?.alloc ?? []), ...(n.usage ? { used: n.usage } : {}) }));
   }
 
   /** An agent's heartbeat: commits its reports, then hands it the commands queued for its node (long-polling if asked). */
