@@ -29,7 +29,6 @@ export function buildProgram(): Command {
   registerGrid(program);
   registerForecast(program);
   registerSim(program);
-  registerServer(program);
   registerTenants(program);
   registerSubmit(program);
   registerJobs(program);
