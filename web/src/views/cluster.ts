@@ -21,6 +21,9 @@ function resourceCell(n: NodeView, d: (typeof DIMS)[number]): HTMLElement {
   );
 }
 
+const DIM_NAMES: Record<string, string> = { cpuMilli: 'CPU', gpuMilli: 'GPU', memMiB: 'Memory', netMbps: 'Network' };
+const dimName = (k: string): string => DIM_NAMES[k] ?? k;
+
 export function clusterView(s: AppState): HTMLElement {
   const c = s.cluster;
   const counts = c?.jobs ?? {};
@@ -28,7 +31,7 @@ export function clusterView(s: AppState): HTMLElement {
     card('Nodes', String(s.nodes.length), `${s.nodes.filter((n) => n.status === 'ready').length} ready`),
     card('Queue', String(c?.queueLength ?? 0), 'pending jobs'),
     card('Running', String(counts.running ?? 0), `${counts.succeeded ?? 0} succeeded · ${counts.failed ?? 0} failed`),
-    ...Object.entries(c?.utilisation ?? {}).map(([k, v]) => card(`${k} allocated`, pct(v), 'of the cluster')),
+    ...Object.entries(c?.utilisation ?? {}).map(([k, v]) => card(`${dimName(k)} allocated`, pct(v), 'of the cluster')),
     card('Last cycle', c?.lastCycle ? `${c.lastCycle.durationMs.toFixed(1)} ms` : '—', c?.lastCycle ? `${fmtTime(c.lastCycle.at)} · placed ${c.lastCycle.placed}/${c.lastCycle.pending}` : 'no cycle yet'),
   );
   const table = h('table', { class: 'grid', 'data-testid': 'nodes' },
@@ -44,7 +47,7 @@ export function clusterView(s: AppState): HTMLElement {
   const pts = s.history;
   if (pts.length > 1) {
     const dims = [...new Set(pts.flatMap((p) => Object.keys(p.utilisation)))];
-    lineChart(util, { title: 'Allocated share of the cluster over time', time: true, x: pts.map((p) => p.tMs / 1000), yRange: [0, 1], series: dims.map((d) => ({ label: d, values: pts.map((p) => p.utilisation[d] ?? null) })) });
+    lineChart(util, { title: 'Allocated share of the cluster over time', time: true, x: pts.map((p) => p.tMs / 1000), yRange: [0, 1], series: dims.map((d) => ({ label: dimName(d), values: pts.map((p) => p.utilisation[d] ?? null) })) });
   } else util.append(h('p', { class: 'muted' }, 'Utilisation over time appears after a few samples.'));
 
   return h('section', {},

@@ -12,6 +12,11 @@ export function dominantShare(r: ResourcesWire | null | undefined, total: Resour
   return best;
 }
 
+/** ρ is capped by the core for tenants with no share yet; show that as "≥ cap" rather than a made-up number. */
+function fmtRho(rho: number): string {
+  return rho >= 100 ? '≥100' : rho.toFixed(2);
+}
+
 export function tenantsView(s: AppState): HTMLElement {
   const total = s.nodes.filter((n) => n.status !== 'down').reduce<ResourcesWire>(
     (a, n) => ({ cpuMilli: a.cpuMilli + n.capacity.cpuMilli, gpuMilli: a.gpuMilli + n.capacity.gpuMilli, memMiB: a.memMiB + n.capacity.memMiB, netMbps: a.netMbps + n.capacity.netMbps }),
@@ -41,7 +46,7 @@ export function tenantsView(s: AppState): HTMLElement {
       h('td', { class: 'num' }, pct(fr?.share ?? 0, 1)),
       h('td', { class: 'num' }, pct(fr?.fairShare ?? 0, 1)),
       h('td', { class: 'num' }, quota > 0 ? pct(quota, 1) : '—'),
-      h('td', { class: 'num' }, fr ? fr.rho.toFixed(2) : '—'),
+      h('td', { class: 'num', title: 'fair share ÷ share (capped); above 1 means under-served' }, fr ? fmtRho(fr.rho) : '—'),
       h('td', { class: 'num' }, String(fr?.running ?? 0)),
       h('td', { class: 'num' }, String(fr?.pending ?? 0)),
       h('td', { class: 'num muted', title: 'the coordinator does not report grid memory per tenant yet' }, '—'),
@@ -59,11 +64,12 @@ export function tenantsView(s: AppState): HTMLElement {
     lineChart(jain, { title: "Jain's index", time: true, x, yRange: [0, 1.05], series: [{ label: 'raw', values: pts.map((p) => p.jainRaw) }, { label: 'normalised to fair share', values: pts.map((p) => p.jainNormalised) }] });
     const withRho = pts.filter((p) => p.rho);
     if (withRho.length > 1) {
-      lineChart(rho, { title: 'ρ per tenant (fair share ÷ share, capped; >1 = under-served)', time: true, x: withRho.map((p) => p.tMs / 1000), series: ids.map((id) => ({ label: id, values: withRho.map((p) => p.rho?.[id] ?? null) })) });
+      lineChart(rho, { title: 'ρ per tenant (fair share ÷ share; >1 = under-served; axis cut at 5)', time: true, x: withRho.map((p) => p.tMs / 1000), yRange: [0, 5], series: ids.map((id) => ({ label: id, values: withRho.map((p) => (p.rho?.[id] === undefined ? null : Math.min(5, p.rho[id]!))) })) });
     }
   } else jain.append(h('p', { class: 'muted' }, 'Fairness over time appears after a few samples.'));
 
   return h('section', {},
+    s.role.kind === 'tenant' ? h('p', { class: 'muted' }, `Signed in as tenant ${s.role.tenantId}: only your own tenant is listed.`) : null,
     h('div', { class: 'cards' },
       h('div', { class: 'card' }, h('div', { class: 'card-title' }, "Jain's index (raw)"), h('div', { class: 'card-value', 'data-testid': 'jain-raw' }, f ? f.jainRaw.toFixed(3) : '—')),
       h('div', { class: 'card' }, h('div', { class: 'card-title' }, "Jain's index (normalised)"), h('div', { class: 'card-value' }, f ? f.jainNormalised.toFixed(3) : '—')),
@@ -72,6 +78,6 @@ export function tenantsView(s: AppState): HTMLElement {
     h('h2', {}, 'Share vs fair share vs quota'),
     table,
     h('p', { class: 'legend small' }, h('span', { class: 'swatch share' }), ' current dominant share ', h('span', { class: 'swatch fair' }), ' fair share ', h('span', { class: 'swatch quota' }), ' quota (guaranteed)'),
-    h('div', { class: 'chart-row' }, jain, rho),
+    h('div', { class: 'chart-row' }, jain, rho.childElementCount ? rho : null),
   );
 }
