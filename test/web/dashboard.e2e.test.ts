@@ -81,6 +81,14 @@ test('the dashboard shows tenants, live job progress, why a job waits, and a ten
   const dir = mkdtempSync(join(tmpdir(), 'fw-web-e2e-'));
   const children: ChildProcess[] = [];
   let browser: Browser | undefined;
+  // A real simulator result for the report view, made alongside the live cluster (it takes a few seconds).
+  const simOut = new Promise<string>((resolve, reject) => {
+    const sim = spawn(process.execPath, [FAIRWAY, 'sim', '--json', '--policy', 'fifo,drf'], { cwd: repoRoot, stdio: ['ignore', 'pipe', 'inherit'] });
+    children.push(sim);
+    let out = '';
+    sim.stdout!.on('data', (d: Buffer) => { out += d.toString(); });
+    sim.once('exit', (code) => (code === 0 ? resolve(out) : reject(new Error(`fairway sim exited with ${code}`))));
+  });
   try {
     const server = await startServer(dir);
     children.push(server.child);
@@ -161,11 +169,9 @@ test('the dashboard shows tenants, live job progress, why a job waits, and a ten
 
     // ---- simulator report ----
     await admin.click('nav a[data-tab=simulator]');
-    const policies = ['fifo', 'fairway'];
-    const jsonl = policies.map((p, i) => JSON.stringify({
-      policy: p, cluster: 'tiny', jobs: 10, unfinished: 0, avgJctS: 3600 * (i + 1), p95JctS: 7200, avgWaitS: 600, gpuUtil: 0.5, jainRaw: 0.8, jainNormalised: 0.9, rhoMax: 1.5,
-      tenants: [{ tenant: 'a', weight: 1, jobs: 5, avgJctS: 3600, rho: 1.2, gpuTimeShare: 0.4, fairShare: 0.5 }],
-    })).join('\n');
+    const jsonl = await simOut;
+    const policies = jsonl.trim().split('\n').map((l) => (JSON.parse(l) as { policy: string }).policy);
+    assert.deepEqual(policies, ['fifo', 'drf']);
     await admin.setInputFiles('[data-testid=sim-file]', { name: 'result.jsonl', mimeType: 'application/json', buffer: Buffer.from(jsonl) });
     await admin.waitForSelector('[data-testid=sim-columns]');
     assert.deepEqual(await admin.$$eval('.sim-col', (cols) => cols.map((c) => c.getAttribute('data-policy'))), policies);

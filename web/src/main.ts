@@ -10,7 +10,8 @@ import { emptyProgress, pollProgress } from './progress.ts';
 import { clusterView } from './views/cluster.ts';
 import { tenantsView } from './views/tenants.ts';
 import { jobsView } from './views/jobs.ts';
-import { parseSimFile, simView, type SimSummary } from './views/sim.ts';
+import { simView } from './views/sim.ts';
+import { parseSimFile, type SimSummary } from './sim-file.ts';
 
 const TOKEN_KEY = 'fairway.token';
 const TABS = ['cluster', 'tenants', 'jobs', 'simulator'] as const;

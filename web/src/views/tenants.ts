@@ -3,14 +3,7 @@ import type { ResourcesWire } from '../../../src/wire/schemas.ts';
 import { bar, h, pct } from '../dom.ts';
 import { lineChart } from '../charts.ts';
 import type { AppState } from '../state.ts';
-
-/** A resource vector's dominant share of the cluster (DRF's measure), 0 when the cluster has none of anything. */
-export function dominantShare(r: ResourcesWire | null | undefined, total: ResourcesWire): number {
-  if (!r) return 0;
-  let best = 0;
-  for (const k of ['cpuMilli', 'gpuMilli', 'memMiB'] as const) if (total[k] > 0) best = Math.max(best, r[k] / total[k]);
-  return best;
-}
+import { dominantShare } from '../measures.ts';
 
 /** ρ is capped by the core for tenants with no share yet; show that as "≥ cap" rather than a made-up number. */
 function fmtRho(rho: number): string {
