@@ -83,7 +83,7 @@ test('the dashboard shows tenants, live job progress, why a job waits, and a ten
   let browser: Browser | undefined;
   // A real simulator result for the report view, made alongside the live cluster (it takes a few seconds).
   const simOut = new Promise<string>((resolve, reject) => {
-    const sim = spawn(process.execPath, [FAIRWAY, 'sim', '--json', '--policy', 'fifo,drf'], { cwd: repoRoot, stdio: ['ignore', 'pipe', 'inherit'] });
+    const sim = spawn(process.execPath, [FAIRWAY, 'sim', '--json', '--series', '--policy', 'fifo,drf'], { cwd: repoRoot, stdio: ['ignore', 'pipe', 'inherit'] });
     children.push(sim);
     let out = '';
     sim.stdout!.on('data', (d: Buffer) => { out += d.toString(); });
@@ -175,6 +175,8 @@ test('the dashboard shows tenants, live job progress, why a job waits, and a ten
     await admin.setInputFiles('[data-testid=sim-file]', { name: 'result.jsonl', mimeType: 'application/json', buffer: Buffer.from(jsonl) });
     await admin.waitForSelector('[data-testid=sim-columns]');
     assert.deepEqual(await admin.$$eval('.sim-col', (cols) => cols.map((c) => c.getAttribute('data-policy'))), policies);
+    await admin.waitForSelector('[data-testid=sim-jct] canvas');
+    assert.equal(await admin.locator('.sim-col .chart canvas').count(), policies.length, 'one time-series chart per policy');
     await admin.screenshot({ path: join(ARTIFACTS, 'simulator.png'), fullPage: true });
     assert.deepEqual(pageErrors, [], 'no uncaught errors in the page');
 

@@ -23,7 +23,9 @@ export interface SimSummary {
   migrations?: number;
   deadlineMisses?: number;
   tenants?: { tenant: string; weight: number; jobs: number; avgJctS: number; rho: number; gpuTimeShare: number; fairShare: number }[];
-  /** Present when a report carries time series (SimResult.series). */
+  /** JCT at each percentile 0..100 (seconds), with `fairway sim --json --series`. */
+  jctQuantilesS?: number[];
+  /** Time series per policy, with `fairway sim --json --series`. */
   series?: { tMs: number; gpuAlloc: number; jainRaw: number; jainNormalised: number; running?: number; pending?: number }[];
 }
 

@@ -49,11 +49,18 @@ export function simView(runs: SimSummary[], fileName: string): HTMLElement {
     );
     if (r.series && r.series.length > 1) {
       const host = h('div', { class: 'chart' });
-      const x = r.series.map((p) => p.tMs / 1000);
-      lineChart(host, { title: 'GPU allocated and Jain over time', width: 360, height: 160, x, yRange: [0, 1.05], series: [{ label: 'GPU', values: r.series.map((p) => p.gpuAlloc) }, { label: 'Jain raw', values: r.series.map((p) => p.jainRaw) }, { label: 'Jain norm.', values: r.series.map((p) => p.jainNormalised) }] });
+      const x = r.series.map((p) => p.tMs / 3_600_000);
+      lineChart(host, { title: 'GPU allocated and Jain over simulated hours', width: 420, height: 180, x, yRange: [0, 1.05], series: [{ label: 'GPU', values: r.series.map((p) => p.gpuAlloc) }, { label: 'Jain raw', values: r.series.map((p) => p.jainRaw) }, { label: 'Jain norm.', values: r.series.map((p) => p.jainNormalised) }] });
       col.append(host);
     }
     return col;
   }));
-  return h('div', {}, head, h('h2', {}, 'Policies compared'), metrics, h('h2', {}, 'Side by side'), columns);
+  const withQ = runs.filter((r) => r.jctQuantilesS && r.jctQuantilesS.length === 101);
+  let cdf: HTMLElement | null = null;
+  if (withQ.length > 0) {
+    cdf = h('div', { class: 'chart', 'data-testid': 'sim-jct' });
+    lineChart(cdf, { title: 'JCT by percentile (hours)', width: 700, height: 220, x: Array.from({ length: 101 }, (_v, i) => i), series: withQ.map((r) => ({ label: r.policy, values: r.jctQuantilesS!.map((v) => v / 3600) })) });
+  }
+  const hint = runs.some((r) => r.series) ? null : h('p', { class: 'muted small' }, 'Run with ', h('code', {}, 'fairway sim --json --series'), ' to add the JCT distribution and the utilisation and fairness over time.');
+  return h('div', {}, head, h('h2', {}, 'Policies compared'), metrics, cdf, hint, h('h2', {}, 'Side by side'), columns);
 }
