@@ -4,7 +4,7 @@
 import { readFileSync } from 'node:fs';
 import { gunzipSync } from 'node:zlib';
 import { sharedPath } from '../src/paths.ts';
-import { arimaBeatsNaive, pairedT, rollingOrigin, type MethodScore } from '../src/core/forecast/evaluation.ts';
+import { measurablyBeats, chooseDefault, pairedT, rollingOrigin, type MethodScore } from '../src/core/forecast/evaluation.ts';
 import { makeForecaster } from '../src/core/forecast/forecaster.ts';
 
 interface SeriesCase {
@@ -72,7 +72,7 @@ export async function run(args: string[]): Promise<void> {
   const oi = args.indexOf('--origins');
   const maxOrigins = oi >= 0 ? Number(args[oi + 1]) : 60;
   const forecasters = [makeForecaster('naive'), makeForecaster('ewma'), makeForecaster('holt'), makeForecaster('auto-arima')];
-  const rows: Array<{ series: string; description: string; n: number; origins: number; horizon: number; scores: Array<Omit<MethodScore, 'perOrigin'>>; tArimaVsNaive: number; arimaDefault: boolean; seconds: number }> = [];
+  const rows: Array<{ series: string; description: string; n: number; origins: number; horizon: number; scores: Array<Omit<MethodScore, 'perOrigin'> & { tVsNaive: number }>; tArimaVsNaive: number; arimaDefault: boolean; chosen: string; seconds: number }> = [];
   for (const c of loadCases()) {
     const t0 = performance.now();
     const scores = rollingOrigin(c.values, forecasters, { window: c.window, horizon: c.horizon, step: c.step, maxOrigins });
@@ -85,9 +85,10 @@ export async function run(args: string[]): Promise<void> {
       n: c.values.length,
       origins: naive.perOrigin.length,
       horizon: c.horizon,
-      scores: scores.map(({ perOrigin: _p, ...rest }) => rest),
+      scores: scores.map(({ perOrigin, ...rest }) => ({ ...rest, tVsNaive: pairedT(perOrigin, naive.perOrigin) })),
       tArimaVsNaive: pairedT(arima.perOrigin, naive.perOrigin),
-      arimaDefault: arimaBeatsNaive(arima, naive),
+      arimaDefault: measurablyBeats(arima, naive),
+      chosen: chooseDefault(scores),
       seconds,
     });
     if (!json) process.stderr.write(`${c.name}: ${seconds.toFixed(1)} s\n`);
@@ -96,11 +97,11 @@ export async function run(args: string[]): Promise<void> {
     console.log(JSON.stringify({ benchmark: 'forecast-accuracy', maxOrigins, rows }));
     return;
   }
-  const lines = ['| series | origins × h | naive MASE | EWMA MASE | Holt MASE | ARIMA MASE | naive MAPE % | EWMA MAPE % | Holt MAPE % | ARIMA MAPE % | t (ARIMA−naive) | default |', '|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|'];
+  const lines = ['| series | origins × h | naive MASE | EWMA MASE | Holt MASE | ARIMA MASE | naive MAPE % | EWMA MAPE % | Holt MAPE % | ARIMA MAPE % | t vs naive (EWMA / Holt / ARIMA) | ARIMA default? | default |', '|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---|---|---|'];
   for (const r of rows) {
     const m = (k: string) => r.scores.find((s) => s.method === k)!;
     const ks = ['naive', 'ewma', 'holt', 'auto-arima'];
-    lines.push(`| ${r.series} | ${r.origins} × ${r.horizon} | ${ks.map((k) => m(k).mase.toFixed(3)).join(' | ')} | ${ks.map((k) => m(k).mape.toFixed(1)).join(' | ')} | ${r.tArimaVsNaive.toFixed(2)} | ${r.arimaDefault ? 'ARIMA' : 'naive'} |`);
+    lines.push(`| ${r.series} | ${r.origins} × ${r.horizon} | ${ks.map((k) => m(k).mase.toFixed(3)).join(' | ')} | ${ks.map((k) => m(k).mape.toFixed(1)).join(' | ')} | ${['ewma', 'holt', 'auto-arima'].map((k) => m(k).tVsNaive.toFixed(2)).join(' / ')} | ${r.arimaDefault ? 'yes' : 'no'} | ${r.chosen} |`);
   }
   console.log(lines.join('\n'));
   console.log('\nARIMA models used: ' + rows.map((r) => `${r.series}: ${Object.entries(r.scores.find((s) => s.method === 'auto-arima')!.models).sort((a, b) => b[1] - a[1]).slice(0, 3).map(([k, v]) => `${k}×${v}`).join(', ')}`).join('; '));

@@ -125,8 +125,14 @@ export class EmbeddedStore implements GridStore {
     const p = this.#partition(tenantId);
     const e = p.entries.get(key);
     if (!e) return false;
-    if (e.pinned !== pinned) p.pinnedBytes += pinned ? e.value.length : -e.value.length;
+    if (e.pinned === pinned) return true;
+    p.pinnedBytes += pinned ? e.value.length : -e.value.length;
     e.pinned = pinned;
+    if (!pinned) {
+      // An unpinned key re-enters the LRU order as most recently used (as in the Redis adapter).
+      p.entries.delete(key);
+      p.entries.set(key, e);
+    }
     return true;
   }
 

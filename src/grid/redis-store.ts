@@ -24,6 +24,11 @@ export interface RedisStoreOptions extends StoreLimits {
   readonly connectTimeoutMs?: number;
   /** Longest pause between the client's reconnect attempts (default 1000 ms). */
   readonly reconnectMaxMs?: number;
+  /**
+   * Namespaces this connection only reads, without LRU/hit accounting (which writes). A job connected as its
+   * tenant's Redis ACL user (./redis-acl.ts) may read, not write, the shared namespace: the SDK passes `_shared`.
+   */
+  readonly readOnlyNamespaces?: readonly string[];
 }
 
 // A write is two commands sent in one auto-pipelined round trip: a plain SET of the value to a staging key (with a
@@ -171,12 +176,14 @@ export class RedisStore implements GridStore {
   readonly #maxAttempts: number;
   readonly #retryBaseMs: number;
   readonly #knownTenants = new Set<string>();
+  readonly #readOnly: ReadonlySet<string>;
 
   private constructor(readonly kind: GridAdapterKind, private readonly client: Client, options: RedisStoreOptions) {
     this.maxValueBytes = options.maxValueBytes ?? DEFAULT_MAX_VALUE_BYTES;
     this.#defaultQuota = String(options.defaultQuotaBytes ?? DEFAULT_QUOTA_BYTES);
     this.#maxAttempts = Math.max(1, options.maxAttempts ?? 4);
     this.#retryBaseMs = options.retryBaseMs ?? 100;
+    this.#readOnly = new Set(options.readOnlyNamespaces ?? []);
     client.defineCommand('fwCommit', { numberOfKeys: 5, lua: COMMIT_LUA });
     client.defineCommand('fwTouch', { numberOfKeys: 3, lua: TOUCH_LUA });
     client.defineCommand('fwDelete', { numberOfKeys: 4, lua: DELETE_LUA });
@@ -193,7 +200,16 @@ export class RedisStore implements GridStore {
     const common: RedisOptions = { connectTimeout, maxRetriesPerRequest: 1, lazyConnect: true, enableAutoPipelining: true };
     let store: RedisStore;
     if (url.startsWith('redis-cluster://')) {
-      const nodes = url.slice('redis-cluster://'.length).split(',').filter(Boolean).map((hp) => {
+      // redis-cluster://[user:password@]host:port,host:port…
+      let rest = url.slice('redis-cluster://'.length);
+      let auth: { username?: string; password?: string } = {};
+      const at = rest.lastIndexOf('@');
+      if (at >= 0) {
+        const [user = '', pass = ''] = rest.slice(0, at).split(':').map(decodeURIComponent);
+        auth = { ...(user ? { username: user } : {}), ...(pass ? { password: pass } : {}) };
+        rest = rest.slice(at + 1);
+      }
+      const nodes = rest.split(',').filter(Boolean).map((hp) => {
         const [host = '127.0.0.1', port = '6379'] = hp.split(':');
         return { host, port: Number(port) };
       });
@@ -201,7 +217,7 @@ export class RedisStore implements GridStore {
       const cluster = new Cluster(nodes, {
         enableAutoPipelining: true, lazyConnect: true,
         clusterRetryStrategy: (times) => Math.min(100 * 2 ** times, reconnectMax),
-        redisOptions: { connectTimeout, maxRetriesPerRequest: 1 },
+        redisOptions: { connectTimeout, maxRetriesPerRequest: 1, ...auth },
       });
       store = new RedisStore('redis-cluster', cluster, options);
     } else if (url.startsWith('redis://')) {
@@ -258,6 +274,10 @@ export class RedisStore implements GridStore {
 
   async get(tenantId: string, key: string): Promise<Buffer | undefined> {
     const k = keysOf(tenantId);
+    if (this.#readOnly.has(tenantId)) {
+      const plain = await this.#run('get', () => this.client.getBuffer(k.vp + key));
+      return plain ?? undefined;
+    }
     // Both commands go out in one auto-pipelined write to the node owning the tenant's slot: one round trip.
     const [, v] = await this.#run('get', () => Promise.all([this.#cmd.fwTouch(k.meta, k.sz, k.lru, key), this.client.getBuffer(k.vp + key)]));
     return v ?? undefined;
@@ -317,6 +337,19 @@ export class RedisStore implements GridStore {
 
   async tenants(): Promise<string[]> {
     return (await this.#run('tenants', () => this.client.smembers(TENANTS_KEY))).sort();
+  }
+
+  /**
+   * Creates or updates the Redis ACL user `fw-<tenant>` (on every master of a Cluster) that a tenant's job processes
+   * connect as: all rights on the tenant's own keys, read-only on the shared datasets, nothing else; no admin or
+   * keyspace-wide commands. Run with an admin connection (the coordinator's).
+   */
+  async provisionTenantUser(tenantId: string, password: string): Promise<string> {
+    const { tenantAclUser, tenantAclRules } = await import('./redis-acl.ts');
+    const rules = tenantAclRules(tenantId, password);
+    const nodes = this.client instanceof Cluster ? this.client.nodes('master') : [this.client];
+    await this.#run('provisionTenantUser', () => Promise.all(nodes.map((n) => n.call('ACL', 'SETUSER', tenantAclUser(tenantId), ...rules))));
+    return tenantAclUser(tenantId);
   }
 
   async close(): Promise<void> {

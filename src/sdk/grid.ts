@@ -14,7 +14,7 @@ import { connectGrid } from '../grid/connect.ts';
 import type { Grid } from '../grid/grid.ts';
 import { openDataset, type Dataset } from '../grid/datasets.ts';
 import { loadCheckpoint, saveCheckpoint, latestCheckpointVersion, type Checkpoint, type CheckpointInput, type CheckpointManifest } from '../grid/checkpoints.ts';
-import type { GridNamespace, GridReader } from '../grid/port.ts';
+import { SHARED_NAMESPACE, type GridNamespace, type GridReader } from '../grid/port.ts';
 
 export { tensor, type Tensor } from '../grid/tensor.ts';
 export type { Dataset, DatasetShard } from '../grid/datasets.ts';
@@ -73,7 +73,8 @@ export class JobGrid {
 
 export async function connectJobGrid(options: JobGridOptions = {}): Promise<JobGrid> {
   const tenantId = validateId(options.tenantId ?? process.env.FAIRWAY_TENANT, 'tenantId (FAIRWAY_TENANT)');
-  const grid = options.grid ?? (await connectGrid(options.url ?? process.env.FAIRWAY_GRID ?? 'embedded'));
+  // A job only reads the shared datasets (and, connected as its tenant's Redis ACL user, may only read them).
+  const grid = options.grid ?? (await connectGrid(options.url ?? process.env.FAIRWAY_GRID ?? 'embedded', { readOnlyNamespaces: [SHARED_NAMESPACE] }));
   const keyHex = options.encryptionKeyHex ?? process.env.FAIRWAY_GRID_KEY;
   if (keyHex !== undefined && keyHex !== '') {
     if (!/^[0-9a-fA-F]{64}$/.test(keyHex)) throw new InvalidInputError('FAIRWAY_GRID_KEY must be 64 hex digits (an AES-256 key)');

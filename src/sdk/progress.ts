@@ -11,12 +11,13 @@ export class ProgressReporter {
 
   /**
    * @param jobId stamped on every event
-   * @param write where JSON lines go (stdout in a job process); undefined to report only to listeners
+   * @param write where JSON lines go (stdout in a job process); null to report only to listeners
    * @param nowMs the wall clock; injectable so tests can pin it
    */
   constructor(
     readonly jobId: string,
-    private readonly write: ((line: string) => void) | undefined = (line) => process.stdout.write(line),
+    // null, not undefined, means "no stdout": an undefined argument would silently select the default.
+    private readonly write: ((line: string) => void) | null = (line) => process.stdout.write(line),
     private readonly nowMs: () => number = Date.now,
   ) {}
 
@@ -27,6 +28,10 @@ export class ProgressReporter {
 
   emit<T extends JobProgressType>(type: T, body: Body<T>): JobProgressOf<T> {
     const event = { fw: 1, type, jobId: this.jobId, atMs: this.nowMs(), ...body } as unknown as JobProgressOf<T>;
+    // JSON.stringify writes NaN/Infinity as null; say so explicitly so the line and the listeners' event agree.
+    for (const [k, v] of Object.entries(event)) {
+      if (typeof v === 'number' && !Number.isFinite(v)) (event as Record<string, unknown>)[k] = null;
+    }
     this.write?.(`${JSON.stringify(event)}\n`);
     for (const l of this.listeners) l(event);
     return event;

@@ -59,7 +59,7 @@ export const JOB_DEFAULTS: Omit<JobOptions, 'jobId' | 'epochs' | 'batchSize'> = 
 };
 
 export async function runTrainingJob(spec: ModelSpec, dataset: DatasetName, options: JobOptions): Promise<JobOutcome> {
-  const reporter = new ProgressReporter(options.jobId, options.stdoutProgress ? (l) => process.stdout.write(l) : undefined);
+  const reporter = new ProgressReporter(options.jobId, options.stdoutProgress ? (l) => process.stdout.write(l) : null);
   if (options.onEvent) reporter.onEvent(options.onEvent);
   const control = options.control ?? new JobControl();
   const backend = await setupBackend(options.backend);

@@ -128,6 +128,7 @@ test('bad input answers 4xx {code, message, details}, never 500, never a half-wr
       { what: 'unknown job', req: { method: 'GET', url: '/v1/jobs/j999', headers: t }, status: 404, code: 'not_found' },
       { what: 'bad list filter', req: { method: 'GET', url: '/v1/jobs?state=sleeping', headers: t }, status: 400, code: 'invalid_input', field: /query\.state/ },
       { what: 'bad idempotency key', req: { method: 'POST', url: '/v1/jobs', headers: { ...t, 'idempotency-key': 'x'.repeat(300) }, payload: job() }, status: 400, code: 'invalid_input' },
+      { what: 'not JSON', req: { method: 'POST', url: '/v1/jobs', headers: { ...t, 'content-type': 'text/plain' }, payload: 'name: x' }, status: 415, code: 'unsupported_media_type' },
       { what: 'unknown route', req: { method: 'GET', url: '/v1/nope', headers: t }, status: 404, code: 'not_found' },
     ];
     for (const c of cases) {
@@ -318,5 +319,62 @@ test('openapi, fairness, cluster and metrics endpoints answer', async () => {
     assert.match(m.body, /^fairway_jain_index\{kind="raw"\} 1$/m);
   } finally {
     await h.close();
+  }
+});
+
+test('the event stream (SSE) shows a tenant its own job changes only', async () => {
+  const h = open();
+  try {
+    const a = await tenant(h, 'a');
+    const b = await tenant(h, 'b');
+    const url = await h.app.listen({ port: 0, host: '127.0.0.1' });
+    const stop = new AbortController();
+    const res = await fetch(`${url}/v1/events`, { headers: bearer(a), signal: stop.signal });
+    assert.equal(res.headers.get('content-type'), 'text/event-stream');
+    const reader = res.body!.getReader();
+    await reader.read(); // ': connected'
+    await h.app.inject({ method: 'POST', url: '/v1/jobs', headers: bearer(b), payload: job({ name: 'not-mine' }) });
+    const mine = (await h.app.inject({ method: 'POST', url: '/v1/jobs', headers: bearer(a), payload: job({ name: 'mine' }) })).json<{ id: string }>().id;
+    let text = '';
+    while (!text.includes(mine)) text += new TextDecoder().decode((await reader.read()).value);
+    stop.abort();
+    const events = text.split('\n\n').filter((blk) => blk.startsWith('event:')).map((blk) => JSON.parse(blk.split('\ndata: ')[1]!) as { tenant: string; jobId: string; state: string });
+    assert.deepEqual(events.map((e) => [e.tenant, e.jobId, e.state]), [['a', mine, 'pending']]);
+  } finally {
+    await h.close();
+  }
+});
+
+test('a node that misses heartbeats is lost: its jobs return to the queue and it must register again', async () => {
+  let nowMs = 1_000_000;
+  const dir = mkdtempSync(join(tmpdir(), 'fw-app-'));
+  const store = new SqliteStore(join(dir, 'fairway.db'), { sync: 'normal' });
+  const auth = new Authenticator(ADMIN, JOIN);
+  const coord = new Coordinator({ store, auth, clock: () => nowMs, fairnessIntervalMs: 0, nodeTimeoutMs: 300, cycleIntervalMs: 60_000 });
+  const app = buildApp({ coordinator: coord, auth });
+  try {
+    const t = bearer((await app.inject({ method: 'POST', url: '/v1/tenants', headers: admin, payload: { id: 'acme' } })).json<{ token: string }>().token);
+    await app.inject({ method: 'POST', url: '/v1/nodes', headers: agent, payload: { id: 'n1', capacity: { cpu: 4, memoryMiB: 4096 } } });
+    const id = (await app.inject({ method: 'POST', url: '/v1/jobs', headers: t, payload: job() })).json<{ id: string }>().id;
+    await coord.runCycle();
+    assert.equal((await app.inject({ method: 'GET', url: `/v1/jobs/${id}`, headers: t })).json<{ state: string }>().state, 'running');
+    nowMs += 10_000; // far past the 300 ms timeout; the check runs every 100 ms of real time
+    for (let i = 0; i < 100; i++) {
+      await new Promise((r) => setTimeout(r, 20));
+      await coord.settle();
+      if ((await app.inject({ method: 'GET', url: `/v1/jobs/${id}`, headers: t })).json<{ state: string }>().state === 'pending') break;
+    }
+    const after = (await app.inject({ method: 'GET', url: `/v1/jobs/${id}`, headers: t })).json<{ state: string; nodeIds: string[] }>();
+    assert.deepEqual([after.state, after.nodeIds], ['pending', []]);
+    assert.equal((await app.inject({ method: 'GET', url: '/v1/nodes', headers: t })).json<{ nodes: { status: string }[] }>().nodes[0]!.status, 'down');
+    const hb = await app.inject({ method: 'POST', url: '/v1/nodes/n1/heartbeat', headers: agent, payload: {} });
+    assert.equal(hb.statusCode, 409);
+    const events = (await app.inject({ method: 'GET', url: `/v1/jobs/${id}/events`, headers: t })).json<{ events: { type: string }[] }>().events.map((e) => e.type);
+    assert.deepEqual(events, ['submitted', 'placed', 'preempted']);
+  } finally {
+    await coord.close();
+    await app.close();
+    await store.close();
+    rmSync(dir, { recursive: true, force: true });
   }
 });

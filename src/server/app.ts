@@ -20,7 +20,7 @@ export interface AppOptions {
   readonly bodyLimit?: number;
   readonly logger?: boolean;
   readonly version?: string;
-  readonly storeStats?: () => { commits: number; ops: number };
+  readonly storeStats?: () => { commits: number; ops: number; writes?: number; commitMsTotal?: number };
   /** Built dashboard to serve at `/` (web/dist); none when absent. */
   readonly dashboardDir?: string;
 }
@@ -53,6 +53,8 @@ export function buildApp(opts: AppOptions): FastifyInstance {
     onConstructorPoisoning: 'error',
   });
   app.decorateRequest('principal', null);
+  // The API speaks JSON only: other bodies get 415 instead of reaching a schema as a string.
+  app.removeContentTypeParser('text/plain');
   app.setErrorHandler(errorHandler);
   app.setNotFoundHandler((req, reply) => {
     void reply.code(404).send({ code: 'not_found', message: `no route ${req.method} ${req.url.split('?')[0]}`, details: {} });

@@ -5,7 +5,7 @@ function esc(v: string): string {
   return v.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n');
 }
 
-export function renderMetrics(c: Coordinator, storeStats?: { commits: number; ops: number }): string {
+export function renderMetrics(c: Coordinator, storeStats?: { commits: number; ops: number; writes?: number; commitMsTotal?: number }): string {
   const out: string[] = [];
   const metric = (name: string, type: 'gauge' | 'counter', help: string, samples: [Record<string, string>, number][]): void => {
     out.push(`# HELP ${name} ${help}`, `# TYPE ${name} ${type}`);
@@ -21,6 +21,7 @@ export function renderMetrics(c: Coordinator, storeStats?: { commits: number; op
   metric('fairway_submissions_total', 'counter', 'Jobs accepted (durably)', [[{}, k.submissions]]);
   metric('fairway_duplicate_submissions_total', 'counter', 'Submissions replayed with a used Idempotency-Key', [[{}, k.duplicates]]);
   metric('fairway_placements_total', 'counter', 'Jobs placed on nodes', [[{}, k.placements]]);
+  metric('fairway_preemptions_total', 'counter', 'Jobs preempted and requeued (fairness, guarantees, lost nodes)', [[{}, k.preemptions]]);
   metric('fairway_cycles_total', 'counter', 'Scheduling cycles run', [[{}, k.cycles]]);
   metric('fairway_cycle_seconds_sum', 'counter', 'Time spent in scheduling cycles', [[{}, k.cycleMsTotal / 1000]]);
   metric('fairway_last_cycle_seconds', 'gauge', 'Duration of the last scheduling cycle', [[{}, k.lastCycleMs / 1000]]);
@@ -31,6 +32,8 @@ export function renderMetrics(c: Coordinator, storeStats?: { commits: number; op
   if (storeStats) {
     metric('fairway_store_commits_total', 'counter', 'Store transactions committed (group commits)', [[{}, storeStats.commits]]);
     metric('fairway_store_ops_total', 'counter', 'Store operations committed', [[{}, storeStats.ops]]);
+    metric('fairway_store_writes_total', 'counter', 'Callers whose writes were committed (writes per commit = batch size)', [[{}, storeStats.writes ?? 0]]);
+    metric('fairway_store_commit_seconds_sum', 'counter', 'Time from sending a batch to its durable commit', [[{}, (storeStats.commitMsTotal ?? 0) / 1000]]);
   }
   return `${out.join('\n')}\n`;
 }

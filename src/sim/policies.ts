@@ -3,7 +3,7 @@
 // round-robin, fair-share, drf, tiresias, fairway) run the core's own control reducer `step` — exactly what the
 // live coordinator runs; `ref-*` are independent reference baselines used to check replays.
 import { createControlState, step, type ControlState } from '../core/control/index.ts';
-import { profileNames } from '../core/scheduler/index.ts';
+import { fairwayProfile, profileNames, type FairwayOptions, type ProfileConfig } from '../core/scheduler/index.ts';
 import { InvalidInputError } from '../core/util/errors.ts';
 import type { Reducer } from '../runtime/reducer.ts';
 import { initialRefState, referenceReducer } from './reference-policy.ts';
@@ -27,19 +27,35 @@ const REFERENCE: Readonly<Record<string, () => Policy>> = {
   'ref-fifo-greedy': () => ({ name: 'ref-fifo-greedy', reducer: referenceReducer(false) as Reducer<unknown>, initialState: initialRefState }),
 };
 
+const ABLATIONS = ['aging', 'fairness', 'bestFit', 'locality', 'interference', 'forecast', 'preemption', 'indexed'] as const;
+
 export function policyNames(): string[] {
-  return [...profileNames(), ...Object.keys(REFERENCE)];
+  return [...profileNames(), ...Object.keys(REFERENCE), 'fairway-no-<component>[-no-<component>…]'];
+}
+
+/** `fairway-no-aging-no-fairness` → the full profile with those components switched off (ablation). */
+function ablation(name: string): ProfileConfig | undefined {
+  if (!name.startsWith('fairway-no-')) return undefined;
+  const off = name.slice('fairway-no-'.length).split('-no-');
+  const opts: Record<string, boolean> = {};
+  for (const c of off) {
+    const key = ABLATIONS.find((a) => a.toLowerCase() === c.replace(/-/g, '').toLowerCase());
+    if (!key) throw new InvalidInputError(`unknown Fairway component '${c}' in policy '${name}' (known: ${ABLATIONS.join(', ')})`, { field: 'policy' });
+    opts[key] = false;
+  }
+  return { ...fairwayProfile(opts as FairwayOptions), name };
 }
 
 export function resolvePolicy(name: string, options: PolicyOptions = {}): Policy {
   const ref = REFERENCE[name];
   if (ref) return ref();
-  if (profileNames().includes(name)) {
+  const profile: ProfileConfig | string | undefined = profileNames().includes(name) ? name : ablation(name);
+  if (profile !== undefined) {
     const reducer: Reducer<ControlState> = step;
     return {
       name,
       reducer: reducer as Reducer<unknown>,
-      initialState: () => createControlState({ profile: name, ...(options.cycleIntervalMs !== undefined ? { cycleIntervalMs: options.cycleIntervalMs } : {}) }),
+      initialState: () => createControlState({ profile, ...(options.cycleIntervalMs !== undefined ? { cycleIntervalMs: options.cycleIntervalMs } : {}) }),
     };
   }
   throw new InvalidInputError(`unknown policy '${name}' (known: ${policyNames().join(', ')})`, { field: 'policy' });

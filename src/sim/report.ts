@@ -130,7 +130,7 @@ export function writeReport(dir: string, results: readonly SimResult[], ctx: Rep
       (summaries[0]?.tenants.find((x) => x.tenant === t)?.fairShare ?? 0) * 100,
     ],
   }));
-  writeFileSync(join(dir, 'tenant-share.svg'), barChart(groups, [...summaries.map((s) => s.policy), 'weighted entitlement'], { title: 'Share of GPU-time per tenant vs entitlement', yLabel: 'share of GPU-time (%)' }));
+  writeFileSync(join(dir, 'tenant-share.svg'), barChart(groups, [...summaries.map((s) => s.policy), 'entitlement'], { title: 'Share of GPU-time per tenant vs entitlement', yLabel: 'share of GPU-time (%)' }));
 
   const tenantRows = summaries.flatMap((s) => s.tenants.map((t) => `| ${s.policy} | ${t.tenant} | ${t.weight} | ${t.jobs} | ${(t.avgJctS / 3600).toFixed(2)} | ${t.slowdown.toFixed(2)} | ${t.rho.toFixed(2)} | ${(t.gpuTimeShare * 100).toFixed(1)}% | ${(t.fairShare * 100).toFixed(1)}% |`));
   const md = [

@@ -91,3 +91,32 @@ test('telemetry samples reach the core at 1, 2, 4 … minutes after a start, wit
   await runSimulation(fromArray([job('a', 1000)]), { cluster: uniformCluster(1, 1), policy: policy as Policy, seed: 1 });
   assert.deepEqual(samples, [60_000, 180_000, 420_000, 900_000]);
 });
+
+test('a node failure sends its jobs back to their last checkpoint; the core restarts them elsewhere, then uses the node again', async () => {
+  const { resolvePolicy } = await import('./policies.ts');
+  // 2 nodes of 1 GPU; a (100 s) starts on n00 at 0, b (100 s) on n01. n00 fails at 40 s for 1000 s.
+  // a loses its 40 s (no checkpoint), waits for n01 (b ends at 100), restarts there: 100 + 10 s restart + 100 s → 210 s.
+  const r = await runSimulation(fromArray([job('a', 100), job('b', 100)]), {
+    cluster: uniformCluster(2, 1), policy: resolvePolicy('fifo', { cycleIntervalMs: 0 }), seed: 1, recordFinishes: true, telemetry: false, checkInvariants: true,
+    failures: [{ nodeId: 'n00', atMs: 40_000, downMs: 1_000_000 }],
+  });
+  assert.deepEqual(r.finishes.map((f) => [f.jobId, f.finishedMs]), [['b', 100_000], ['a', 210_000]]);
+  assert.equal(r.metrics.preemptions, 1);
+});
+
+test('replayed telemetry follows the utilisation series assigned to the job', async () => {
+  const gpuSeries = [0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1.0, 0.05, 0.15, 0.25, 0.35, 0.45, 0.55];
+  const replay = { gpu: (_j: string, minute: number) => gpuSeries[Math.floor(minute) % gpuSeries.length] ?? 0, mem: () => 0.5 };
+  const got: Array<[number, number, number]> = [];
+  const base = scripted({ 'JobSubmitted:a': [{ type: 'LaunchJob', jobId: 'a', nodeIds: ['n00'] }] }, []);
+  const policy: Policy<null> = {
+    ...base,
+    reducer: (s, e, now, rng) => {
+      if (e.type === 'TelemetrySampled') got.push([e.atMs / 60_000, e.sample.used.gpuMilli, e.sample.used.memMiB]);
+      return base.reducer(s, e, now, rng);
+    },
+  };
+  await runSimulation(fromArray([job('a', 1000)]), { cluster: uniformCluster(1, 1), policy: policy as Policy, seed: 1, replay });
+  // Samples at minutes 1, 3, 7, 15 → series values 0.2, 0.4, 0.8, 0.55 of 1000 milli-GPU; memory half of 1024 MiB.
+  assert.deepEqual(got, [[1, 200, 512], [3, 400, 512], [7, 800, 512], [15, 550, 512]]);
+});

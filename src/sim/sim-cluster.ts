@@ -13,6 +13,7 @@ import type { ClusterPort, TimerPort } from '../runtime/ports.ts';
 import { EventQueue, PRIORITY } from './event-queue.ts';
 import { checkpointMs, type ExecutionModel, speed, usedOf, type WorkloadClass } from './execution-model.ts';
 import type { MetricsCollector } from './metrics.ts';
+import type { UtilisationReplay } from './telemetry-replay.ts';
 
 /** The policy asked for something the cluster cannot do (over-commit a node, launch an unknown job). A bug in the policy. */
 export class SimulationInvariantError extends FairwayError {
@@ -27,6 +28,8 @@ export type SimEvent =
   | { readonly kind: 'timer'; readonly timerId: string; readonly gen: number; readonly purpose: TimerPurpose }
   | { readonly kind: 'telemetry'; readonly jobId: string; readonly gen: number; readonly n: number }
   | { readonly kind: 'migrated'; readonly jobId: string; readonly gen: number; readonly toNodeIds: readonly string[] }
+  | { readonly kind: 'node-down'; readonly nodeId: string }
+  | { readonly kind: 'node-up'; readonly nodeId: string }
   | { readonly kind: 'arrival' }
   | { readonly kind: 'measure' };
 
@@ -67,6 +70,8 @@ export interface SimClusterOptions {
   readonly rng: Rng;
   /** Deliver TelemetrySampled events to the core (at 1, 2, 4 … 32 min after each start, then hourly). */
   readonly telemetry: boolean;
+  /** Replay GPU and memory use from real utilisation series instead of generating it (CPU stays generated). */
+  readonly replay?: UtilisationReplay;
   /** Called when a job finishes for good. */
   readonly onFinished: (job: SimJob, nowMs: number) => void;
 }
@@ -234,14 +239,20 @@ export class SimCluster implements ClusterPort, TimerPort {
     this.emit({ type: 'ProcessExited', atMs: this.now, jobId, exitCode: 137, reason: 'stopped' });
   }
 
-  preempt(jobId: string, _reason: Reason): void {
+  preempt(jobId: string, reason: Reason): void {
     const job = this.mustJob(jobId, 'PreemptJob');
     if (job.state !== 'running' && job.state !== 'migrating') throw new SimulationInvariantError(`PreemptJob for job ${jobId} that is ${job.state}`, { jobId });
-    // Preemption checkpoints first, so progress is kept; writing the checkpoint costs time the job pays on resume.
-    job.checkpoints += 1;
-    job.work += checkpointMs(this.o.model, job.gpus);
-    this.halt(job, true);
-    job.savedDone = job.done;
+    if (reason.code === 'node-lost') {
+      // Its node died: no checkpoint can be written, so the job falls back to its last checkpoint (or the start).
+      this.halt(job, true);
+      job.done = job.savedDone;
+    } else {
+      // Preemption checkpoints first, so progress is kept; writing the checkpoint costs time the job pays on resume.
+      job.checkpoints += 1;
+      job.work += checkpointMs(this.o.model, job.gpus);
+      this.halt(job, true);
+      job.savedDone = job.done;
+    }
     this.o.metrics.preemptions += 1;
     this.emit({ type: 'ProcessExited', atMs: this.now, jobId, exitCode: 143, reason: 'preempted' });
   }
@@ -325,15 +336,38 @@ export class SimCluster implements ClusterPort, TimerPort {
     const clip = (v: number, max: number): number => Math.max(0, Math.min(max, Math.round(v)));
     const perTask = job.spec.request;
     const u = this.o.model.usage[job.cls];
+    const replay = this.o.replay;
+    const minute = (this.now - (job.firstStartMs ?? this.now)) / 60_000;
     const used: Resources = {
       cpuMilli: clip(perTask.cpuMilli * u.cpu * noise(), perTask.cpuMilli),
-      gpuMilli: clip(perTask.gpuMilli * u.gpu * noise(), perTask.gpuMilli),
-      memMiB: clip(perTask.memMiB * u.mem * noise(), perTask.memMiB),
+      gpuMilli: clip(perTask.gpuMilli * (replay ? replay.gpu(jobId, minute) : u.gpu * noise()), perTask.gpuMilli),
+      memMiB: clip(perTask.memMiB * (replay ? replay.mem(jobId, minute) : u.mem * noise()), perTask.memMiB),
       netMbps: 0,
     };
     const step = Math.min(TELEMETRY_MAX_STEP_MS, 60_000 * 2 ** (n + 1));
     this.o.queue.push(this.now + step, PRIORITY.telemetry, { kind: 'telemetry', jobId, gen, n: n + 1 });
     return { type: 'TelemetrySampled', atMs: this.now, sample: { nodeId: job.nodeIds[0] ?? '', jobId, atMs: this.now, used } };
+  }
+
+  /** A node fails: nothing new may start on it; returns the NodeLost event for the core (which preempts its jobs). */
+  nodeDown(nodeId: string): Event | undefined {
+    const n = this.nodes.get(nodeId);
+    if (!n || !n.ready) return undefined;
+    n.ready = false;
+    return { type: 'NodeLost', atMs: this.now, nodeId };
+  }
+
+  /** A failed node is repaired and ready again. */
+  nodeUp(nodeId: string): Event | undefined {
+    const n = this.nodes.get(nodeId);
+    if (!n || n.ready) return undefined;
+    n.ready = true;
+    return { type: 'NodeStatusChanged', atMs: this.now, nodeId, status: 'ready' };
+  }
+
+  /** Jobs still holding resources on a node (a failed node's jobs must be preempted by the policy). */
+  jobsOn(nodeId: string): readonly string[] {
+    return [...(this.nodes.get(nodeId)?.jobs ?? [])];
   }
 
   /** Free resources of every node (for invariant checks in tests). */

@@ -11,6 +11,7 @@ import { DEFAULT_MODEL, type ExecutionModel, workMs } from './execution-model.ts
 import { MetricsCollector, type RunMetrics, type SeriesPoint } from './metrics.ts';
 import type { Policy } from './policies.ts';
 import { SimCluster, type SimEvent } from './sim-cluster.ts';
+import type { UtilisationReplay } from './telemetry-replay.ts';
 import type { JobSource, SimJobInput } from './workload.ts';
 
 export interface SimOptions {
@@ -22,6 +23,8 @@ export interface SimOptions {
   readonly dataFromGrid?: boolean;
   /** Deliver generated telemetry to the core (default true). */
   readonly telemetry?: boolean;
+  /** Replay telemetry from real utilisation series (telemetry-replay.ts) instead of generating it. */
+  readonly replay?: UtilisationReplay;
   /** Interval of the metrics time series and Jain averages (default 10 min of virtual time). */
   readonly sampleEveryMs?: number;
   readonly log?: DecisionLog;
@@ -30,6 +33,8 @@ export interface SimOptions {
   readonly onProgress?: (p: { simMs: number; submitted: number; finished: number }) => void;
   /** Stop when no job is running, the trace is exhausted and this many events passed with no launch. */
   readonly idleEventLimit?: number;
+  /** Node failures to inject: the node is lost at `atMs` and ready again `downMs` later. */
+  readonly failures?: ReadonlyArray<{ readonly nodeId: string; readonly atMs: number; readonly downMs: number }>;
   /** Check after every event that no node is over-committed (slow; for tests). */
   readonly checkInvariants?: boolean;
 }
@@ -67,7 +72,7 @@ export async function runSimulation(source: JobSource, options: SimOptions & { r
   let finished = 0;
 
   const sim = new SimCluster({
-    nodes: options.cluster.nodes, model, queue, metrics, rng: telemetryRng, telemetry: options.telemetry ?? true,
+    nodes: options.cluster.nodes, model, queue, metrics, rng: telemetryRng, telemetry: options.telemetry ?? true, ...(options.replay ? { replay: options.replay } : {}),
     onFinished: (job, nowMs) => {
       finished += 1;
       // ρ: run time on the tenant's weighted slice of the cluster (a job bigger than the slice runs proportionally slower).
@@ -103,6 +108,11 @@ export async function runSimulation(source: JobSource, options: SimOptions & { r
     }
     return buffer[at++];
   };
+
+  for (const f of options.failures ?? []) {
+    queue.push(f.atMs, PRIORITY.completion, { kind: 'node-down', nodeId: f.nodeId });
+    queue.push(f.atMs + f.downMs, PRIORITY.completion, { kind: 'node-up', nodeId: f.nodeId });
+  }
 
   let upcoming = await nextJob();
   if (upcoming) queue.push(upcoming.spec.submittedAtMs, PRIORITY.arrival, { kind: 'arrival' });
@@ -150,6 +160,15 @@ export async function runSimulation(source: JobSource, options: SimOptions & { r
         break;
       case 'migrated':
         deliver(sim.migrated(p.jobId, p.gen, p.toNodeIds));
+        break;
+      case 'node-down': {
+        deliver(sim.nodeDown(p.nodeId));
+        const stranded = sim.jobsOn(p.nodeId);
+        if (stranded.length > 0) throw new Error(`policy left job(s) ${stranded.join(', ')} on lost node ${p.nodeId}`);
+        break;
+      }
+      case 'node-up':
+        deliver(sim.nodeUp(p.nodeId));
         break;
       case 'telemetry':
         deliver(sim.telemetry(p.jobId, p.gen, p.n));

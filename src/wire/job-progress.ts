@@ -3,6 +3,9 @@
 // a user's prints) is never mistaken for progress.
 import { z } from 'zod';
 
+/** A metric: JSON has no NaN or Infinity, so a diverged loss (NaN) travels as null. */
+const metric = z.number().nullable();
+
 const base = {
   fw: z.literal(1),
   jobId: z.string(),
@@ -28,15 +31,15 @@ export const ProgressLine = z.object({
   epoch: z.number().int(),
   totalSteps: z.number().int(),
   /** Mean training loss and accuracy over the steps since the previous progress line. */
-  loss: z.number(),
-  accuracy: z.number(),
-  samplesPerS: z.number(),
+  loss: metric,
+  accuracy: metric,
+  samplesPerS: metric,
 });
 
 export const EvalLine = z.object({
   ...base, type: z.literal('eval'),
   step: z.number().int(), epoch: z.number().int(),
-  testLoss: z.number(), testAccuracy: z.number(), testItems: z.number().int(),
+  testLoss: metric, testAccuracy: metric, testItems: z.number().int(),
 });
 
 export const CheckpointLine = z.object({
@@ -63,7 +66,7 @@ export const StoppedLine = z.object({
 export const DoneLine = z.object({
   ...base, type: z.literal('done'),
   step: z.number().int(), epoch: z.number().int(),
-  loss: z.number(), testLoss: z.number(), testAccuracy: z.number(), samplesPerS: z.number(), trainingMs: z.number(),
+  loss: metric, testLoss: metric, testAccuracy: metric, samplesPerS: metric, trainingMs: z.number(),
 });
 
 export const ErrorLine = z.object({

@@ -3,6 +3,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
+import fc from 'fast-check';
+import { PartitionModel, type ModelOp, type ModelResult } from './lru-model.ts';
 import { ConflictError, InvalidInputError } from '../../src/core/util/errors.ts';
 import { Grid } from '../../src/grid/grid.ts';
 import type { GridStore } from '../../src/grid/port.ts';
@@ -41,7 +43,15 @@ function checkpointTensors(seed: number): Record<string, Tensor> {
   return { w: tensor(w, [3, 19]), steps: tensor(steps, [3]), rng: tensor(rng, [33]) };
 }
 
-export function runGridConformance(adapter: string, factory: StoreFactory): void {
+const keyArb = fc.constantFrom('a', 'b', 'c', 'd', 'e', 'f');
+const opArb: fc.Arbitrary<ModelOp> = fc.oneof(
+  fc.record({ op: fc.constant('set' as const), key: keyArb, size: fc.integer({ min: 0, max: 60 }), pin: fc.option(fc.boolean(), { nil: undefined }) }),
+  fc.record({ op: fc.constant('get' as const), key: keyArb }),
+  fc.record({ op: fc.constant('delete' as const), key: keyArb }),
+  fc.record({ op: fc.constant('pin' as const), key: keyArb, pinned: fc.boolean() }),
+);
+
+export function runGridConformance(adapter: string, factory: StoreFactory, options: { propertyRuns?: number } = {}): void {
   const t = (name: string, fn: () => Promise<void>): void => {
     test(`[${adapter}] ${name}`, fn);
   };
@@ -120,6 +130,40 @@ export function runGridConformance(adapter: string, factory: StoreFactory): void
       assert.equal((await ns.stats()).usedBytes, 400);
       assert.equal(await ns.has('k000'), true);
       assert.equal(await ns.has('k210'), true);
+    });
+  });
+
+  t('property: quota, LRU eviction and pins agree with a reference model over random operation sequences', async () => {
+    await withGrid(factory, {}, async (grid) => {
+      await fc.assert(fc.asyncProperty(fc.array(opArb, { minLength: 1, maxLength: 25 }), async (ops) => {
+        const [tenant] = ids('prop');
+        await grid.configureTenant(tenant!, { quotaBytes: 100 });
+        const ns = grid.namespace(tenant!);
+        const model = new PartitionModel(100);
+        for (const o of ops) {
+          const want = model.apply(o);
+          let got: ModelResult;
+          if (o.op === 'set') {
+            try {
+              const r = await ns.set(o.key, bytes(o.size, o.size), o.pin === undefined ? {} : { pin: o.pin });
+              got = { op: 'set', ok: true, evicted: [...r.evicted] };
+            } catch (err) {
+              if (!(err instanceof GridQuotaExceededError)) throw err;
+              got = { op: 'set', ok: false };
+            }
+          } else if (o.op === 'get') got = { op: 'get', found: (await ns.get(o.key)) !== undefined };
+          else if (o.op === 'delete') got = { op: 'delete', existed: await ns.delete(o.key) };
+          else got = { op: 'pin', existed: await ns.setPinned(o.key, o.pinned) };
+          assert.deepEqual(got, want, JSON.stringify(o));
+        }
+        const s = await ns.stats();
+        const pinned = [...model.entries.values()].filter((e) => e.pinned).reduce((a, e) => a + e.size, 0);
+        assert.deepEqual(
+          { keys: await ns.list(), used: s.usedBytes, pinned: s.pinnedBytes, evictions: s.evictions, hits: s.hits, misses: s.misses },
+          { keys: [...model.entries.keys()].sort(), used: model.used, pinned, evictions: model.evictions, hits: model.hits, misses: model.misses },
+        );
+        assert.ok(s.usedBytes <= 100, `within quota: ${s.usedBytes}`);
+      }), { numRuns: options.propertyRuns ?? 100, seed: 20261129 });
     });
   });
 

@@ -16,9 +16,9 @@ describe('grid on Redis', { skip: unavailable }, () => {
     await servers?.stop();
   });
   describe('standalone', () => {
-    runGridConformance('redis', async (limits) => RedisStore.connect(servers!.standaloneUrl, limits));
+    runGridConformance('redis', async (limits) => RedisStore.connect(servers!.standaloneUrl, limits), { propertyRuns: 25 });
   });
   describe('cluster', () => {
-    runGridConformance('redis-cluster', async (limits) => RedisStore.connect(servers!.clusterUrl, limits));
+    runGridConformance('redis-cluster', async (limits) => RedisStore.connect(servers!.clusterUrl, limits), { propertyRuns: 15 });
   });
 });

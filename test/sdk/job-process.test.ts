@@ -3,45 +3,32 @@
 // report and exit with code 75, and the next process resumes from that step.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { tmpdir } from 'node:os';
 import { repoRoot } from '../../src/paths.ts';
-import { parseProgressLine, JOB_EXIT, type JobProgressEvent } from '../../src/wire/job-progress.ts';
+// The bundled 10k slice decodes ~4x faster than Debian's full set; these tests use 640 images either way.
+import { BUNDLED_FASHION_MNIST_DIR } from '../../src/data/fashion-mnist.ts';
+import { JOB_EXIT, type JobProgressEvent } from '../../src/wire/job-progress.ts';
+import { JobProcess } from '../../src/sdk/job-process.ts';
 
-interface RunResult { code: number | null; signal: NodeJS.Signals | null; events: JobProgressEvent[]; stderr: string }
+interface RunResult { code: number | null; signal: NodeJS.Signals | null; events: readonly JobProgressEvent[]; stderr: string }
 
 const SCRIPT = join(repoRoot, 'examples', 'train-mlp.ts');
 // 640 items in batches of 64: 10 steps per epoch, so the runs below cross an epoch boundary (new shuffle).
 const COMMON = ['--train-limit', '640', '--test-limit', '200', '--batch-size', '64', '--seed', '11', '--backend', 'wasm', '--progress-every', '1'];
 
-function runJob(args: string[], onEvent?: (e: JobProgressEvent, child: ReturnType<typeof spawn>) => void): Promise<RunResult> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', SCRIPT, ...COMMON, ...args], {
-      cwd: repoRoot, env: { ...process.env, FAIRWAY_GRID: '', FAIRWAY_JOB_ID: '' }, stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    const events: JobProgressEvent[] = [];
-    let stderr = '';
-    let pending = '';
-    child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
-      pending += chunk;
-      let nl: number;
-      while ((nl = pending.indexOf('\n')) >= 0) {
-        const line = pending.slice(0, nl);
-        pending = pending.slice(nl + 1);
-        const parsed = parseProgressLine(line);
-        if (parsed && 'invalid' in parsed) reject(new Error(`malformed progress line: ${parsed.invalid}\n${line}`));
-        if (parsed && 'event' in parsed) {
-          events.push(parsed.event);
-          onEvent?.(parsed.event, child);
-        }
-      }
-    });
-    child.stderr.setEncoding('utf8').on('data', (chunk: string) => { stderr += chunk; });
-    child.on('error', reject);
-    child.on('close', (code, signal) => resolve({ code, signal, events, stderr }));
+async function runJob(args: string[], onEvent?: (e: JobProgressEvent, job: JobProcess) => void, env: NodeJS.ProcessEnv = {}): Promise<RunResult> {
+  const invalid: string[] = [];
+  const job: JobProcess = new JobProcess({
+    command: [process.execPath, '--import', 'tsx', SCRIPT, ...COMMON, ...args], cwd: repoRoot,
+    env: { ...process.env, FAIRWAY_FASHION_MNIST_DIR: BUNDLED_FASHION_MNIST_DIR, FAIRWAY_GRID: '', FAIRWAY_JOB_ID: '', ...env },
+    onEvent: (e) => onEvent?.(e, job),
+    onLog: (line, _stream, why) => { if (why) invalid.push(`${why}: ${line}`); },
   });
+  const exit = await job.exited;
+  assert.deepEqual(invalid, [], 'every protocol line matches the schema');
+  return { code: exit.code, signal: exit.signal, events: exit.events, stderr: exit.stderrTail.join('\n') };
 }
 
 const progress = (r: RunResult): Map<number, number> =>
@@ -79,15 +66,21 @@ test('checkpoint → new process → restore: same step, same loss trajectory as
   }
 });
 
-test('SIGTERM → checkpoint, stopped line, exit 75; the next process resumes from that step', async () => {
+test('SIGUSR1 → checkpoint and go on; SIGTERM → checkpoint, stopped line, exit 75; the next process resumes from that step', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'fw-sigterm-'));
   try {
+    let asked = false;
     let signalled = false;
     const stopped = await runJob(['--job-id', 'pre', '--epochs', '100', '--checkpoint-dir', dir, '--checkpoint-every', '0', '--no-resume'],
-      (e, child) => {
-        if (!signalled && e.type === 'progress' && e.step >= 3) {
+      (e, job) => {
+        // First a checkpoint on request (SIGUSR1: the job continues), then preemption (SIGTERM).
+        if (!asked && e.type === 'progress' && e.step >= 2) {
+          asked = true;
+          job.requestCheckpoint();
+        }
+        if (!signalled && e.type === 'checkpoint' && e.reason === 'request') {
           signalled = true;
-          child.kill('SIGTERM');
+          job.preempt();
         }
       });
     assert.equal(stopped.code, JOB_EXIT.checkpointedAndStopped, stopped.stderr);
@@ -95,8 +88,9 @@ test('SIGTERM → checkpoint, stopped line, exit 75; the next process resumes fr
     assert.ok(line?.type === 'stopped', 'a stopped line');
     assert.equal(line.reason, 'preempt');
     assert.equal(line.exitCode, JOB_EXIT.checkpointedAndStopped);
-    const ckpt = stopped.events.find((e) => e.type === 'checkpoint');
-    assert.ok(ckpt?.type === 'checkpoint' && ckpt.reason === 'stop' && ckpt.step === line.step);
+    const ckpts = stopped.events.flatMap((e) => (e.type === 'checkpoint' ? [e] : []));
+    assert.deepEqual(ckpts.map((c) => c.reason), ['request', 'stop']);
+    assert.ok(ckpts[1]!.step === line.step && ckpts[1]!.step > ckpts[0]!.step, 'trained on after the requested checkpoint');
     assert.ok(line.step >= 3 && line.step < 1000, `stopped at step ${line.step}, long before the end`);
     assert.equal(stopped.events.some((e) => e.type === 'done'), false);
 
@@ -113,18 +107,7 @@ test('SIGTERM → checkpoint, stopped line, exit 75; the next process resumes fr
 test('bad flags exit with the usage code; a bad environment reports an error line', async () => {
   const r = await runJob(['--batch-size', 'zero']);
   assert.equal(r.code, JOB_EXIT.usage);
-  const env = await new Promise<RunResult>((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', SCRIPT], {
-      cwd: repoRoot, env: { ...process.env, FAIRWAY_SEED: 'abc' }, stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let out = '';
-    child.stdout.setEncoding('utf8').on('data', (c: string) => { out += c; });
-    child.on('error', reject);
-    child.on('close', (code, signal) => {
-      const events = out.split('\n').flatMap((l) => { const p = parseProgressLine(l); return p && 'event' in p ? [p.event] : []; });
-      resolve({ code, signal, events, stderr: '' });
-    });
-  });
+  const env = await runJob([], undefined, { FAIRWAY_SEED: 'abc' });
   assert.equal(env.code, JOB_EXIT.usage);
   const err = env.events.find((e) => e.type === 'error');
   assert.ok(err?.type === 'error' && /FAIRWAY_SEED/.test(err.message));

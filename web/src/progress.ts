@@ -9,10 +9,10 @@ export interface JobProgress {
   totalSteps: number;
   epoch: number;
   samplesPerS: number;
-  /** (step, loss, accuracy) per progress line, for the curves. */
+  /** (step, loss, accuracy) per progress line, for the curves; null where the job reported a non-finite value. */
   steps: number[];
-  loss: number[];
-  accuracy: number[];
+  loss: (number | null)[];
+  accuracy: (number | null)[];
   testAccuracy: number | null;
   phase: string;
   model: string | null;
@@ -39,7 +39,7 @@ export function applyLine(p: JobProgress, line: string): boolean {
       p.step = e.step;
       p.totalSteps = e.totalSteps;
       p.epoch = e.epoch;
-      p.samplesPerS = e.samplesPerS;
+      p.samplesPerS = e.samplesPerS ?? p.samplesPerS;
       p.steps.push(e.step);
       p.loss.push(e.loss);
       p.accuracy.push(e.accuracy);
@@ -61,7 +61,7 @@ export function applyLine(p: JobProgress, line: string): boolean {
     case 'done':
       p.step = p.totalSteps || e.step;
       p.testAccuracy = e.testAccuracy;
-      p.samplesPerS = e.samplesPerS;
+      p.samplesPerS = e.samplesPerS ?? p.samplesPerS;
       p.phase = 'done';
       break;
     case 'error':

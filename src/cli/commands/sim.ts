@@ -17,6 +17,7 @@ import { summarise, table, writeReport } from '../../sim/report.ts';
 import { fromArray, runSimulation, type SimResult } from '../../sim/simulator.ts';
 import { generateSynthetic, PAPER_SCENARIO } from '../../sim/synthetic.ts';
 import { defaultWeightsFor, readWeights } from '../../sim/tenant-weights.ts';
+import { loadGenAiReplay } from '../../sim/telemetry-replay.ts';
 import type { MalformedReport } from '../../sim/trace-reader.ts';
 import { traceSource, type JobSource } from '../../sim/workload.ts';
 
@@ -49,7 +50,9 @@ interface SimCliOptions {
   model?: string;
   weights?: string;
   telemetry: boolean;
+  telemetryReplay?: boolean;
   decisionLog?: string;
+  nodeFailures?: string;
   jobsPerHour?: string;
   hours?: string;
   tenants?: string;
@@ -91,6 +94,19 @@ function loadModel(path: string | undefined, base: ExecutionModel): ExecutionMod
   }
   const m = parsed.data;
   return { ...base, ...m, dataLoadFraction: { ...base.dataLoadFraction, ...m.dataLoadFraction } } as ExecutionModel;
+}
+
+/** `--node-failures n03@12+4,n07@30+1`: node n03 is lost 12 h into the run and back 4 h later, and so on. */
+export function parseFailures(spec: string | undefined, cluster: ClusterSpec): Array<{ nodeId: string; atMs: number; downMs: number }> {
+  if (!spec) return [];
+  const known = new Set(cluster.nodes.map((n) => n.id));
+  return spec.split(',').map((item) => {
+    const m = /^([a-z0-9._-]+)@(\d+(?:\.\d+)?)\+(\d+(?:\.\d+)?)$/i.exec(item.trim());
+    if (!m) throw new InvalidInputError(`--node-failures: expected NODE@START_H+DOWN_H, got ${JSON.stringify(item)}`, { field: 'node-failures' });
+    const [, nodeId = '', at = '0', down = '0'] = m;
+    if (!known.has(nodeId)) throw new InvalidInputError(`--node-failures: unknown node '${nodeId}' (nodes are ${cluster.nodes[0]?.id ?? ''}…)`, { field: 'node-failures' });
+    return { nodeId, atMs: Math.round(Number(at) * 3_600_000), downMs: Math.round(Number(down) * 3_600_000) };
+  });
 }
 
 function traceRows(path: string): number | undefined {
@@ -148,6 +164,11 @@ async function runSim(o: SimCliOptions): Promise<void> {
     return { label: entry, policy: resolvePolicy(name ?? ''), grid: data === 'grid' };
   });
 
+  const replay = o.telemetryReplay ? await loadGenAiReplay() : undefined;
+  if (replay?.skipped && replay.skipped.count > 0) {
+    console.error(`fairway sim: telemetry replay skipped ${replay.skipped.count} utilisation row(s) without a pod id or value (e.g. ${replay.skipped.examples.join(', ')})`);
+  }
+  const failures = parseFailures(o.nodeFailures, cluster);
   const showBar = !o.json && process.stderr.isTTY === true;
   const results: SimResult[] = [];
   let malformed: MalformedReport | undefined;
@@ -155,14 +176,16 @@ async function runSim(o: SimCliOptions): Promise<void> {
   for (const run of runs) {
     const report: MalformedReport = { count: 0, messages: [] };
     const source: JobSource = synthetic ? fromArray(synthetic) : traceSource(tracePath ?? '', { gpusPerNode: cluster.gpusPerNode }, report, { onMalformed: o.onMalformed });
-    const bar = showBar ? new cliProgress.SingleBar({ format: `${run.label.padEnd(16)} [{bar}] {percentage}% | {value}/{total} jobs submitted | {finished} done`, stream: process.stderr, clearOnComplete: false, hideCursor: true }, cliProgress.Presets.shades_classic) : undefined;
-    bar?.start(totalJobs ?? 0, 0, { finished: 0 });
+    const bar = showBar ? new cliProgress.SingleBar({ format: `${run.label.padEnd(16)} [{bar}] {percentage}% | {value}/{total} jobs finished | {submitted} submitted | day {day}`, stream: process.stderr, clearOnComplete: false, hideCursor: true }, cliProgress.Presets.shades_classic) : undefined;
+    bar?.start(totalJobs ?? 0, 0, { submitted: 0, day: 0 });
     const log = o.decisionLog ? new MemoryDecisionLog((r) => r.commands.length > 0) : undefined;
     const result = await runSimulation(source, {
       cluster, policy: { ...run.policy, name: run.label }, seed, model, dataFromGrid: run.grid, telemetry: o.telemetry,
+      ...(replay ? { replay } : {}),
+      ...(failures.length > 0 ? { failures } : {}),
       ...(weights ? { tenantWeights: weights } : {}),
       ...(log ? { log } : {}),
-      ...(bar ? { onProgress: (p: { submitted: number; finished: number }) => bar.update(p.submitted, { finished: p.finished }) } : {}),
+      ...(bar ? { onProgress: (p: { simMs: number; submitted: number; finished: number }) => bar.update(p.finished, { submitted: p.submitted, day: (p.simMs / 86_400_000).toFixed(1) }) } : {}),
     });
     bar?.stop();
     if (log) decisionText += log.text();
@@ -214,7 +237,9 @@ export function registerSim(program: Command): void {
     .option('--model <file>', 'execution-model overrides (YAML/JSON, see src/sim/execution-model.ts)')
     .option('--weights <file|none>', 'tenant weights CSV (tenant,weight); default for Philly: VC node counts')
     .option('--no-telemetry', 'do not feed generated telemetry to the core')
+    .option('--telemetry-replay', 'replay GPU/memory telemetry from the Alibaba GenAI pod utilisation series instead of generating it')
     .option('--decision-log <file>', 'write the decision log (events with the commands they caused, JSON lines)')
+    .option('--node-failures <list>', 'inject node failures: NODE@START_H+DOWN_H, comma-separated (e.g. n03@12+4)')
     .option('--interference <k>', 'slow-down per co-located neighbour job')
     .option('--jobs-per-hour <n>', 'paper scenario: arrival rate')
     .option('--hours <n>', 'paper scenario: length of the arrival window')

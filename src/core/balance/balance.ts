@@ -166,15 +166,20 @@ export function planBalance(input: BalancerInput): BalancerResult {
         continue;
       }
       // Best receiver: lowest predicted peak after the move that stays under the low watermark and fits now.
+      // `receivers` is kept sorted by predicted peak, and the peak after a move is at least the peak before it,
+      // so the scan stops as soon as no later receiver can beat the best found (exact, and O(few) per job).
       let best: { id: string; after: number } | null = null;
       for (const rid of receivers) {
+        const base = peakAfter.get(rid)!;
+        if (best && base > best.after) break;
+        if (base >= c.lowWatermark) break;
         if (held.has(rid) || rid === src.id) continue;
         const last = lastMigration[cand.job.id];
         if (last && last.fromNodeId === rid) continue; // never straight back where it came from
         const r = byId.get(rid)!;
         const free = r.capacity[c.dimension] - (usedNow.get(rid) ?? 0);
         if (free < cand.job.request[c.dimension]) continue;
-        const after = peakAfter.get(rid)! + share(cand.job, r, c);
+        const after = base + share(cand.job, r, c);
         if (after >= c.lowWatermark) continue;
         if (!best || after < best.after || (after === best.after && rid < best.id)) best = { id: rid, after };
       }
@@ -185,6 +190,18 @@ export function planBalance(input: BalancerInput): BalancerResult {
       const before = peakAfter.get(src.id)!;
       peakAfter.set(src.id, before - cand.s);
       peakAfter.set(best.id, best.after);
+      // Keep receivers sorted by (peak, id): move the receiver to its new place.
+      const at = receivers.indexOf(best.id);
+      receivers.splice(at, 1);
+      let lo = 0;
+      let hi = receivers.length;
+      while (lo < hi) {
+        const mid = (lo + hi) >> 1;
+        const pm = peakAfter.get(receivers[mid]!)!;
+        if (pm < best.after || (pm === best.after && receivers[mid]! < best.id)) lo = mid + 1;
+        else hi = mid;
+      }
+      receivers.splice(lo, 0, best.id);
       usedNow.set(best.id, (usedNow.get(best.id) ?? 0) + cand.job.request[c.dimension]);
       usedNow.set(src.id, (usedNow.get(src.id) ?? 0) - cand.job.request[c.dimension]);
       excess -= cand.s;

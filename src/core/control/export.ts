@@ -11,6 +11,7 @@ export interface ExportedState {
   readonly fairnessWindow: unknown;
   readonly timerSeq: number;
   readonly cycles: number;
+  readonly reservations: unknown;
 }
 
 const byKey = <T>(m: Map<string, T>): [string, T][] => [...m].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
@@ -27,5 +28,6 @@ export function exportState(state: ControlState): ExportedState {
     fairnessWindow: state.monitor.export(),
     timerSeq: state.timerSeq,
     cycles: state.cycles,
+    reservations: state.reservations,
   };
 }

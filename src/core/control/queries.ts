@@ -15,7 +15,7 @@ import { buildSnapshot, clusterCapacity, tenantLoads } from './step.ts';
 export interface JobExplanation {
   readonly jobId: string;
   readonly state: JobState;
-  /** 1-based place in the queue under the profile's order (present while pending). */
+  /** 1-based place in the queue under the profile's order, among jobs that can fit (present while pending). */
   readonly position?: number;
   readonly queueLength: number;
   readonly priority?: PriorityBreakdown;
@@ -51,7 +51,8 @@ export function explainJob(state: ControlState, jobId: string, now: number): Job
   const queue = state.config.profile.queueSort.createQueue(pending, cycle);
   const order: string[] = [];
   for (let j = queue.next(); j !== undefined; j = queue.next()) {
-    order.push(j.spec.id);
+    // Jobs that can never fit wait forever and hold nobody back: they do not count for the position.
+    if (j.spec.id === jobId || !state.jobs.get(j.spec.id)?.neverFits) order.push(j.spec.id);
     queue.failed(j);
   }
   const position = order.indexOf(jobId) + 1;

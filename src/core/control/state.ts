@@ -4,7 +4,7 @@
 // scheduling cycle costs O(nodes + running + pending·log pending).
 import type { JobSpec, JobState } from '../domain/job.ts';
 import type { Node } from '../domain/node.ts';
-import type { Reason } from '../domain/plan.ts';
+import type { Reason, Reservation } from '../domain/plan.ts';
 import type { Resources } from '../domain/resources.ts';
 import type { Tenant } from '../domain/tenant.ts';
 import { DEFAULT_FAIRNESS_CONFIG, FairnessMonitor, NO_CORRECTIONS, type FairnessConfig, type FairnessCorrections, type FairnessReading } from '../fairness/monitor.ts';
@@ -120,6 +120,8 @@ export interface ControlState {
   nodeOrderDirty: boolean;
   /** Typed-array form of the nodes, kept incrementally; undefined = rebuild at the next snapshot. */
   table?: NodeTable;
+  /** Nodes held for starving jobs, from the last cycle's plan (passed back so they stay put). */
+  reservations: readonly Reservation[];
 }
 
 export function createControlState(options: ControlOptions = {}): ControlState {
@@ -147,6 +149,7 @@ export function createControlState(options: ControlOptions = {}): ControlState {
     nodeRecs: [],
     nodeViews: [],
     nodeOrderDirty: false,
+    reservations: [],
   };
 }
 

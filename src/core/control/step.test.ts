@@ -45,3 +45,48 @@ test('bad events get typed errors and leave the state unchanged', () => {
   step(s, { type: 'JobSubmitted', atMs: 0, job: makeJob('dup').build() }, 0, rng);
   assert.throws(() => step(s, { type: 'JobSubmitted', atMs: 0, job: makeJob('dup').build() }, 0, rng), ConflictError);
 });
+
+test('the incrementally kept node table matches one rebuilt from scratch', async () => {
+  const { buildSnapshot } = await import('./step.ts');
+  const { NodeTable } = await import('../scheduler/cycle-state.ts');
+  const h = new SchedulerHarness({ cycleIntervalMs: 500 });
+  h.tenant(makeTenant('a').build()).tenant(makeTenant('b').build());
+  for (const id of ['n1', 'n2', 'n3']) h.node(node8(id));
+  for (let i = 0; i < 40; i++) {
+    const b = makeJob(`j${i}`).tenant(i % 2 ? 'a' : 'b').gpus(1 + (i % 4)).memMiB(1024 * (1 + (i % 7))).duration(5_000 + 1000 * (i % 9));
+    h.submit((i % 5 === 0 ? b.gang(2) : b).build(), i * 700);
+    // Telemetry that turns some jobs memory-bound (their interference class moves).
+    h.at(i * 700 + 2_000, { type: 'TelemetrySampled', atMs: i * 700 + 2_000, sample: { nodeId: 'n1', jobId: `j${Math.max(0, i - 2)}`, atMs: i * 700 + 2_000, used: { cpuMilli: 100, gpuMilli: 0, memMiB: 200_000, netMbps: 0 } } });
+  }
+  h.at(9_000, { type: 'NodeLost', atMs: 9_000, nodeId: 'n3' });
+  for (const until of [3_000, 8_000, 12_000, 20_000, 40_000]) {
+    h.run(until);
+    const snap = buildSnapshot(h.state);
+    const fresh = new NodeTable(snap.nodes, snap.running);
+    assert.deepEqual(snap.table!.free.map((f) => [...f]), fresh.free.map((f) => [...f]), `free at ${until}`);
+    assert.deepEqual(snap.table!.classCount.map((f) => [...f]), fresh.classCount.map((f) => [...f]), `classes at ${until}`);
+  }
+  h.run();
+  assert.ok([...h.state.jobs.values()].every((j) => j.state === 'succeeded'), 'every job ends (lost node requeued its jobs)');
+});
+
+test('explainJob reports position, priority terms and never-fits', () => {
+  const h = new SchedulerHarness({ cycleIntervalMs: 0 });
+  h.tenant(makeTenant('a').tier('gold').build()).node(node8('n1'));
+  h.submit(makeJob('run').gpus(8).duration(60_000).build(), 0);
+  h.submit(makeJob('first').gpus(2).priority('high').build(), 10);
+  h.submit(makeJob('second').gpus(2).priority('low').build(), 20);
+  h.submit(makeJob('huge').gpus(64).build(), 30);
+  h.run(1000);
+  const second = explainJob(h.state, 'second', 1000);
+  assert.equal(second.position, 2);
+  assert.equal(second.priority?.tier, 200);
+  assert.equal(second.priority?.class, 0);
+  assert.equal(second.estimatedStartMs, 60_000, 'when the running 8-GPU job ends');
+  const huge = explainJob(h.state, 'huge', 1000);
+  assert.equal(huge.neverFits, true);
+  assert.equal(huge.reasons[0]?.code, 'larger-than-any-node');
+  assert.equal(huge.estimatedStartMs, undefined);
+  assert.equal(explainJob(h.state, 'run', 1000).state, 'running');
+  assert.throws(() => explainJob(h.state, 'nope', 0), NotFoundError);
+});

@@ -224,6 +224,7 @@ export function buildSnapshot(state: ControlState): ClusterSnapshot {
     },
     tenants,
     table: state.table,
+    reservations: state.reservations,
   };
 }
 
@@ -247,6 +248,7 @@ function runScheduleCycle(state: ControlState, now: number, rng: Rng, out: Comma
   const snapshot = buildSnapshot(state);
   const pending = [...state.pending.values()];
   const { plan, nodesVisited } = runCycle(snapshot, pending, state.config.profile, now, rng);
+  state.reservations = plan.reservations ?? [];
   for (const pre of plan.preemptions) {
     const job = jobOf(state, pre.jobId);
     preemptAndRequeue(state, job, now);
@@ -260,6 +262,7 @@ function runScheduleCycle(state: ControlState, now: number, rng: Rng, out: Comma
     job.lastReasons = undefined;
     job.neverFits = undefined;
     allocate(state, job, p.nodeIds, now);
+    armFairness(state, now, out);
     out.push(job.lastCheckpointId !== undefined ? { type: 'LaunchJob', jobId: p.jobId, nodeIds: p.nodeIds, resumeFromCheckpointId: job.lastCheckpointId } : { type: 'LaunchJob', jobId: p.jobId, nodeIds: p.nodeIds });
   }
   for (const post of plan.postponed) {
@@ -430,8 +433,9 @@ export function step(state: ControlState, event: Event, now: number, rng: Rng): 
         case 'fairness':
           state.fairnessTimerArmed = false;
           fairnessTick(state, now, out);
-          // Quiescent when nothing is pending or running: the next submission re-arms it.
-          if (state.pending.size + state.running.size > 0) armFairness(state, now, out);
+          // Ticks while something runs; with nothing running shares cannot change until a submission or launch
+          // re-arms it (so a run with only never-fitting jobs left goes quiet).
+          if (state.running.size > 0) armFairness(state, now, out);
           break;
         case 'balance':
         case 'heartbeat-check':

@@ -39,11 +39,23 @@ export interface Postponement {
   readonly neverFits?: boolean;
 }
 
+/**
+ * Nodes held for a starving job (the aging guarantee): no other job is placed on them until the job starts, so they
+ * drain and it fits there. Sticky across cycles when the caller passes them back in the next snapshot.
+ */
+export interface Reservation {
+  readonly jobId: string;
+  readonly nodeIds: readonly string[];
+  readonly sinceMs: number;
+}
+
 export interface Plan {
   readonly placements: readonly Placement[];
   readonly preemptions: readonly Preemption[];
   readonly migrations: readonly Migration[];
   readonly postponed: readonly Postponement[];
+  /** Reservations in force after this cycle (absent: none). */
+  readonly reservations?: readonly Reservation[];
 }
 
 export const EMPTY_PLAN: Plan = Object.freeze({ placements: [], preemptions: [], migrations: [], postponed: [] });

@@ -70,7 +70,16 @@ function checkAuto(f: any): void {
   const args = f.auto_arima_args;
   const tol = f.tolerance_hint;
   const res = autoArima(f.series, { stepwise: args.stepwise, maxP: args['max.p'], maxQ: args['max.q'], maxOrder: args['max.order'], maxD: args['max.d'] });
+  assert.equal(res.d, f.ndiffs_kpss, 'd from repeated KPSS tests, as forecast::ndiffs');
   assert.deepEqual(res.fit.order, f.chosen.order, 'chosen order');
+  // Every model R tried, in R's order, with its AICc (R prints 7 significant digits; null = rejected).
+  assert.equal(res.trace.length, f.trace.length, 'number of models tried');
+  res.trace.forEach((c, i) => {
+    const r = f.trace[i];
+    assert.deepEqual([c.order, c.constant], [r.order, r.constant], `model ${i + 1} tried`);
+    if (r.ic === null) assert.equal(c.ic, Infinity, `model ${i + 1} rejected`);
+    else assert.ok(Math.abs(c.ic - r.ic) < Math.max(tol.aicc_atol, 1e-6 * Math.abs(r.ic)), `model ${i + 1} AICc ${c.ic} vs ${r.ic}`);
+  });
   assert.equal(res.fit.includeMean, f.chosen.include_mean, 'include mean');
   assert.equal(res.fit.includeDrift, f.chosen.include_drift, 'include drift');
   within('aicc', Math.abs(res.fit.aicc! - f.aicc), tol.aicc_atol);

@@ -4,7 +4,7 @@
 import { ArimaFitError, ForecastInputError } from './errors.ts';
 import { minimizeBfgs, numericHessian, type MinimizeResult } from './optimizer.ts';
 import { arIsStationary, maInvert } from './polynomial.ts';
-import { cssObjective, kalmanForecast, kalmanLikelihood, makeStateSpace, solveLinear, type StateSpaceModel } from './state-space.ts';
+import { cssObjective, cssValueAndGradient, kalmanForecast, kalmanLikelihood, makeStateSpace, solveLinear, type StateSpaceModel } from './state-space.ts';
 import { arFromPacfRaw, pacfRawFromAr } from './transform.ts';
 
 export type ArimaMethod = 'CSS' | 'ML' | 'CSS-ML';
@@ -25,6 +25,13 @@ export interface ArimaSpec {
   /** Compute R's numerical Hessian and var.coef (costs ~4k² extra likelihoods). Default false. */
   readonly computeVariance?: boolean;
   readonly maxIterations?: number;
+  /**
+   * CSS only: optimise with the exact gradient instead of R's numerical one (faster; reaches the same optimum
+   * within optimiser tolerance but by another path, so not used where R's results are to be reproduced).
+   */
+  readonly exactCssGradient?: boolean;
+  /** Starting values by coefficient name (R's `init`), in R's parametrisation; others start as R does. */
+  readonly init?: Readonly<Record<string, number>>;
 }
 
 export interface ArimaFit {
@@ -129,9 +136,9 @@ function regressionStart(s: Setup): { beta: number; se: number } {
   return { beta, se };
 }
 
-function residualSeries(s: Setup, beta: number): Float64Array {
+function residualSeries(s: Setup, beta: number, out?: Float64Array): Float64Array {
   if (!s.xreg) return s.x;
-  const y = new Float64Array(s.x.length);
+  const y = out ?? new Float64Array(s.x.length);
   for (let i = 0; i < y.length; i++) y[i] = s.x[i]! - beta * s.xreg[i]!;
   return y;
 }
@@ -144,9 +151,10 @@ function splitArma(s: Setup, par: ArrayLike<number>, trans: boolean): { phi: num
 }
 
 function mlObjective(s: Setup, kappa: number, trans: boolean): (par: Float64Array) => number {
+  const buf = new Float64Array(s.x.length);
   return (par) => {
     const { phi, theta } = splitArma(s, par, trans);
-    const y = residualSeries(s, s.xreg ? par[s.narma]! : 0);
+    const y = residualSeries(s, s.xreg ? par[s.narma]! : 0, buf);
     const mod = makeStateSpace(phi, theta, s.d, kappa);
     const r = kalmanLikelihood(y, mod);
     const s2 = r.ssq / r.nUsed;
@@ -157,10 +165,38 @@ function mlObjective(s: Setup, kappa: number, trans: boolean): (par: Float64Arra
 }
 
 function cssFn(s: Setup, nCond: number): (par: Float64Array) => number {
+  const buf = new Float64Array(s.x.length);
+  const scratch = new Float64Array(2 * s.x.length);
+  const phi = new Float64Array(s.p);
+  const theta = new Float64Array(s.q);
   return (par) => {
-    const { phi, theta } = splitArma(s, par, false);
-    const y = residualSeries(s, s.xreg ? par[s.narma]! : 0);
-    return 0.5 * Math.log(cssObjective(y, s.d, phi, theta, nCond));
+    for (let i = 0; i < s.p; i++) phi[i] = par[i]!;
+    for (let i = 0; i < s.q; i++) theta[i] = par[s.p + i]!;
+    const y = residualSeries(s, s.xreg ? par[s.narma]! : 0, buf);
+    return 0.5 * Math.log(cssObjective(y, s.d, phi, theta, nCond, undefined, scratch));
+  };
+}
+
+function cssGradientFn(s: Setup, nCond: number): (par: Float64Array, out: Float64Array) => void {
+  const k = s.names.length;
+  const n = s.x.length;
+  const buf = new Float64Array(n);
+  const w = new Float64Array(n);
+  const work = new Float64Array(n * (k + 1));
+  const zDiff = s.xreg ? (() => {
+    const z = Float64Array.from(s.xreg);
+    for (let i = 0; i < s.d; i++) for (let l = n - 1; l > 0; l--) z[l] = z[l]! - z[l - 1]!;
+    return z;
+  })() : null;
+  const phi = new Float64Array(s.p);
+  const theta = new Float64Array(s.q);
+  return (par, out) => {
+    for (let i = 0; i < s.p; i++) phi[i] = par[i]!;
+    for (let i = 0; i < s.q; i++) theta[i] = par[s.p + i]!;
+    const y = residualSeries(s, s.xreg ? par[s.narma]! : 0, buf);
+    for (let l = 0; l < n; l++) w[l] = y[l]!;
+    for (let i = 0; i < s.d; i++) for (let l = n - 1; l > 0; l--) w[l] = w[l]! - w[l - 1]!;
+    cssValueAndGradient(w, phi, theta, nCond, zDiff, out, work);
   };
 }
 
@@ -229,9 +265,18 @@ export function fitArima(series: ArrayLike<number>, spec: ArimaSpec): ArimaFit {
     init[s.narma] = beta;
     parscale[s.narma] = se > 0 && Number.isFinite(se) ? 10 * se : 1;
   }
-  const optim = (fn: (x: Float64Array) => number, x0: Float64Array): MinimizeResult => {
+  if (spec.init) {
+    for (const [name, v] of Object.entries(spec.init)) {
+      const i = s.names.indexOf(name);
+      if (i < 0 || !Number.isFinite(v)) throw new ForecastInputError(`init: unknown or non-finite coefficient ${name}`, { name });
+      init[i] = v;
+    }
+    if (method !== 'CSS' && s.p > 0 && !arIsStationary(Array.from(init.subarray(0, s.p))))
+      throw new ForecastInputError('init: non-stationary AR part', { order: [s.p, s.d, s.q] });
+  }
+  const optim = (fn: (x: Float64Array) => number, x0: Float64Array, gradient?: (x: Float64Array, out: Float64Array) => void): MinimizeResult => {
     try {
-      return minimizeBfgs(fn, x0, { parscale, maxIterations });
+      return minimizeBfgs(fn, x0, gradient ? { parscale, maxIterations, gradient } : { parscale, maxIterations });
     } catch (err) {
       throw new ArimaFitError(`optimiser failed for ARIMA(${s.p},${s.d},${s.q}): ${(err as Error).message}`, { order: [s.p, s.d, s.q] }, { cause: err });
     }
@@ -246,7 +291,7 @@ export function fitArima(series: ArrayLike<number>, spec: ArimaSpec): ArimaFit {
   if (method === 'CSS') {
     nCond = s.d + s.p;
     const fn = cssFn(s, nCond);
-    const res = optim(fn, init);
+    const res = optim(fn, init, spec.exactCssGradient ? cssGradientFn(s, nCond) : undefined);
     functionCalls += res.functionCalls;
     convergence = res.convergence;
     coef = Float64Array.from(res.x);
@@ -415,6 +460,10 @@ export function forecastArima(fit: ArimaFit, h: number, sigma2: number = fit.sig
     return m;
   });
   const se = z.variance.map((v) => Math.sqrt(v * sigma2));
+  // Never hand out NaN/Infinity: an explosive AR part (possible with CSS, as in R) or a negative state variance
+  // makes the forecast meaningless; callers (Forecaster, RollingForecaster) fall back to naive on this error.
+  if (!mean.every(Number.isFinite) || !se.every(Number.isFinite))
+    throw new ArimaFitError('forecast is not finite (explosive or degenerate model)', { order: fit.order, h });
   return { mean, se };
 }
 

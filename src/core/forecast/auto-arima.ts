@@ -123,6 +123,7 @@ function tryModel(x: Float64Array, p: number, d: number, q: number, constant: bo
       includeDrift: d === 1 && constant,
       method: approx ? 'CSS' : 'CSS-ML',
       computeVariance: true,
+      exactCssGradient: approx !== null,
     });
   } catch (err) {
     if (err instanceof ArimaFitError || err instanceof ForecastInputError) return { fit: null, ic: Infinity, sigma2Ml: NaN };
@@ -194,7 +195,6 @@ export function autoArima(series: ArrayLike<number>, options: AutoArimaOptions =
   const tried = new Set<string>();
   const key = (p: number, q: number, c: boolean): string => `${p},${q},${c ? 1 : 0}`;
   let best: Candidate = { fit: null, ic: Infinity, sigma2Ml: NaN };
-  let bestConstant = false;
   const run = (p: number, q: number, c: boolean): Candidate => {
     const cand = tryModel(x, p, d, q, c, ic, approx);
     tried.add(key(p, q, c));
@@ -209,10 +209,7 @@ export function autoArima(series: ArrayLike<number>, options: AutoArimaOptions =
         if (i + j > maxOrder) continue;
         for (let K = 0; K <= maxK; K++) {
           const cand = run(i, j, K === 1);
-          if (cand.ic < best.ic) {
-            best = cand;
-            bestConstant = K === 1;
-          }
+          if (cand.ic < best.ic) best = cand;
         }
       }
   } else {
@@ -291,9 +288,7 @@ export function autoArima(series: ArrayLike<number>, options: AutoArimaOptions =
         }
       }
     }
-    bestConstant = constant;
   }
-  void bestConstant;
   if (approx && best.fit) {
     // Refit the candidates without approximation, best IC first, until one is acceptable.
     const order = trace.map((c, i) => ({ c, i })).filter(({ c }) => !Number.isNaN(c.ic)).sort((a, b) => a.c.ic - b.c.ic || a.i - b.i);

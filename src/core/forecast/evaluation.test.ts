@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { arimaBeatsNaive, pairedT, rollingOrigin, scaledErrors, type MethodScore } from './evaluation.ts';
+import { measurablyBeats, pairedT, rollingOrigin, scaledErrors, type MethodScore } from './evaluation.ts';
 import { makeForecaster } from './forecaster.ts';
 
 test('MASE of the naive forecast on a random-walk-like window is the ratio of MAEs', () => {
@@ -18,9 +18,17 @@ test('rolling origin: Holt beats naive on a straight line', () => {
   assert.ok(Math.abs(naive!.mase - 3) < 1e-9, String(naive!.mase)); // errors 3,6,..,15 -> MAE 9, scale 3
 });
 
-test('arimaBeatsNaive needs both a gain and a consistent paired difference', () => {
+test('measurablyBeats needs both a gain and a consistent paired difference', () => {
   const mk = (per: number[]): MethodScore => ({ method: 'x', mase: per.reduce((a, b) => a + b, 0) / per.length, mape: 0, perOrigin: per, models: {} });
-  assert.equal(arimaBeatsNaive(mk([0.5, 0.6, 0.55, 0.52]), mk([1, 1.1, 0.9, 1])), true);
-  assert.equal(arimaBeatsNaive(mk([0.1, 2, 0.1, 2]), mk([1, 1.1, 1, 1.1])), false);
+  assert.equal(measurablyBeats(mk([0.5, 0.6, 0.55, 0.52]), mk([1, 1.1, 0.9, 1])), true);
+  assert.equal(measurablyBeats(mk([0.1, 2, 0.1, 2]), mk([1, 1.1, 1, 1.1])), false);
   assert.ok(pairedT([1, 2, 3], [1, 2, 3]) === 0);
+});
+
+test('chooseDefault picks the best method that measurably beats naive, else naive', async () => {
+  const { chooseDefault } = await import('./evaluation.ts');
+  const mk = (method: string, per: number[]): MethodScore => ({ method, mase: per.reduce((a, b) => a + b, 0) / per.length, mape: 0, perOrigin: per, models: {} });
+  const naive = mk('naive', [1, 1.1, 0.9, 1, 1.05]);
+  assert.equal(chooseDefault([naive, mk('ewma', [0.8, 0.9, 0.7, 0.8, 0.85]), mk('auto-arima', [0.7, 0.8, 0.6, 0.7, 0.75])]), 'auto-arima');
+  assert.equal(chooseDefault([naive, mk('auto-arima', [0.2, 2, 0.2, 2, 0.2])]), 'naive');
 });

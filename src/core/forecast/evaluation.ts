@@ -81,9 +81,17 @@ export function pairedT(a: readonly number[], b: readonly number[]): number {
 }
 
 /**
- * The rule of the issue: ARIMA is the default only where it measurably beats naive — lower mean MASE by at least
- * `minGain` (relative) with a paired t statistic below `-tCrit`. Otherwise naive.
+ * The rule of the issue: a method (ARIMA in particular) is the default only where it measurably beats naive — lower
+ * mean MASE by at least `minGain` (relative) with a paired t statistic below `-tCrit`. Otherwise naive.
  */
-export function arimaBeatsNaive(arima: MethodScore, naive: MethodScore, minGain = 0.02, tCrit = 2): boolean {
-  return arima.mase <= naive.mase * (1 - minGain) && pairedT(arima.perOrigin, naive.perOrigin) < -tCrit;
+export function measurablyBeats(method: MethodScore, naive: MethodScore, minGain = 0.02, tCrit = 2): boolean {
+  return method.mase <= naive.mase * (1 - minGain) && pairedT(method.perOrigin, naive.perOrigin) < -tCrit;
+}
+
+/** The default for a series: the lowest-MASE method among those that measurably beat naive, else naive. */
+export function chooseDefault(scores: readonly MethodScore[]): string {
+  const naive = scores.find((s) => s.method === 'naive');
+  if (!naive) return scores[0]?.method ?? 'naive';
+  const winners = scores.filter((s) => s.method !== 'naive' && measurablyBeats(s, naive)).sort((a, b) => a.mase - b.mase || (a.method < b.method ? -1 : 1));
+  return winners[0]?.method ?? 'naive';
 }

@@ -124,3 +124,57 @@ test('rolling forecaster: warm-up naive, then ARIMA with periodic refits only', 
   // 111 forecasts after warm-up with a refit every 20 observations: at most 7 full refits.
   assert.ok(r.refitCount >= 5 && r.refitCount <= 7, String(r.refitCount));
 });
+
+test('exact CSS gradient agrees with central differences', async () => {
+  const { cssValueAndGradient } = await import('./state-space.ts');
+  const x = ar1Series(120, 5);
+  const w = new Float64Array(x.length);
+  for (let l = 1; l < x.length; l++) w[l] = x[l]! - x[l - 1]!;
+  const z = new Float64Array(x.length).fill(1);
+  z[0] = 0;
+  const par = [0.3, -0.2, 0.4, 0.05]; // ar1, ar2, ma1, drift
+  const f = (v: number[]): number => {
+    const ww = Float64Array.from(w, (val, i) => val - v[3]! * z[i]!);
+    return cssValueAndGradient(ww, v.slice(0, 2), v.slice(2, 3), 3, z, new Float64Array(4), new Float64Array(5 * x.length));
+  };
+  const g = new Float64Array(4);
+  const ww = Float64Array.from(w, (val, i) => val - par[3]! * z[i]!);
+  cssValueAndGradient(ww, par.slice(0, 2), par.slice(2, 3), 3, z, g, new Float64Array(5 * x.length));
+  for (let i = 0; i < 4; i++) {
+    const hi = [...par];
+    const lo = [...par];
+    hi[i]! += 1e-6;
+    lo[i]! -= 1e-6;
+    const num = (f(hi) - f(lo)) / 2e-6;
+    assert.ok(Math.abs(num - g[i]!) < 1e-6 * Math.max(1, Math.abs(num)), `param ${i}: ${g[i]} vs ${num}`);
+  }
+});
+
+test('forecast bank keeps one rolling forecaster per key', async () => {
+  const { ForecastBank } = await import('./forecast-bank.ts');
+  const bank = new ForecastBank({ kind: 'auto-arima', minHistory: 40, refitEvery: 25 });
+  const x = ar1Series(80, 9);
+  x.forEach((v, i) => {
+    bank.observe('node/n1/gpuMilli', v);
+    bank.observe('tenant/t1/demand', 100 + (i % 5));
+  });
+  assert.deepEqual(bank.keys(), ['node/n1/gpuMilli', 'tenant/t1/demand']);
+  const f = bank.forecast('node/n1/gpuMilli', 3);
+  assert.match(f.model, /^ARIMA/);
+  assert.equal(f.mean.length, 3);
+  assert.throws(() => bank.forecast('node/missing/gpuMilli', 1), ForecastInputError);
+  const naive = new ForecastBank();
+  naive.observe('k', 3);
+  naive.observe('k', 5);
+  assert.deepEqual(naive.forecast('k', 2).mean, [5, 5]);
+});
+
+test('an explosive CSS fit forecast far ahead is a typed error, and the forecaster falls back to naive', () => {
+  const explosive = Array.from({ length: 60 }, (_, i) => 1.3 ** i + Math.sin(i));
+  const fit = fitArima(explosive, { order: [1, 0, 0], method: 'CSS' });
+  assert.ok(fit.coef.ar1! > 1);
+  assert.throws(() => forecastArima(fit, 5000), ArimaFitError);
+  const f = makeForecaster('arima', { order: [1, 1, 0] }).forecast(explosive, 5);
+  assert.match(f.model, /fallback/);
+  assert.ok(f.mean.every(Number.isFinite) && f.se.every(Number.isFinite));
+});

@@ -12,6 +12,8 @@ export interface MinimizeOptions {
   readonly relTol?: number;
   /** Finite-difference step in scaled units (R's ndeps). */
   readonly ndeps?: number;
+  /** Exact gradient (unscaled parameters) instead of optim's central differences. */
+  readonly gradient?: (x: Float64Array, out: Float64Array) => void;
 }
 
 export interface MinimizeResult {
@@ -65,6 +67,17 @@ export function minimizeBfgs(fn: Objective, x0: ArrayLike<number>, options: Mini
   };
   let fcount = 0;
   let gcount = 0;
+  const exact = options.gradient;
+  const gradAt = (bs: Float64Array, out: Float64Array): void => {
+    if (!exact) return numericGradient(fn, bs, parscale, ndeps, out);
+    const x = new Float64Array(n);
+    for (let i = 0; i < n; i++) x[i] = bs[i]! * parscale[i]!;
+    exact(x, out);
+    for (let i = 0; i < n; i++) {
+      out[i] = out[i]! * parscale[i]!;
+      if (!Number.isFinite(out[i]!)) throw new NonFiniteGradientError(i);
+    }
+  };
   const result = (b: Float64Array, value: number, conv: 0 | 1): MinimizeResult => {
     const x = new Float64Array(n);
     for (let i = 0; i < n; i++) x[i] = b[i]! * parscale[i]!;
@@ -77,7 +90,7 @@ export function minimizeBfgs(fn: Objective, x0: ArrayLike<number>, options: Mini
   let Fmin = fval;
   fcount = gcount = 1;
   const g = new Float64Array(n);
-  numericGradient(fn, b, parscale, ndeps, g);
+  gradAt(b, g);
   let iter = 1;
   let ilast = gcount;
   const t = new Float64Array(n);
@@ -127,7 +140,7 @@ export function minimizeBfgs(fn: Objective, x0: ArrayLike<number>, options: Mini
       }
       if (count < n) {
         Fmin = fval;
-        numericGradient(fn, b, parscale, ndeps, g);
+        gradAt(b, g);
         gcount++;
         iter++;
         let D1 = 0;

@@ -30,6 +30,8 @@ export class RollingForecaster {
   private history: number[] = [];
   private fit: ArimaFit | null = null;
   private order: ArimaOrder | null;
+  /** True when the order is chosen by auto-ARIMA (no fixed order given), so it is re-selected from time to time. */
+  private readonly autoOrder: boolean;
   private drift = false;
   private sinceRefit = 0;
   private refits = 0;
@@ -42,6 +44,7 @@ export class RollingForecaster {
     this.reselectEvery = options.reselectEvery ?? 10;
     this.minHistory = options.minHistory ?? 30;
     this.order = options.order ?? null;
+    this.autoOrder = options.order === undefined;
   }
 
   /** Number of full refits so far (for tests and benchmarks). */
@@ -67,10 +70,12 @@ export class RollingForecaster {
     }
     if (!this.fit) return { ...naiveForecast(this.history, h), model: `naive (fallback: ${this.failure ?? 'no model'})` };
     const [p, d, q] = this.fit.order;
-    const fc = forecastArima(this.fit, h);
-    if (!fc.mean.every(Number.isFinite) || !fc.se.every(Number.isFinite))
-      return { ...naiveForecast(this.history, h), model: 'naive (fallback: non-finite ARIMA forecast)' };
-    return { ...fc, model: `ARIMA(${p},${d},${q})` };
+    try {
+      return { ...forecastArima(this.fit, h), model: `ARIMA(${p},${d},${q})` };
+    } catch (err) {
+      if (!(err instanceof ArimaFitError)) throw err;
+      return { ...naiveForecast(this.history, h), model: `naive (fallback: ${err.message})` };
+    }
   }
 
   private refit(): void {
@@ -78,14 +83,22 @@ export class RollingForecaster {
     this.pending = [];
     this.refits++;
     try {
-      if (!this.order || (this.refits % this.reselectEvery === 1 && this.reselectEvery > 0 && this.fitOrderIsAuto)) {
+      if (!this.order || (this.autoOrder && (this.refits - 1) % this.reselectEvery === 0)) {
         const res = autoArima(this.history, { maxP: 3, maxQ: 3 });
         this.order = res.fit.order;
         this.drift = res.fit.includeDrift;
-        this.fitOrderIsAuto = true;
         this.fit = res.fit;
       } else {
-        this.fit = fitArima(this.history, { order: this.order, includeDrift: this.drift && this.order[1] === 1 });
+        // Warm start from the previous coefficients: the window moved by `refitEvery` values, so the optimum is
+        // close and BFGS needs a few iterations instead of a cold search.
+        const prev = this.fit;
+        const spec = { order: this.order, includeDrift: this.drift && this.order[1] === 1 };
+        try {
+          this.fit = fitArima(this.history, prev ? { ...spec, init: prev.coef } : spec);
+        } catch (err) {
+          if (!prev || !(err instanceof ForecastInputError || err instanceof ArimaFitError)) throw err;
+          this.fit = fitArima(this.history, spec);
+        }
       }
       this.failure = null;
     } catch (err) {
@@ -94,6 +107,4 @@ export class RollingForecaster {
       this.failure = err.message;
     }
   }
-
-  private fitOrderIsAuto = false;
 }

@@ -265,34 +265,53 @@ export function kalmanLikelihood(y: ArrayLike<number>, mod: StateSpaceModel, res
     }
   }
   if (l < n) {
-    // Steady state: fixed gain; only the state moves.
+    // Steady state: fixed gain; only the state moves (a small separate function, so V8 optimises it on its own).
     const K = new Float64Array(rd);
     for (let i = 0; i < rd; i++) K[i] = M[i]! / gain;
-    const used = gain < 1e4;
-    const sqrtGain = Math.sqrt(gain);
-    const nz = zIdx.length;
-    for (; l < n; l++) {
-      for (let i = 0; i < rd; i++) {
-        let s = 0;
-        const e1 = rowStart[i + 1]!;
-        for (let e = rowStart[i]!; e < e1; e++) s += vals[e]! * a[cols[e]!]!;
-        anew[i] = s;
-      }
-      let resid0 = y[l]!;
-      for (let k = 0; k < nz; k++) {
-        const i = zIdx[k]!;
-        resid0 -= Z[i]! * anew[i]!;
-      }
-      if (used) {
-        nUsed++;
-        ssq += (resid0 * resid0) / gain;
-        sumLog += logGain;
-      }
-      if (resid) resid[l] = resid0 / sqrtGain;
-      for (let i = 0; i < rd; i++) a[i] = anew[i]! + K[i]! * resid0;
+    const sums = steadyStateSteps(y, l, mod, a, anew, K, gain, resid);
+    ssq += sums.ssq;
+    if (gain < 1e4) {
+      nUsed += n - l;
+      sumLog += (n - l) * logGain;
     }
   }
   return { ssq, sumLog, nUsed };
+}
+
+function steadyStateSteps(
+  y: ArrayLike<number>,
+  from: number,
+  mod: StateSpaceModel,
+  a: Float64Array,
+  anew: Float64Array,
+  K: Float64Array,
+  gain: number,
+  resid: Float64Array | undefined,
+): { ssq: number } {
+  // The ARIMA transition written out (as R's ARIMA_Like does): companion rows for the ARMA part, then the
+  // differencing rows.
+  const n = y.length;
+  const { p, r, d, rd, phi, delta } = mod;
+  const used = gain < 1e4;
+  const sqrtGain = Math.sqrt(gain);
+  let ssq = 0;
+  for (let l = from; l < n; l++) {
+    const a0 = a[0]!;
+    for (let i = 0; i < r - 1; i++) anew[i] = (i < p ? phi[i]! * a0 : 0) + a[i + 1]!;
+    anew[r - 1] = r - 1 < p ? phi[r - 1]! * a0 : 0;
+    let resid0 = y[l]! - anew[0]!;
+    if (d > 0) {
+      let t = a0;
+      for (let k = 0; k < d; k++) t += delta[k]! * a[r + k]!;
+      for (let k = d - 1; k > 0; k--) anew[r + k] = a[r + k - 1]!;
+      anew[r] = t;
+      for (let k = 0; k < d; k++) resid0 -= delta[k]! * anew[r + k]!;
+    }
+    if (used) ssq += (resid0 * resid0) / gain;
+    if (resid) resid[l] = resid0 / sqrtGain;
+    for (let i = 0; i < rd; i++) a[i] = anew[i]! + K[i]! * resid0;
+  }
+  return { ssq };
 }
 
 /** R's KalmanForecast: h-step means and variances (in sigma2 units) from the filtered state; does not mutate mod. */
@@ -346,11 +365,14 @@ export function cssObjective(
   theta: ArrayLike<number>,
   nCond: number,
   resid?: Float64Array,
+  scratch?: Float64Array,
 ): number {
   const n = y.length;
-  const w = Float64Array.from(y as ArrayLike<number>);
+  // Differencing in a caller-owned buffer when given: the optimiser calls this thousands of times.
+  const w = scratch && scratch.length >= n ? scratch : new Float64Array(n);
+  for (let l = 0; l < n; l++) w[l] = y[l]!;
   for (let i = 0; i < d; i++) for (let l = n - 1; l > 0; l--) w[l] = w[l]! - w[l - 1]!;
-  const e = resid ?? new Float64Array(n);
+  const e = resid ?? (scratch && scratch.length >= 2 * n ? scratch.subarray(n, 2 * n) : new Float64Array(n));
   for (let l = 0; l < nCond && l < n; l++) e[l] = 0;
   const p = phi.length;
   const q = theta.length;
@@ -359,13 +381,65 @@ export function cssObjective(
   for (let l = nCond; l < n; l++) {
     let tmp = w[l]!;
     for (let j = 0; j < p; j++) tmp -= phi[j]! * w[l - j - 1]!;
-    const jmax = Math.min(l - nCond, q);
+    const jmax = l - nCond < q ? l - nCond : q;
     for (let j = 0; j < jmax; j++) tmp -= theta[j]! * e[l - j - 1]!;
     e[l] = tmp;
-    if (!Number.isNaN(tmp)) {
+    if (tmp === tmp) {
       nu++;
       ssq += tmp * tmp;
     }
   }
   return ssq / nu;
+}
+
+/**
+ * CSS objective 0.5 log(SSR / nu) and its exact gradient with respect to (phi, theta, beta), where beta is the
+ * coefficient of a regressor whose d-th difference is `zDiff` (1 for a mean or a drift). Used where no R path has
+ * to be reproduced (auto-ARIMA's approximate search): one pass replaces the 2k passes of a numerical gradient.
+ */
+export function cssValueAndGradient(
+  w: Float64Array,
+  phi: ArrayLike<number>,
+  theta: ArrayLike<number>,
+  nCond: number,
+  zDiff: Float64Array | null,
+  grad: Float64Array,
+  work: Float64Array,
+): number {
+  const n = w.length;
+  const p = phi.length;
+  const q = theta.length;
+  const k = p + q + (zDiff ? 1 : 0);
+  // work layout: e[n], then de[k][n]
+  const e = work.subarray(0, n);
+  const de = work.subarray(n, n + k * n);
+  e.fill(0);
+  de.fill(0);
+  let ssq = 0;
+  let nu = 0;
+  grad.fill(0);
+  for (let l = nCond; l < n; l++) {
+    let tmp = w[l]!;
+    for (let j = 0; j < p; j++) tmp -= phi[j]! * w[l - j - 1]!;
+    const jmax = l - nCond < q ? l - nCond : q;
+    for (let j = 0; j < jmax; j++) tmp -= theta[j]! * e[l - j - 1]!;
+    e[l] = tmp;
+    for (let i = 0; i < k; i++) {
+      let g: number;
+      if (i < p) g = -w[l - i - 1]!;
+      else if (i < p + q) g = i - p < jmax ? -e[l - (i - p) - 1]! : 0;
+      else {
+        g = -zDiff![l]!;
+        for (let j = 0; j < p; j++) g += phi[j]! * zDiff![l - j - 1]!;
+      }
+      const row = i * n;
+      for (let j = 0; j < jmax; j++) g -= theta[j]! * de[row + l - j - 1]!;
+      de[row + l] = g;
+      grad[i]! += tmp * g;
+    }
+    ssq += tmp * tmp;
+    nu++;
+  }
+  for (let i = 0; i < k; i++) grad[i] = grad[i]! / ssq;
+  return 0.5 * Math.log(ssq / nu);
 }

@@ -191,6 +191,8 @@ export class CycleState {
   readonly dominantNode: number;
   /** Scratch values plugins share within a cycle (e.g. a fairness computation done once). */
   readonly memo = new Map<string, unknown>();
+  /** reservedBy[node] = id of the starving job the node is held for (undefined: free to all). */
+  readonly reservedBy: (string | undefined)[];
 
   constructor(
     readonly snapshot: ClusterSnapshot,
@@ -219,6 +221,7 @@ export class CycleState {
       this.freeTotal[d] = sum;
     }
     for (const [id, usage] of snapshot.tenants) this.tenants.set(id, new TenantScratch(id, usage.tenant, usage, this.total));
+    this.reservedBy = new Array<string | undefined>(this.nodeCount);
   }
 
   /** Nodes that cache a dataset, in snapshot order (built once per cycle). */

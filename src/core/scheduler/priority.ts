@@ -4,12 +4,15 @@
 //     + wUrgency·200·clamp(1 − slack / urgencyHorizonMs, 0, 1)         slack = deadline − now − expectedDuration
 //     + wAging·(100·waitMs / agingUnitMs + min(10·postponements, 200))
 //     + wFairness·200·boost                                            boost = max(monitor boost, (fair − share)/fair)
-//     + STARVING (1e6) when waitMs ≥ starvationGuardMs and the tenant holds no more than its fair share
+//
+// A job is STARVING when waitMs ≥ starvationGuardMs and its tenant holds no more than its fair share; then
+//   P = 1e6 + 100·waitMs / agingUnitMs        (starving jobs first, oldest first)
 //
 // tier: platinum 300, gold 200, silver 100, bronze 0; class: critical 300, high 200, normal 100, low 0.
 // Every term but aging is bounded (together < 1,400 points), so aging alone lifts any job over a fresh one within
-// 14 aging units; the STARVING lift makes the wait of a job whose tenant is within its fair share bounded by
-// starvationGuardMs plus the time running work needs to drain (the cycle also reserves capacity for it).
+// 14 aging units. The STARVING rule bounds the wait of a job whose tenant is within its fair share: after the guard
+// no later arrival overtakes it, and the cycle holds back the dimensions it needs (profile blocking 'starving') until
+// running work drains — so it waits at most starvationGuardMs + the longest running job + one cycle interval.
 import type { Tier } from '../domain/tenant.ts';
 import type { PriorityClass } from '../domain/job.ts';
 import type { TenantScratch } from './cycle-state.ts';
@@ -37,7 +40,9 @@ export const DEFAULT_PRIORITY_WEIGHTS: PriorityWeights = {
   fairness: 1,
   agingUnitMs: 60_000,
   urgencyHorizonMs: 3_600_000,
-  starvationGuardMs: 30 * 60_000,
+  // Two hours: long enough that ordinary queueing on a busy training cluster does not trigger reservations (which
+  // idle the held nodes while they drain), short enough to bound starvation; see docs/scheduler.md.
+  starvationGuardMs: 2 * 3_600_000,
 };
 
 export const STARVING_LIFT = 1e6;
@@ -83,6 +88,7 @@ export function computePriority(job: PendingJob, tenant: TenantScratch | undefin
   const fairness = w.fairness * 200 * fairnessBoost(tenant);
   const withinShare = !tenant || !(tenant.fairShare >= 0) || tenant.dominantShare() <= tenant.fairShare + 1e-9;
   const starving = waitMs >= w.starvationGuardMs && withinShare;
-  const total = tier + cls + weight + urgency + aging + fairness + (starving ? STARVING_LIFT : 0);
+  // Starving jobs go first, oldest first (their other terms no longer count): that is what bounds their wait.
+  const total = starving ? STARVING_LIFT + (100 * waitMs) / w.agingUnitMs : tier + cls + weight + urgency + aging + fairness;
   return { total, tier, class: cls, weight, urgency, aging, fairness, starving, waitMs };
 }

@@ -8,15 +8,21 @@ import { defaultRegistry, type PluginRegistry } from './registry.ts';
 export type NodeSearch =
   /** Every node, in snapshot order. */
   | { readonly kind: 'exhaustive' }
-  /** The capacity index: the tightest nodes in the job's key dimension first, scoring at most maxCandidates feasible ones. */
-  | { readonly kind: 'indexed'; readonly maxCandidates: number };
+  /**
+   * The capacity index: the tightest nodes in the job's key dimension first, scoring at most maxCandidates feasible
+   * ones. Cycles with pending × nodes below minWork (default 200,000) scan exhaustively: cheaper and exact there.
+   */
+  | { readonly kind: 'indexed'; readonly maxCandidates: number; readonly minWork?: number };
 
 export type Blocking =
   /** A job that does not fit never holds others back (backfilling). */
   | 'none'
   /** Strict FIFO: the first job that does not fit blocks every job behind it. */
   | 'head-of-line'
-  /** A starving job (priority.ts) that does not fit reserves the dimensions it needs: later jobs asking for them wait. */
+  /**
+   * A starving job (priority.ts) that does not fit reserves nodes where it fits when empty (filter 'reservation'
+   * keeps others off them) until it starts: they drain, and it starts there.
+   */
   | 'starving';
 
 export interface ProfileConfig {
@@ -73,6 +79,7 @@ export interface FairwayOptions {
   /** Sub-linear node search through the capacity index (else exhaustive). */
   readonly indexed?: boolean;
   readonly maxCandidates?: number;
+  readonly minWork?: number;
   readonly priority?: Partial<PriorityWeights>;
 }
 
@@ -89,13 +96,14 @@ export function fairwayProfile(o: FairwayOptions = {}): ProfileConfig {
     ...o.priority,
   };
   const off = Object.entries(o).filter(([, v]) => v === false).map(([k]) => k);
+  // minWork, maxCandidates and priority tweaks do not rename the profile; switches off do.
   return {
     name: off.length === 0 ? 'fairway' : `fairway-no-${off.join('-no-')}`,
     queueSort: 'priority',
     preFilters: on(o.fairness) ? ['tenant', 'fairness-cap', 'node-capacity', 'gang'] : BASE_PRE_FILTERS,
-    filters: BASE_FILTERS,
+    filters: on(o.aging) ? [...BASE_FILTERS, 'reservation'] : BASE_FILTERS,
     scores,
-    search: on(o.indexed) ? { kind: 'indexed', maxCandidates: o.maxCandidates ?? 8 } : { kind: 'exhaustive' },
+    search: on(o.indexed) ? { kind: 'indexed', maxCandidates: o.maxCandidates ?? 8, ...(o.minWork !== undefined ? { minWork: o.minWork } : {}) } : { kind: 'exhaustive' },
     blocking: on(o.aging) ? 'starving' : 'none',
     preemptForGuarantee: on(o.preemption),
     priority,
@@ -151,6 +159,9 @@ export function resolveProfile(profile: ProfileConfig | string, registry: Plugin
   const search = config.search ?? { kind: 'exhaustive' };
   if (search.kind === 'indexed' && (!Number.isInteger(search.maxCandidates) || search.maxCandidates < 1)) {
     throw new ProfileError(`profile '${name}': search.maxCandidates must be a positive integer`, { profile: name });
+  }
+  if (config.blocking === 'starving' && !config.filters.includes('reservation')) {
+    throw new ProfileError(`profile '${name}': blocking 'starving' needs the 'reservation' filter to hold nodes`, { profile: name });
   }
   const priority: PriorityWeights = { ...DEFAULT_PRIORITY_WEIGHTS, ...config.priority };
   for (const [k, v] of Object.entries(priority)) {

@@ -56,6 +56,8 @@ test('bad input gets a never-fits reason naming the cause', () => {
     [makeJob('gang').gpus(8).gang(3).pending(), 'gang-larger-than-cluster', undefined],
     [makeJob('orphan').tenant('ghost').pending(), 'unknown-tenant', undefined],
     [makeJob('a100').selector({ gpu: 'a100' }).pending(), 'no-matching-labels', undefined],
+    [makeJob('neg').request({ cpuMilli: -5 }).pending(), 'invalid-request', 'cpuMilli'],
+    [makeJob('nan').request({ memMiB: Number.NaN }).pending(), 'invalid-request', 'memMiB'],
   ];
   for (const profile of Object.keys(BUILTIN_PROFILES)) {
     const plan = run(profile, snapshot, cases.map(([j]) => j));

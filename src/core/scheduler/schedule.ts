@@ -2,7 +2,7 @@
 // Phases: 0 scratch state · 1 QueueSort · 2 PreFilter · 3 Filter · 4 Score · 5 Select · 6 Reserve (gang all or
 // nothing) · 7 preemption to restore guarantees. The inputs are never mutated; later jobs see earlier placements
 // through the scratch state.
-import type { Placement, Plan, Postponement, Preemption, Reason } from '../domain/plan.ts';
+import type { Placement, Plan, Postponement, Preemption, Reason, Reservation } from '../domain/plan.ts';
 import { DIMENSIONS } from '../domain/resources.ts';
 import type { Rng } from '../util/rng.ts';
 import { CycleState, DIMS, STATUS_READY, toVector } from './cycle-state.ts';
@@ -172,14 +172,23 @@ export function runCycle(snapshot: ClusterSnapshot, pending: readonly PendingJob
   // Phase 0: scratch state.
   const cycle = new CycleState(snapshot, now, rng, { priority: profile.priority });
   // A small cycle scans exhaustively: building the index would cost more than it saves, and the scan is exact.
-  const indexed = profile.search.kind === 'indexed' && pending.length * cycle.nodeCount >= INDEX_MIN_WORK;
+  const indexed = profile.search.kind === 'indexed' && pending.length * cycle.nodeCount >= (profile.search.minWork ?? INDEX_MIN_WORK);
   const searcher = new Searcher(profile, cycle, indexed);
   const placements: Placement[] = [];
   const postponed: Postponement[] = [];
   const failedShapes = new Map<string, readonly Reason[]>();
   let headBlocker: string | undefined;
-  const reservedDims = new Set<number>();
-  let reservedFor: string | undefined;
+  // Reservations carried over for jobs still pending; the others lapse.
+  const pendingIds = new Set<string>();
+  for (const j of pending) pendingIds.add(j.spec.id);
+  const reservations = new Map<string, Reservation>();
+  for (const r of snapshot.reservations ?? []) {
+    if (profile.blocking !== 'starving' || !pendingIds.has(r.jobId) || reservations.has(r.jobId)) continue;
+    const idx = r.nodeIds.map((id) => cycle.nodeIndexById.get(id));
+    if (idx.some((i) => i === undefined || cycle.status[i] !== STATUS_READY || cycle.reservedBy[i] !== undefined)) continue;
+    for (const i of idx) cycle.reservedBy[i as number] = r.jobId;
+    reservations.set(r.jobId, r);
+  }
 
   // Phase 1: queue sort.
   const queue = profile.queueSort.createQueue(pending, cycle);
@@ -188,6 +197,11 @@ export function runCycle(snapshot: ClusterSnapshot, pending: readonly PendingJob
     queue.failed(job);
   }
   for (let job = queue.next(); job !== undefined; job = queue.next()) {
+    const invalid = invalidRequest(job);
+    if (invalid) {
+      postponeJob(job, [invalid], true);
+      continue;
+    }
     const task = makeTask(job, cycle);
     // Phase 2: pre-filters (job level).
     let pre: ReturnType<(typeof profile.preFilters)[number]['preFilter']> = null;
@@ -203,15 +217,11 @@ export function runCycle(snapshot: ClusterSnapshot, pending: readonly PendingJob
       postponeJob(job, [{ plugin: 'fifo', code: 'blocked-by-head', message: `strict FIFO: job '${headBlocker}' at the head of the queue does not fit yet` }]);
       continue;
     }
-    if (reservedDims.size > 0 && task.req.some((r, d) => r > 0 && reservedDims.has(d))) {
-      const dims = [...reservedDims].map((d) => DIMENSIONS[d]).join(', ');
-      postponeJob(job, [{ plugin: 'aging', code: 'reserved-for-starving-job', message: `${dims} is held back for job '${reservedFor}', which has waited past the starvation guard` }]);
-      continue;
-    }
     // Phases 3–6 per task, all or nothing. Free capacity only shrinks within a cycle, so a shape that failed once
     // fails again: reuse its reasons.
-    const key = task.shape;
-    let reasons = failedShapes.get(key);
+    // A job holding a reservation sees nodes others do not: never share its cached failure.
+    const key = reservations.has(task.spec.id) ? undefined : task.shape;
+    let reasons = key === undefined ? undefined : failedShapes.get(key);
     if (reasons === undefined) {
       const n = task.spec.gangSize;
       for (let k = 0; k < n; k++) {
@@ -236,20 +246,59 @@ export function runCycle(snapshot: ClusterSnapshot, pending: readonly PendingJob
       }
       task.chosen.length = 0;
       reasons = r.length > 0 ? r : [{ plugin: 'fit', code: 'no-node', message: 'no node can take the job now' }];
-      failedShapes.set(key, reasons);
+      if (key !== undefined) failedShapes.set(key, reasons);
     }
     postponeJob(job, reasons);
     if (profile.blocking === 'head-of-line') headBlocker = task.spec.id;
-    else if (profile.blocking === 'starving' && reservedFor === undefined && computePriority(job, task.tenant, now, profile.priority).starving) {
-      reservedFor = task.spec.id;
-      if (task.req[1] > 0) reservedDims.add(1);
-      else for (let d = 0; d < DIMS; d++) if ((task.req[d] as number) > 0) reservedDims.add(d);
+    else if (profile.blocking === 'starving' && !reservations.has(task.spec.id) && computePriority(job, task.tenant, now, profile.priority).starving) {
+      const nodes = reserveFor(task, cycle);
+      if (nodes) reservations.set(task.spec.id, { jobId: task.spec.id, nodeIds: nodes.map((i) => cycle.nodes[i]!.id), sinceMs: now });
     }
   }
+  for (const p of placements) reservations.delete(p.jobId);
 
   // Phase 7: preemption, only of preemptible jobs and only to restore a guarantee.
   const preemptions: Preemption[] = profile.preemptForGuarantee ? preemptForGuarantees(cycle, pending, postponed) : [];
-  return { plan: { placements, preemptions, migrations: [], postponed }, nodesVisited: searcher.visited };
+  const plan: Plan = reservations.size > 0 ? { placements, preemptions, migrations: [], postponed, reservations: [...reservations.values()] } : { placements, preemptions, migrations: [], postponed };
+  return { plan, nodesVisited: searcher.visited };
+}
+
+/** The cycle trusts typed input but never drops it silently: a malformed request is a never-fits reason naming it. */
+function invalidRequest(job: PendingJob): Reason | undefined {
+  const r = job.spec.request;
+  for (const d of DIMENSIONS) {
+    const v = r[d];
+    if (typeof v !== 'number' || !Number.isInteger(v) || v < 0) {
+      return { plugin: 'input', code: 'invalid-request', dimension: d, message: `request.${d} must be a non-negative integer, got ${String(v)}` };
+    }
+  }
+  const g = job.spec.gangSize;
+  if (!Number.isInteger(g) || g < 1) return { plugin: 'input', code: 'invalid-request', message: `gangSize must be a positive integer, got ${String(g)}` };
+  return undefined;
+}
+
+/**
+ * Picks nodes to hold for a starving task: ready, unreserved nodes with its labels where one task fits when the node
+ * is empty, most free in the task's key dimension first (they drain soonest), then by id; one per task of the gang.
+ * Marks them in the cycle so later jobs keep off. Undefined when there are not enough such nodes.
+ */
+function reserveFor(task: TaskView, cycle: CycleState): number[] | undefined {
+  const candidates: number[] = [];
+  for (let i = 0; i < cycle.nodeCount; i++) {
+    if (cycle.status[i] !== STATUS_READY || cycle.reservedBy[i] !== undefined) continue;
+    let fits = true;
+    for (let d = 0; d < DIMS && fits; d++) if ((task.req[d] as number) > ((cycle.cap[d] as Float64Array)[i] as number)) fits = false;
+    if (!fits) continue;
+    const labels = cycle.nodes[i]!.labels;
+    if (task.selector.some(([k, v]) => labels[k] !== v)) continue;
+    candidates.push(i);
+  }
+  if (candidates.length < task.spec.gangSize) return undefined;
+  const free = cycle.free[task.keyDim] as Float64Array;
+  candidates.sort((a, b) => (free[b] as number) - (free[a] as number) || (cycle.nodes[a]!.id < cycle.nodes[b]!.id ? -1 : 1));
+  const chosen = candidates.slice(0, task.spec.gangSize);
+  for (const i of chosen) cycle.reservedBy[i] = task.spec.id;
+  return chosen;
 }
 
 /** A pure function of its inputs: same snapshot, pending, profile, now and rng state ⇒ the same Plan. */

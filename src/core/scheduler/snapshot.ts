@@ -2,6 +2,7 @@
 // considers. A cycle never mutates these; it copies what it needs into per-cycle scratch state (cycle-state.ts).
 import type { JobSpec } from '../domain/job.ts';
 import type { NodeStatus } from '../domain/node.ts';
+import type { Reservation } from '../domain/plan.ts';
 import type { Resources } from '../domain/resources.ts';
 import type { Tenant } from '../domain/tenant.ts';
 import type { NodeTable } from './cycle-state.ts';
@@ -55,6 +56,8 @@ export interface ClusterSnapshot {
    * reducer does) so a cycle skips rebuilding it. It must agree with `nodes` and `running`; a cycle never writes it.
    */
   readonly table?: NodeTable;
+  /** Reservations from the previous cycle's plan (kept while their job is pending and still starving). */
+  readonly reservations?: readonly Reservation[];
 }
 
 export interface PendingJob {

@@ -111,7 +111,7 @@ export class SqliteStore implements StateStore {
   private writerFailure: string | undefined;
   private readonly st;
   /** Number of transactions and ops committed (for metrics and the benchmark). */
-  readonly stats = { commits: 0, ops: 0 };
+  readonly stats = { commits: 0, ops: 0, writes: 0, commitMsTotal: 0 };
 
   constructor(readonly file: string, opts: SqliteStoreOptions = {}) {
     if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true });
@@ -193,8 +193,11 @@ export class SqliteStore implements StateStore {
     const batch = this.pending;
     this.pending = [];
     const groups = batch.map((b) => b.stmts);
+    const t0 = performance.now();
     const settle = (errors: readonly (string | null)[]): void => {
       this.stats.commits++;
+      this.stats.writes += batch.length;
+      this.stats.commitMsTotal += performance.now() - t0;
       batch.forEach((b, i) => {
         const e = errors[i] ?? (errors.length < batch.length ? errors[0] ?? null : null);
         if (e) b.reject(new StoreError(`commit failed: ${e}`));

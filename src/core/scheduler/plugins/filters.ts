@@ -47,4 +47,15 @@ export const labelsFilter: FilterPlugin = {
   }),
 };
 
-export const FILTER_PLUGINS: readonly FilterPlugin[] = [nodeStatusFilter, fitFilter, labelsFilter];
+/** Nodes held for a starving job (the aging guarantee) take no other job. */
+export const reservationFilter: FilterPlugin = {
+  kind: 'filter',
+  name: 'reservation',
+  filter(task, node, cycle) {
+    const owner = cycle.reservedBy[node];
+    return owner === undefined || owner === task.spec.id ? null : 'reserved';
+  },
+  explain: (_code, nodes) => ({ plugin: 'reservation', code: 'reserved-for-starving-job', nodes, message: `${nodes} node(s) are held for jobs that waited past the starvation guard` }),
+};
+
+export const FILTER_PLUGINS: readonly FilterPlugin[] = [nodeStatusFilter, fitFilter, labelsFilter, reservationFilter];

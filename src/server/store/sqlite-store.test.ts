@@ -1,0 +1,44 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { resources } from '../../core/domain/resources.ts';
+import { SqliteStore } from './sqlite-store.ts';
+import type { StoredJob, WriteOp } from './state-store.ts';
+
+const job = (seq: number, tenantId = 'acme'): StoredJob => ({
+  seq,
+  spec: { id: `j${seq}`, tenantId, request: resources({ cpuMilli: 1000 }), gangSize: 1, priorityClass: 'normal', submittedAtMs: seq, preemptible: true, migratable: true, kind: 'train' },
+  command: ['true'], state: 'pending', nodeIds: [], exitCode: null, updatedAtMs: seq,
+});
+
+for (const writer of ['worker', 'inline'] as const) {
+  test(`${writer} writer: concurrent writes share commits, all land, and one bad op fails only its caller`, async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'fw-store-'));
+    try {
+      const store = new SqliteStore(join(dir, 'db.sqlite'), { writer, sync: 'full' });
+      const writes: Promise<void>[] = [];
+      for (let i = 1; i <= 300; i++) writes.push(store.write([{ type: 'insertJob', job: job(i), idempotency: { key: `k${i}`, bodyHash: 'h' } }, { type: 'jobEvent', jobId: `j${i}`, atMs: i, event: 'submitted', data: {} }]));
+      // A duplicate id and a duplicate idempotency key in the same burst: both must fail, alone.
+      const dupId = store.write([{ type: 'insertJob', job: job(5) }]);
+      const dupKey = store.write([{ type: 'insertJob', job: job(1000), idempotency: { key: 'k7', bodyHash: 'h' } }] satisfies WriteOp[]);
+      for (let i = 301; i <= 400; i++) writes.push(store.write([{ type: 'insertJob', job: job(i) }]));
+      await Promise.all(writes);
+      await assert.rejects(dupId, (e: Error & { code?: string }) => e.code === 'store_failed');
+      await assert.rejects(dupKey, (e: Error & { code?: string }) => e.code === 'store_failed');
+      assert.ok(store.stats.commits < 400, `group commit: ${store.stats.commits} commits for 400 writes`);
+      assert.equal(store.maxJobSeq(), 400);
+      assert.equal(store.getJob('j1000'), undefined, 'the failed write left nothing behind');
+      assert.deepEqual(store.idempotency('acme', 'k7'), { jobId: 'j7', bodyHash: 'h' });
+      await store.close();
+      await assert.rejects(store.write([{ type: 'insertJob', job: job(401) }]), /closed/);
+      const again = new SqliteStore(join(dir, 'db.sqlite'), { writer });
+      assert.equal(again.loadActiveJobs().length, 400);
+      assert.deepEqual(again.jobEvents('j3').map((e) => e.type), ['submitted']);
+      await again.close();
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+}
