@@ -40,6 +40,11 @@ export interface AgentOptions {
 interface Running {
   readonly proc: JobProcess;
   readonly cpus: readonly number[];
+  /**
+   * Stopped because the coordinator took the job back (preempt, stop, cancel): it already counts the job as not
+   * running here, so this incarnation's exit is not reported (it could be mistaken for a relaunch's exit).
+   */
+  takenBack: boolean;
 }
 
 type TelemetryItem = Heartbeat['telemetry'][number];
@@ -57,6 +62,8 @@ export class NodeAgent {
   private telemetry = new Map<string, TelemetryItem>();
   private stopping = false;
   private pushWake: (() => void) | undefined;
+  /** Something urgent arrived while a push was in flight: push again at once instead of waiting a period. */
+  private pushAgain = false;
   private sampleTimer: NodeJS.Timeout | undefined;
   private loops: Promise<void>[] = [];
   private readonly taskset: string | undefined = whichSync('taskset');
@@ -151,12 +158,13 @@ export class NodeAgent {
 
   private async pushLoop(): Promise<void> {
     while (!this.stopping) {
-      await new Promise<void>((resolve) => {
+      if (!this.pushAgain) await new Promise<void>((resolve) => {
         const t = setTimeout(done, this.o.heartbeatMs ?? 1000);
         function done(): void { clearTimeout(t); resolve(); }
         this.pushWake = done;
       });
       this.pushWake = undefined;
+      this.pushAgain = false;
       if (this.stopping) return;
       try {
         await this.push();
@@ -191,11 +199,12 @@ export class NodeAgent {
       this.logs = [...logs, ...this.logs];
       throw err;
     }
-    if (this.logs.length > 0) this.pushWake?.();
+    if (this.logs.length > 0) this.urgent();
   }
 
   private urgent(): void {
-    this.pushWake?.();
+    if (this.pushWake) this.pushWake();
+    else this.pushAgain = true;
   }
 
   private handleReply(reply: unknown): void {
@@ -216,15 +225,19 @@ export class NodeAgent {
     switch (c.type) {
       case 'LaunchJob':
         if (running) {
-          this.log(`launch of ${c.jobId} ignored: already running`);
+          // A relaunch here while the previous incarnation is still checkpointing on its way out: start it after.
+          this.deferredLaunches.set(c.jobId, c);
+          this.log(`launch of ${c.jobId} deferred until its previous process exits`);
           return;
         }
         this.launch(c);
         return;
       case 'StopJob':
+        if (running) running.takenBack = true;
         running?.proc.stop('SIGTERM', `stopped by the coordinator${c.reason ? `: ${c.reason.message}` : ''}`);
         return;
       case 'PreemptJob':
+        if (running) running.takenBack = true;
         running?.proc.stop('SIGTERM', `preempted${c.reason ? `: ${c.reason.message}` : ''}`);
         return;
       case 'CheckpointJob':
@@ -239,6 +252,7 @@ export class NodeAgent {
   }
 
   private readonly pendingMigrations = new Map<string, string[]>();
+  private readonly deferredLaunches = new Map<string, AgentCommand>();
 
   private pickCpus(cpuMilli: number): number[] {
     const want = Math.min(this.cpuLoad.size, Math.max(1, Math.ceil(cpuMilli / 1000)));
@@ -263,7 +277,7 @@ export class NodeAgent {
       onLine: (stream, line) => this.onLine(jobId, stream, line),
       onExit: (exitCode, reason) => this.onExit(jobId, exitCode, reason),
     });
-    this.jobs.set(jobId, { proc, cpus });
+    this.jobs.set(jobId, { proc, cpus, takenBack: false });
     for (const cpu of cpus) this.cpuLoad.set(cpu, (this.cpuLoad.get(cpu) ?? 0) + 1);
     this.reports.push({ type: 'started', jobId });
     this.log(`launch ${jobId}: ${(c.command ?? []).join(' ').slice(0, 200)}${cpus.length ? ` on CPUs ${cpus.join(',')}` : ''}`);
@@ -293,8 +307,11 @@ export class NodeAgent {
     const to = this.pendingMigrations.get(jobId);
     this.pendingMigrations.delete(jobId);
     if (to && exitCode === 75) this.reports.push({ type: 'migrated', jobId, toNodeIds: to });
-    else this.reports.push({ type: 'exited', jobId, exitCode, ...(reason ? { reason } : {}) });
+    else if (!r?.takenBack) this.reports.push({ type: 'exited', jobId, exitCode, ...(reason ? { reason } : {}) });
     this.log(`${jobId} exited ${exitCode}${reason ? `: ${reason.split('\n')[0]}` : ''}`);
+    const next = this.deferredLaunches.get(jobId);
+    this.deferredLaunches.delete(jobId);
+    if (next && !this.stopping) this.launch(next);
     this.urgent();
   }
 

@@ -33,6 +33,11 @@ export interface LocalClusterOptions {
   readonly nodeTimeoutMs?: number;
   /** Scheduler profile of the coordinator (src/core/scheduler/profiles.ts); default: fairway. */
   readonly profile?: string;
+  /**
+   * The most training / test items any job of the workload uses: the grid then holds just that prefix of each set
+   * (jobs read the first N items either way), so no job decodes shards it will not train on.
+   */
+  readonly datasetItems?: { train?: number; test?: number };
 }
 
 export interface AgentSlice {
@@ -119,7 +124,11 @@ export class LocalCluster {
     const grid = await connectGrid(url);
     try {
       for (const name of ['fashion-mnist', 'synthetic-cifar'] as const) {
-        const data = await loadTrainingData(name, name === 'synthetic-cifar' ? { trainLimit: 2000, testLimit: 400 } : {});
+        const lim = this.o.datasetItems ?? {};
+        const data = await loadTrainingData(name, {
+          ...(lim.train !== undefined ? { trainLimit: lim.train } : name === 'synthetic-cifar' ? { trainLimit: 2000 } : {}),
+          ...(lim.test !== undefined ? { testLimit: lim.test } : name === 'synthetic-cifar' ? { testLimit: 400 } : {}),
+        });
         await publishTrainingData(grid.sharedWriter(), data, 'v1');
       }
     } finally {
@@ -139,9 +148,10 @@ export class LocalCluster {
     for (let i = 0; i < n; i++) {
       const cpuSet = Array.from({ length: cpus }, (_, k) => (i * cpus + k) % hostCpus);
       const name = `agent-${i + 1}`;
-      const child = spawn(process.execPath, [join(repoRoot, 'bin/fairway.js'), 'agent', '--coordinator', this.url, '--join-token', this.joinToken,
-        '--name', name, '--cpus', String(cpus), '--memory-mib', String(memoryMiB), '--cpu-set', cpuSet.join(','), '--gpus', '0', '--quiet'], {
-        cwd: repoRoot, stdio: ['ignore', 'ignore', 'inherit'],
+      const child = spawn(process.execPath, [join(repoRoot, 'bin/fairway.js'), 'agent', '--coordinator', this.url,
+        '--name', name, '--cpus', String(cpus), '--memory-mib', String(memoryMiB), '--cpu-set', cpuSet.join(','), '--gpus', '0', ...(process.env.FAIRWAY_UP_AGENT_LOGS === '1' ? [] : ['--quiet'])], {
+        // The join token goes by environment, not argv, so `ps` does not show it to other users of the machine.
+        cwd: repoRoot, stdio: ['ignore', 'ignore', 'inherit'], env: { ...process.env, FAIRWAY_JOIN_TOKEN: this.joinToken },
       });
       this.agents.push({ name, cpus, memoryMiB, cpuSet, process: child });
     }

@@ -18,6 +18,7 @@ export interface JobResult {
   readonly jctS: number | null;
   /** Submit (accepted by the API) → the agent started the process. */
   readonly startLatencyMs: number | null;
+  readonly placeLatencyMs: number | null;
   readonly samplesPerS: number | null;
   readonly testAccuracy: number | null;
   readonly dataSource: string | null;
@@ -36,7 +37,13 @@ export interface RunSummary {
   readonly cpuUtil: number;
   readonly memUtil: number;
   readonly migrations: number;
+  /** Jobs taken back from a node (fairness preemption or node loss) and requeued. */
+  readonly preemptions: number;
   readonly startLatencyMs: { readonly p50: number; readonly p99: number };
+  /** Submit → the coordinator's placement decision (the scheduler's part of the start latency, queueing included). */
+  readonly placeLatencyMs: { readonly p50: number; readonly p99: number };
+  /** Placement → process running on the agent (command delivery by long-poll, spawn, report). */
+  readonly launchLatencyMs: { readonly p50: number; readonly p99: number };
   readonly tenants: readonly { tenant: string; weight: number; tier: string; jobs: number; succeeded: number; meanJctS: number; maxJctS: number }[];
   readonly perJob: readonly JobResult[];
   readonly dataSources: Readonly<Record<string, number>>;
@@ -205,11 +212,13 @@ export async function runWorkload(cluster: LocalCluster, w: Workload, o: RunOpti
     const ev = c.jobEvents(tr.id!);
     const submitted = ev.find((e) => e.type === 'submitted')?.atMs ?? tr.submittedAtMs!;
     const started = ev.find((e) => e.type === 'started')?.atMs;
+    const placed = ev.find((e) => e.type === 'placed')?.atMs;
     const end = ev.find((e) => e.type === 'succeeded' || e.type === 'failed' || e.type === 'cancelled')?.atMs;
     return {
       id: tr.id!, name: tr.name, tenant: tr.tenant, state: j.state, exitCode: j.exitCode,
       jctS: end !== undefined ? (end - submitted) / 1000 : null,
       startLatencyMs: started !== undefined ? started - submitted : null,
+      placeLatencyMs: placed !== undefined ? placed - submitted : null,
       samplesPerS: tr.samplesPerS, testAccuracy: tr.testAccuracy, dataSource: tr.dataSource, nodeIds: j.nodeIds,
       deadlineMet: tr.deadlineMs === undefined ? null : end !== undefined && j.state === 'succeeded' && end <= tr.deadlineMs,
     };
@@ -217,8 +226,13 @@ export async function runWorkload(cluster: LocalCluster, w: Workload, o: RunOpti
   const ends = tracked.map((tr) => c.jobEvents(tr.id!).find((e) => e.type === 'succeeded' || e.type === 'failed' || e.type === 'cancelled')?.atMs ?? Date.now());
   const firstSubmit = Math.min(...tracked.map((tr) => tr.submittedAtMs!));
   const makespanS = (Math.max(...ends) - firstSubmit) / 1000;
-  const migrations = tracked.reduce((a, tr) => a + c.jobEvents(tr.id!).filter((e) => e.type === 'migrated' || e.type === 'requeued').length, 0);
+  const count = (type: string): number => tracked.reduce((a, tr) => a + c.jobEvents(tr.id!).filter((e) => e.type === type).length, 0);
+  const migrations = count('migrated');
+  const preemptions = count('preempted');
   const latencies = perJob.map((j) => j.startLatencyMs).filter((x): x is number => x !== null);
+  const placeLat = perJob.map((j) => j.placeLatencyMs).filter((x): x is number => x !== null);
+  const launchLat = perJob.map((j) => (j.startLatencyMs !== null && j.placeLatencyMs !== null ? j.startLatencyMs - j.placeLatencyMs : null)).filter((x): x is number => x !== null);
+  const p = (xs: number[]): { p50: number; p99: number } => ({ p50: Math.round(percentile(xs, 50)), p99: Math.round(percentile(xs, 99)) });
   const dataSources: Record<string, number> = {};
   for (const j of perJob) dataSources[j.dataSource ?? 'unknown'] = (dataSources[j.dataSource ?? 'unknown'] ?? 0) + 1;
   const round = (x: number, d = 3): number => Math.round(x * 10 ** d) / 10 ** d;
@@ -233,7 +247,10 @@ export async function runWorkload(cluster: LocalCluster, w: Workload, o: RunOpti
     cpuUtil: round(jobCpuTicks / CLOCK_TICKS_PER_S / Math.max(0.001, makespanS * cap.cpus)),
     memUtil: round(memSamples ? memSumMiB / memSamples / cap.memoryMiB : 0),
     migrations,
-    startLatencyMs: { p50: Math.round(percentile(latencies, 50)), p99: Math.round(percentile(latencies, 99)) },
+    preemptions,
+    startLatencyMs: p(latencies),
+    placeLatencyMs: p(placeLat),
+    launchLatencyMs: p(launchLat),
     tenants: w.tenants.map((t) => {
       const mine = perJob.filter((j) => j.tenant === t.id);
       const jcts = mine.map((j) => j.jctS ?? 0);

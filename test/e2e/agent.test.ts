@@ -89,7 +89,7 @@ test('kill -9 of an agent: its node goes down and the job resumes on another age
     const a = await c.addAgent('a', { cpus: 1, memoryMiB: 1500 });
     await c.tenant('acme');
     const ck = join(c.dir, 'ck');
-    const id = await c.submit('acme', { name: 'long', cpu: 1, memoryMiB: 1200, command: mlpCommand({ trainLimit: 3000, epochs: 2, checkpointDir: ck, checkpointEvery: 4 }) });
+    const id = await c.submit('acme', { name: 'long', cpu: 1, memoryMiB: 1200, command: mlpCommand({ trainLimit: 2000, epochs: 2, checkpointDir: ck, checkpointEvery: 4 }) });
     await c.waitFor('first checkpoint', async () => (await c.events(id)).some((e) => e.type === 'checkpointed'));
     // The machine goes away: the agent and its job die together (a real host loss takes both).
     const seen = (await c.progress(id)).length;
@@ -100,23 +100,25 @@ test('kill -9 of an agent: its node goes down and the job resumes on another age
     assert.equal(done.state, 'succeeded', `after ${seen} progress lines; ${(await c.logs(id)).slice(-5).join('\n')}`);
     assert.deepEqual(done.nodeIds, ['b']);
     const events = await c.events(id);
-    const requeued = events.find((e) => e.type === 'requeued');
-    assert.equal(requeued?.data.reason, 'node-lost');
-    assert.equal(requeued?.data.nodeId, 'a');
+    const requeued = events.find((e) => e.type === 'preempted');
+    assert.equal((requeued?.data.reason as { code?: string } | undefined)?.code, 'node-lost');
+    assert.deepEqual(requeued?.data.nodeIds, ['a']);
     const nodes = (await c.api('GET', '/v1/nodes')) as { nodes: { id: string; status: string }[] };
     assert.equal(nodes.nodes.find((n) => n.id === 'a')!.status, 'down');
-    // The last checkpoint written before the loss is the step the job continues from on b.
+    // It continues from the newest checkpoint committed before the loss: at least the last one whose line reached the
+    // coordinator (a later one may have been committed while its line died with the agent), and on the 4-step grid.
     const progress = await c.progress(id);
     const restore = progress.find((p) => p.type === 'restore');
     assert.ok(restore, 'the job restored a checkpoint on b');
     const restartAt = progress.findIndex((p) => p.type === 'restore');
     const lastCkptBefore = progress.slice(0, restartAt).filter((p) => p.type === 'checkpoint').at(-1);
     assert.ok(lastCkptBefore);
-    assert.equal(restore.step, lastCkptBefore.step);
+    assert.ok((restore.step as number) >= (lastCkptBefore.step as number), JSON.stringify({ restore, lastCkptBefore }));
+    assert.equal((restore.step as number) % 4, 0);
     const firstAfter = progress.slice(restartAt).find((p) => p.type === 'progress');
     assert.ok(firstAfter && (firstAfter.step as number) > (restore.step as number), 'training continues after the restored step');
     const doneLine = progress.find((p) => p.type === 'done');
-    assert.equal(doneLine?.step, Math.ceil(3000 / 64) * 2);
+    assert.equal(doneLine?.step, Math.ceil(2000 / 64) * 2);
   } finally {
     await c.close();
   }

@@ -5,7 +5,7 @@ import cliProgress from 'cli-progress';
 import { InvalidInputError } from '../../core/util/errors.ts';
 import { LocalCluster } from '../../agent/local-cluster.ts';
 import { runWorkload, type LiveStatus, type RunMode, type RunSummary } from '../../agent/up-run.ts';
-import { DEFAULT_WORKLOAD, loadWorkload } from '../../agent/workload.ts';
+import { DEFAULT_WORKLOAD, loadWorkload, type Workload } from '../../agent/workload.ts';
 
 interface UpOptions { agents: string; workload?: string; json?: boolean; baseline?: boolean; keep?: boolean; dataDir: string; port: string; timeoutS: string }
 
@@ -58,8 +58,8 @@ export function renderSummary(s: RunSummary): string {
       j.testAccuracy?.toFixed(2) ?? '-', j.dataSource ?? '-', j.nodeIds.join(','), j.deadlineMet === null ? '-' : j.deadlineMet ? 'met' : 'MISSED']),
   ]));
   out.push('');
-  out.push(`Jain's index (fair-share normalised, time average) ${s.jainNormalised.toFixed(3)} · CPU utilisation ${pct(s.cpuUtil)} · memory utilisation ${pct(s.memUtil)} · migrations/requeues ${s.migrations}`);
-  out.push(`submit → process start: p50 ${s.startLatencyMs.p50} ms, p99 ${s.startLatencyMs.p99} ms`);
+  out.push(`Jain's index (fair-share normalised, time average) ${s.jainNormalised.toFixed(3)} · CPU utilisation ${pct(s.cpuUtil)} · memory utilisation ${pct(s.memUtil)} · migrations ${s.migrations} · preemptions/requeues ${s.preemptions}`);
+  out.push(`submit → process start: p50 ${s.startLatencyMs.p50} ms, p99 ${s.startLatencyMs.p99} ms (submit → placed p50 ${s.placeLatencyMs.p50} / p99 ${s.placeLatencyMs.p99} ms, queueing included; placed → started p50 ${s.launchLatencyMs.p50} / p99 ${s.launchLatencyMs.p99} ms)`);
   out.push(`data: ${Object.entries(s.dataSources).map(([k, v]) => `${v} job(s) from ${k}`).join(', ')} — ${s.grid}`);
   return out.join('\n');
 }
@@ -82,6 +82,7 @@ export function renderComparison(base: RunSummary, fw: RunSummary): string {
     ['memory utilisation', pct(base.memUtil), pct(fw.memUtil), q.memUtil!.toFixed(3)],
     ["Jain's index (normalised)", base.jainNormalised.toFixed(3), fw.jainNormalised.toFixed(3), q.jainNormalised!.toFixed(3)],
     ['submit→start p50 / p99 ms', `${base.startLatencyMs.p50} / ${base.startLatencyMs.p99}`, `${fw.startLatencyMs.p50} / ${fw.startLatencyMs.p99}`, ''],
+    ['placed→start p50 / p99 ms', `${base.launchLatencyMs.p50} / ${base.launchLatencyMs.p99}`, `${fw.launchLatencyMs.p50} / ${fw.launchLatencyMs.p99}`, ''],
   ])}`;
 }
 
@@ -89,6 +90,18 @@ export function renderComparison(base: RunSummary, fw: RunSummary): string {
 function jsonOf(s: RunSummary): Record<string, unknown> {
   const { mode, jobs, succeeded, failed, totalTrainingS, makespanS, jainNormalised, cpuUtil, memUtil, migrations, ...rest } = s;
   return { mode, jobs, succeeded, failed, totalTrainingS, makespanS, jainNormalised, cpuUtil, memUtil, migrations, ...rest };
+}
+
+/** The largest prefix of each split the workload's example jobs read (undefined: some job reads it all). */
+function datasetItems(w: Workload): { train?: number; test?: number } {
+  const ex = w.jobs.filter((j) => j.example !== undefined);
+  const most = (f: (j: Workload['jobs'][number]) => number | undefined): number | undefined => {
+    const xs = ex.map(f);
+    return xs.some((x) => x === undefined) ? undefined : Math.max(0, ...(xs as number[]));
+  };
+  const train = most((j) => j.trainLimit);
+  const test = most((j) => j.testLimit);
+  return { ...(train !== undefined ? { train } : {}), ...(test !== undefined ? { test } : {}) };
 }
 
 export function registerUp(program: Command): void {
@@ -139,7 +152,7 @@ export function registerUp(program: Command): void {
           const dataDir = resolve(join(o.dataDir, `up-${mode}`));
           rmSync(dataDir, { recursive: true, force: true });
           say(`\n== ${mode === 'baseline' ? 'traditional baseline (FIFO, data from disk per job)' : 'Fairway'}: workload '${workload.name}', ${workload.jobs.length} jobs from ${workload.tenants.length} tenants on ${agents} agent(s)`);
-          const cluster = new LocalCluster({ dataDir, agents, grid: mode === 'fairway', ...(mode === 'baseline' ? { profile: 'fifo' } : {}), port: last ? port : 0, log: (l) => say(`  ${l}`) });
+          const cluster = new LocalCluster({ dataDir, datasetItems: datasetItems(workload), agents, grid: mode === 'fairway', ...(mode === 'baseline' ? { profile: 'fifo' } : {}), port: last ? port : 0, log: (l) => say(`  ${l}`) });
           current = cluster;
           let keepRunning = false;
           try {
