@@ -82,10 +82,13 @@ function forecastSection(s: AppState): HTMLElement {
 
 function migrationSection(s: AppState): HTMLElement {
   const planned = s.cluster?.migrations ?? [];
-  const seen = s.events.filter((e) => e.type.includes('migrat') || (e.data && ('migrated' in e.data || 'toNodeIds' in e.data)));
+  // `migration` stream events: planned by the balancer, then done when the agent reports the move.
+  const seen = s.events.filter((e) => e.type === 'migration' || e.state === 'migrating').slice(-20).reverse();
+  const nodes = (v: unknown): string => (Array.isArray(v) ? v.join(', ') : '?');
   const rows = [
     ...planned.map((m) => h('li', {}, `planned: ${m.jobId} ${m.from ?? '?'} → ${m.to ?? '?'}${m.reason ? ` (${m.reason})` : ''}`)),
-    ...seen.map((e) => h('li', {}, `${fmtTime(e.at)} ${e.jobId ?? ''} ${JSON.stringify(e.data ?? {})}`)),
+    ...seen.map((e) => h('li', { 'data-testid': 'migration' }, `${fmtTime(e.at)} · ${String(e.data?.phase ?? e.state ?? '')} · ${e.jobId ?? ''}${e.tenant ? ` (${e.tenant})` : ''}: ${nodes(e.data?.from)} → ${nodes(e.data?.to)}`,
+      e.data?.reason ? h('span', { class: 'muted' }, ` — ${String(e.data.reason)}`) : null)),
   ];
-  return h('div', {}, h('h2', {}, 'Migrations'), rows.length ? h('ul', {}, ...rows) : h('p', { class: 'muted' }, 'No migration planned or seen since this page opened.'));
+  return h('div', {}, h('h2', {}, 'Migrations'), rows.length ? h('ul', {}, ...rows) : h('p', { class: 'muted' }, 'No migration planned or done since this page opened.'));
 }
