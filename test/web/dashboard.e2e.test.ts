@@ -128,10 +128,11 @@ test('the dashboard shows tenants, live job progress, why a job waits, and a ten
     const admin = await browser.newPage({ viewport: { width: 1360, height: 1000 } });
     const pageErrors: string[] = [];
     admin.on('pageerror', (e) => pageErrors.push(e.message));
+    admin.on('console', (m) => { if (m.type() === 'warning' || m.type() === 'error') pageErrors.push(`console ${m.type()}: ${m.text()}`); });
     await signIn(admin, url, ADMIN);
     assert.equal(await admin.textContent('[data-testid=who]'), 'admin');
     await admin.waitForSelector('[data-testid=nodes] tr[data-node=node-a]');
-    await admin.waitForSelector('[data-testid=live].live.live');
+    await admin.waitForSelector('[data-testid=live][data-state=live]');
 
     await admin.click('nav a[data-tab=tenants]');
     await admin.waitForSelector('[data-testid=tenants] tr[data-tenant=globex]');

@@ -116,6 +116,7 @@ function render(): void {
   root.querySelectorAll<HTMLAnchorElement>('nav a').forEach((a) => a.classList.toggle('active', a.dataset.tab === tab));
   statusEl.textContent = s.live === 'live' ? '● live' : s.live === 'connecting' ? '○ connecting' : '○ reconnecting';
   statusEl.className = `live ${s.live}`;
+  statusEl.dataset.state = s.live;
   filterBar.hidden = tab !== 'jobs';
   syncTenantFilter();
   const error = s.error ? h('div', { class: 'error banner' }, s.error) : null;
@@ -172,7 +173,8 @@ async function refresh(): Promise<void> {
     s.cluster = cluster;
     s.jobs = jobs.jobs;
     const point: FairnessPoint = {
-      tMs: Date.parse(fairness.at), jainRaw: fairness.jainRaw, jainNormalised: fairness.jainNormalised, utilisation: fairness.utilisation,
+      // The page's own clock: the coordinator's `at` is its last cycle, which stands still while nothing changes.
+      tMs: Date.now(), jainRaw: fairness.jainRaw, jainNormalised: fairness.jainNormalised, utilisation: fairness.utilisation,
       rho: Object.fromEntries(fairness.tenants.map((t) => [t.tenant, t.rho])),
     };
     const last = s.history[s.history.length - 1];
@@ -231,18 +233,20 @@ function startLive(): void {
       try {
         s.live = 'connecting';
         const connected = s.api.stream((e) => {
-          s.live = 'live';
           s.events.push(e);
           if (s.events.length > 200) s.events.splice(0, s.events.length - 200);
           queueRefresh();
-        }, signal);
-        // The stream's first bytes (": connected") arrive before any event: show it as live once the request is up.
-        window.setTimeout(() => { if (s.live === 'connecting' && !signal.aborted) { s.live = 'live'; render(); } }, 300);
+        }, signal, () => {
+          s.live = 'live';
+          render();
+        });
         await connected;
+        console.warn('fairway: event stream ended, reconnecting');
         backoffMs = 500;
       } catch (err) {
         if (signal.aborted) return;
         s.error = `event stream: ${(err as Error).message}`;
+        console.warn('fairway: event stream failed, reconnecting', err);
       }
       if (signal.aborted) return;
       s.live = 'reconnecting';
