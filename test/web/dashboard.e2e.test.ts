@@ -138,7 +138,6 @@ test('the dashboard shows tenants, live job progress, why a job waits, and a ten
     await admin.waitForSelector('[data-testid=tenants] tr[data-tenant=globex]');
     const tenantRows = await admin.$$eval('[data-testid=tenants] tbody tr', (rows) => rows.map((r) => r.getAttribute('data-tenant')));
     assert.deepEqual(tenantRows, ['acme', 'globex']);
-    await admin.screenshot({ path: join(ARTIFACTS, 'tenants.png'), fullPage: true });
 
     await admin.click('nav a[data-tab=jobs]');
     // The pending job shows the scheduler's own reason (taken from the API, not written here).
@@ -167,6 +166,10 @@ test('the dashboard shows tenants, live job progress, why a job waits, and a ten
     await admin.click('nav a[data-tab=cluster]');
     await admin.waitForSelector('[data-testid=nodes] tr[data-node=node-a]');
     await admin.screenshot({ path: join(ARTIFACTS, 'cluster.png'), fullPage: true });
+    // By now the page has sampled fairness a few times: Jain's index and ρ are charted over time.
+    await admin.click('nav a[data-tab=tenants]');
+    await admin.waitForSelector('section .chart canvas', { timeout: 15_000 });
+    await admin.screenshot({ path: join(ARTIFACTS, 'tenants.png'), fullPage: true });
 
     // ---- simulator report ----
     await admin.click('nav a[data-tab=simulator]');

@@ -21,6 +21,7 @@ const charts = new WeakMap<HTMLElement, { plot: uPlot; key: string }>();
 export function lineChart(host: HTMLElement, spec: LineSpec): void {
   const key = `${spec.title}|${spec.series.map((s) => s.label).join(',')}|${spec.time}`;
   const data: uPlot.AlignedData = [spec.x, ...spec.series.map((s) => s.values)];
+  host.dataset.points = String(spec.x.length);
   const existing = charts.get(host);
   if (existing && existing.key === key && host.isConnected) {
     existing.plot.setData(data);
