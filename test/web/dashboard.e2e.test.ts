@@ -8,7 +8,7 @@ import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
-import { repoRoot } from '../../src/paths.ts';
+import { hasShared, repoRoot } from '../../src/paths.ts';
 import { stopProcess } from '../e2e/cluster.ts';
 
 const ADMIN = 'web-e2e-admin-token-0123456789';
@@ -81,9 +81,10 @@ test('the dashboard shows tenants, live job progress, why a job waits, and a ten
   const dir = mkdtempSync(join(tmpdir(), 'fw-web-e2e-'));
   const children: ChildProcess[] = [];
   let browser: Browser | undefined;
-  // A real simulator result for the report view, made alongside the live cluster (it takes a few seconds).
+  // A real simulator result for the report view, made alongside the live cluster (it takes a few seconds): the
+  // bundled trace when ../shared is there, else the synthetic paper scenario.
   const simOut = new Promise<string>((resolve, reject) => {
-    const sim = spawn(process.execPath, [FAIRWAY, 'sim', '--json', '--series', '--policy', 'fifo,drf'], { cwd: repoRoot, stdio: ['ignore', 'pipe', 'inherit'] });
+    const sim = spawn(process.execPath, [FAIRWAY, 'sim', '--json', '--series', '--policy', 'fifo,drf', ...(hasShared() ? [] : ['--scenario', 'paper'])], { cwd: repoRoot, stdio: ['ignore', 'pipe', 'inherit'] });
     children.push(sim);
     let out = '';
     sim.stdout!.on('data', (d: Buffer) => { out += d.toString(); });
