@@ -152,9 +152,16 @@ function simulatorTab(): HTMLElement {
   return h('section', { 'data-testid': 'simulator' }, h('div', { class: 'filters' }, input), msg, sim ? simView(sim.runs, sim.name) : null);
 }
 
+let lastRefreshStart = 0;
+let refreshing = false;
+
 async function refresh(): Promise<void> {
   const s = state;
   if (!s) return;
+  // One refresh at a time: a slow coordinator must not pile up overlapping ones.
+  if (refreshing) return queueRefresh();
+  refreshing = true;
+  lastRefreshStart = Date.now();
   try {
     const [nodes, tenants, fairness, cluster, jobs] = await Promise.all([
       s.api.get<{ nodes: NodeView[] }>('/v1/nodes'),
@@ -190,16 +197,22 @@ async function refresh(): Promise<void> {
     s.error = null;
     s.lastRefresh = Date.now();
   } catch (err) {
-    if (err instanceof ApiError && err.status === 401) return showLogin('The token was refused (rotated or revoked?).');
+    if (err instanceof ApiError && err.status === 401) {
+      refreshing = false;
+      return showLogin('The token was refused (rotated or revoked?).');
+    }
     s.error = `refresh failed: ${(err as Error).message}`;
   }
+  refreshing = false;
   if (state === s) render();
 }
 
 function queueRefresh(): void {
   if (refreshQueued) return;
-  // Events come in bursts (a cycle places many jobs): one refresh per burst.
-  refreshQueued = window.setTimeout(() => { refreshQueued = 0; void refresh(); }, 200);
+  // Events come in bursts (a cycle places many jobs): one refresh per burst, and at most one a second, so a busy
+  // cluster does not turn the page into a load generator.
+  const sinceMs = Date.now() - lastRefreshStart;
+  refreshQueued = window.setTimeout(() => { refreshQueued = 0; void refresh(); }, Math.max(200, 1000 - sinceMs));
 }
 
 async function pollRunning(): Promise<void> {
