@@ -154,6 +154,14 @@ test('the dashboard shows tenants, live job progress, why a job waits, and a ten
     const first = await stepOf();
     await waitFor('progress moving', async () => (await stepOf()) > first);
     assert.match((await progress.textContent())!, /samples\/s/);
+    // A job's name opens its detail: its events and last log lines.
+    await admin.click(`[data-testid=running] [data-open-job="${trainer}"]`);
+    const detail = admin.locator('[data-testid=job-detail]');
+    await detail.waitFor();
+    await waitFor('the detail panel filled', async () => /started/.test((await detail.textContent()) ?? '') && /"type":"progress"/.test((await detail.textContent()) ?? ''));
+    await admin.screenshot({ path: join(ARTIFACTS, 'job-detail.png') });
+    await admin.click('[data-testid=job-detail] a.close');
+    await detail.waitFor({ state: 'detached' });
     // A job submitted now appears live.
     const late = await submit(globex.token, 'late', { cpu: 0.7, memoryMiB: 100 }, [process.execPath, '-e', '0']);
     await admin.waitForSelector(`[data-testid=pending] tr[data-job="${late}"]`, { timeout: 15_000 });
@@ -193,6 +201,12 @@ test('the dashboard shows tenants, live job progress, why a job waits, and a ten
     await tenantPage.click('nav a[data-tab=jobs]');
     await tenantPage.waitForSelector(`[data-testid=pending] tr[data-job="${huge}"]`);
     for (const other of [trainer, quick]) assert.equal(await tenantPage.locator(`[data-job="${other}"]`).count(), 0, `globex does not see acme's job ${other}`);
+    // Even by its address, another tenant's job shows no detail.
+    await tenantPage.evaluate((id) => { location.hash = `#jobs/${id}`; }, trainer);
+    const denied = tenantPage.locator('[data-testid=job-detail]');
+    await denied.waitFor();
+    await waitFor('the refusal in the panel', async () => /not_found|forbidden/.test((await denied.textContent()) ?? ''));
+    assert.doesNotMatch((await denied.textContent())!, /"type":"progress"/);
     assert.deepEqual(await tenantPage.$$eval('[data-testid=filter-tenant] option', (os) => os.map((o) => (o as HTMLOptionElement).value)), ['', 'globex']);
     await tenantPage.screenshot({ path: join(ARTIFACTS, 'jobs-tenant.png'), fullPage: true });
 

@@ -3,7 +3,7 @@
 import './style.css';
 import type { ClusterSummary, FairnessPoint } from './state.ts';
 import type { AppState } from './state.ts';
-import type { FairnessView, JobList, JobView, NodeView, TenantView } from '../../src/wire/schemas.ts';
+import type { FairnessView, JobList, JobView, LogList, NodeView, TenantView } from '../../src/wire/schemas.ts';
 import { Api, ApiError } from './api.ts';
 import { h } from './dom.ts';
 import { emptyProgress, pollProgress } from './progress.ts';
@@ -29,8 +29,41 @@ let refreshQueued = 0;
 let sim: { runs: SimSummary[]; name: string } | null = null;
 
 function currentTab(): Tab {
-  const t = location.hash.replace('#', '') as Tab;
+  const t = location.hash.replace('#', '').split('/')[0] as Tab;
   return TABS.includes(t) ? t : 'cluster';
+}
+
+/** `#jobs/<id>` opens that job's detail panel. */
+function openJobId(): string | null {
+  const m = /^#jobs\/(.+)$/.exec(location.hash);
+  return m ? decodeURIComponent(m[1]!) : null;
+}
+
+const DETAIL_LOG_LINES = 40;
+
+async function loadDetail(s: AppState): Promise<void> {
+  const id = openJobId();
+  if (id === null) {
+    s.detail = null;
+    return;
+  }
+  const enc = encodeURIComponent(id);
+  let job: JobView;
+  try {
+    job = await s.api.get<JobView>(`/v1/jobs/${enc}`);
+  } catch (err) {
+    // Another tenant's job, or one that does not exist: an answer to show, not a failure of the page.
+    if (err instanceof ApiError && (err.status === 403 || err.status === 404)) {
+      s.detail = { jobId: id, job: null, events: [], logs: [`${err.message} (${err.code})`] };
+      return;
+    }
+    throw err;
+  }
+  const [events, logs] = await Promise.all([
+    s.api.get<{ events: { seq: number; at: string; type: string; data: Record<string, unknown> }[] }>(`/v1/jobs/${enc}/events`),
+    s.api.get<LogList>(`/v1/jobs/${enc}/logs?limit=10000`),
+  ]);
+  s.detail = { jobId: id, job, events: events.events, logs: logs.lines.slice(-DETAIL_LOG_LINES).map((l) => `${l.stream === 'stderr' ? '! ' : ''}${l.line}`) };
 }
 
 function showLogin(message?: string): void {
@@ -58,7 +91,7 @@ async function signIn(token: string): Promise<void> {
     sessionStorage.setItem(TOKEN_KEY, token);
     state = {
       api, role, nodes: [], tenants: [], fairness: null, history: [], cluster: null, jobs: [], pending: new Map(), progress: new Map(),
-      events: [], live: 'connecting', error: null, filters: { tenant: '', state: '' }, lastRefresh: 0,
+      events: [], live: 'connecting', error: null, filters: { tenant: '', state: '' }, lastRefresh: 0, detail: null,
     };
     buildShell();
     await refresh();
@@ -95,7 +128,10 @@ function buildShell(): void {
   filterBar = h('div', { class: 'filters' }, h('label', {}, 'tenant ', tenantSel), h('label', {}, 'state ', stateSel));
   content = h('main', {});
   root.replaceChildren(header, filterBar, content);
-  window.onhashchange = () => render();
+  window.onhashchange = () => {
+    render();
+    if (openJobId() !== (state?.detail?.jobId ?? null)) void refresh();
+  };
   render();
 }
 
@@ -194,6 +230,7 @@ async function refresh(): Promise<void> {
       throw err;
     })));
     s.pending = new Map(details.filter((d): d is JobView => d !== null).map((d) => [d.id, d]));
+    await loadDetail(s);
     s.error = null;
     s.lastRefresh = Date.now();
   } catch (err) {

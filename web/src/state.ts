@@ -55,4 +55,13 @@ export interface AppState {
   error: string | null;
   filters: { tenant: string; state: string };
   lastRefresh: number;
+  /** The job whose detail panel is open (from the URL: #jobs/<id>). */
+  detail: JobDetail | null;
+}
+
+export interface JobDetail {
+  jobId: string;
+  job: JobView | null;
+  events: { seq: number; at: string; type: string; data: Record<string, unknown> }[];
+  logs: string[];
 }

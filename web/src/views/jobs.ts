@@ -17,6 +17,27 @@ export function filterJobs(s: AppState): JobView[] {
   return s.jobs.filter((j) => (s.filters.tenant === '' || j.tenant === s.filters.tenant) && (s.filters.state === '' || j.state === s.filters.state));
 }
 
+/** The job's name; a click opens its detail panel (events and the last log lines). */
+function jobLink(j: JobView): HTMLElement {
+  return h('a', { href: `#jobs/${encodeURIComponent(j.id)}`, class: 'job-link', 'data-open-job': j.id }, h('b', {}, j.name));
+}
+
+function detailPanel(s: AppState): HTMLElement | null {
+  const d = s.detail;
+  if (!d) return null;
+  return h('div', { class: 'detail', 'data-testid': 'job-detail' },
+    h('div', { class: 'job-head' }, h('b', {}, `${d.job?.name ?? d.jobId}`), h('span', { class: 'muted small' }, ` ${d.jobId}${d.job ? ` · ${d.job.tenant} · ${d.job.state}` : ''}`),
+      h('a', { href: '#jobs', class: 'close' }, 'close')),
+    d.job ? h('div', { class: 'small' }, h('code', {}, d.job.command.join(' ').slice(0, 300))) : null,
+    h('div', { class: 'detail-cols' },
+      h('div', {}, h('div', { class: 'card-title' }, 'events'),
+        h('ul', { class: 'small' }, ...d.events.map((e) => h('li', {}, `${fmtTime(e.at)} ${e.type}`, Object.keys(e.data).length ? h('span', { class: 'muted' }, ` ${JSON.stringify(e.data).slice(0, 200)}`) : null)))),
+      h('div', {}, h('div', { class: 'card-title' }, 'last log lines'),
+        h('pre', { class: 'logs' }, d.logs.length ? d.logs.join('\n') : '(no output yet)')),
+    ),
+  );
+}
+
 function pendingSection(s: AppState, jobs: JobView[]): HTMLElement {
   const pending = jobs.filter((j) => j.state === 'pending' || j.state === 'preempted').map((j) => s.pending.get(j.id) ?? j);
   pending.sort((a, b) => (a.waiting?.position ?? 1e9) - (b.waiting?.position ?? 1e9) || (a.id < b.id ? -1 : 1));
@@ -25,7 +46,7 @@ function pendingSection(s: AppState, jobs: JobView[]): HTMLElement {
     const reasons = w?.reasons ?? [];
     return h('tr', { 'data-job': j.id, 'data-state': 'pending' },
       h('td', { class: 'num' }, w ? `${w.position}/${w.queueLength}` : '…'),
-      h('td', {}, h('b', {}, j.name), h('div', { class: 'muted small' }, j.id)),
+      h('td', {}, jobLink(j), h('div', { class: 'muted small' }, j.id)),
       h('td', {}, j.tenant),
       h('td', { class: 'small' }, res(j), h('div', { class: 'muted' }, j.priorityClass)),
       h('td', { class: 'reasons', 'data-testid': `why-${j.id}` },
@@ -54,7 +75,7 @@ function runningSection(s: AppState, jobs: JobView[]): HTMLElement {
       lineChart(curves, { title: 'loss / accuracy', width: 360, height: 140, x: p.steps, series: [{ label: 'loss', values: p.loss }, { label: 'accuracy', values: p.accuracy }] });
     }
     return h('div', { class: 'job-card', 'data-job': j.id, 'data-state': j.state },
-      h('div', { class: 'job-head' }, h('b', {}, j.name), h('span', { class: 'muted small' }, ` ${j.id} · ${j.tenant} · ${res(j)} · on ${j.nodeIds.join(', ') || '—'}`), h('span', { class: `pill ${j.state}` }, j.state)),
+      h('div', { class: 'job-head' }, jobLink(j), h('span', { class: 'muted small' }, ` ${j.id} · ${j.tenant} · ${res(j)} · on ${j.nodeIds.join(', ') || '—'}`), h('span', { class: `pill ${j.state}` }, j.state)),
       h('div', { class: 'progress' }, h('div', { class: 'fill', style: `width:${(frac * 100).toFixed(1)}%` })),
       h('div', { class: 'small', 'data-testid': `progress-${j.id}` },
         p && p.totalSteps > 0 ? `step ${p.step}/${p.totalSteps} (${(frac * 100).toFixed(0)}%) · epoch ${p.epoch + 1}` : (p?.phase ?? 'no progress reported'),
@@ -71,7 +92,7 @@ function runningSection(s: AppState, jobs: JobView[]): HTMLElement {
 function finishedSection(jobs: JobView[]): HTMLElement {
   const done = jobs.filter((j) => FINISHED.has(j.state));
   const rows = done.map((j) => h('tr', { 'data-job': j.id, 'data-state': j.state },
-    h('td', {}, h('b', {}, j.name), h('div', { class: 'muted small' }, j.id)),
+    h('td', {}, jobLink(j), h('div', { class: 'muted small' }, j.id)),
     h('td', {}, j.tenant),
     h('td', {}, h('span', { class: `pill ${j.state}` }, j.state), j.exitCode !== null ? h('span', { class: 'muted small' }, ` exit ${j.exitCode}`) : null),
     // JCT as the API shows it: submission to the last state change (the finish).
@@ -85,5 +106,5 @@ function finishedSection(jobs: JobView[]): HTMLElement {
 
 export function jobsView(s: AppState): HTMLElement {
   const jobs = filterJobs(s);
-  return h('section', { 'data-testid': 'jobs' }, pendingSection(s, jobs), runningSection(s, jobs), finishedSection(jobs));
+  return h('section', { 'data-testid': 'jobs' }, detailPanel(s), pendingSection(s, jobs), runningSection(s, jobs), finishedSection(jobs));
 }
