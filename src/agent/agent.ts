@@ -140,6 +140,18 @@ export class NodeAgent {
     await this.push().catch((err: unknown) => this.log(`last heartbeat failed: ${(err as Error).message}`));
   }
 
+  /** Stops every job without reporting its exit (the coordinator no longer counts them as running here). */
+  private async dropAllJobs(): Promise<void> {
+    this.deferredLaunches.clear();
+    this.reports = this.reports.filter((r) => !this.jobs.has(r.jobId));
+    const exits = [...this.jobs.values()].map((r) => new Promise<void>((resolve) => {
+      r.takenBack = true;
+      const t = setInterval(() => { if (r.proc.done) { clearInterval(t); resolve(); } }, 50);
+      r.proc.stop('SIGTERM', 'node declared lost');
+    }));
+    await Promise.all(exits);
+  }
+
   get runningJobs(): string[] {
     return [...this.jobs.keys()];
   }
@@ -178,6 +190,12 @@ export class NodeAgent {
     // A coordinator that lost us (restarted without our row): register again; anything else: log and back off.
     if (err instanceof AgentHttpError && err.status === 404) {
       this.log(`${what}: coordinator does not know this node; registering again`);
+      await this.register().catch((e: unknown) => this.log(`re-register failed: ${(e as Error).message}`));
+    } else if (err instanceof AgentHttpError && err.status === 409) {
+      // Declared lost (our heartbeats did not arrive in time): the coordinator has requeued our jobs elsewhere, so
+      // running them on here would duplicate them. Stop them quietly, then join again as an empty node.
+      this.log(`${what}: coordinator declared this node lost; stopping ${this.jobs.size} job(s) it requeued and registering again`);
+      await this.dropAllJobs();
       await this.register().catch((e: unknown) => this.log(`re-register failed: ${(e as Error).message}`));
     } else {
       this.log(`${what} failed: ${(err as Error).message}`);

@@ -1,6 +1,7 @@
 // End to end with real processes: the coordinator (HTTP + SQLite), `fairway agent` processes, real job processes.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { TestCluster, mlpCommand } from './cluster.ts';
 import { processTree } from '../../src/agent/proc-stats.ts';
@@ -123,3 +124,44 @@ test('kill -9 of an agent: its node goes down and the job resumes on another age
     await c.close();
   }
 });
+
+test('an agent declared lost while alive (SIGSTOP past the timeout) stops its requeued job and joins again: no duplicate', async () => {
+  const c = await TestCluster.start({ nodeTimeoutMs: 2000 });
+  try {
+    const a = await c.addAgent('a', { cpus: 1, memoryMiB: 1500 });
+    await c.tenant('acme');
+    const id = await c.submit('acme', {
+      name: 'ticker', cpu: 0.5, memoryMiB: 200,
+      command: [process.execPath, '-e', "let i=0; setInterval(()=>console.log('tick '+(++i)),200)"],
+    });
+    await c.waitFor('first ticks', async () => (await c.logs(id)).length >= 3);
+    process.kill(a.pid!, 'SIGSTOP');
+    await c.waitFor('node a down', async () => {
+      const nodes = (await c.api('GET', '/v1/nodes')) as { nodes: { id: string; status: string }[] };
+      return nodes.nodes.find((n) => n.id === 'a')?.status === 'down';
+    });
+    process.kill(a.pid!, 'SIGCONT');
+    // The agent hears 409, stops the old process, registers again, and the requeued job is launched afresh on it.
+    await c.waitFor('job placed again and started', async () => (await c.events(id)).filter((e) => e.type === 'started').length >= 2);
+    const events = (await c.events(id)).map((e) => e.type);
+    assert.ok(events.includes('preempted'));
+    await c.waitFor('exactly one process of the job', async () => jobProcesses(a.pid!, id) === 1, 30_000);
+    assert.equal((await c.job(id)).state, 'running');
+  } finally {
+    await c.close();
+  }
+});
+
+/** Processes under the agent whose environment names this job. */
+function jobProcesses(agentPid: number, jobId: string): number {
+  let n = 0;
+  for (const pid of processTree(agentPid)) {
+    if (pid === agentPid) continue;
+    try {
+      if (readFileSync(`/proc/${pid}/environ`, 'utf8').split('\0').includes(`FAIRWAY_JOB_ID=${jobId}`)) n++;
+    } catch {
+      // Exited meanwhile.
+    }
+  }
+  return n;
+}

@@ -10,7 +10,7 @@ import type { Tenant } from '../domain/tenant.ts';
 import { DEFAULT_FAIRNESS_CONFIG, FairnessMonitor, NO_CORRECTIONS, type FairnessConfig, type FairnessCorrections, type FairnessReading } from '../fairness/monitor.ts';
 import { Profiler } from '../profile/profiler.ts';
 import { resolveProfile, type ProfileConfig, type ResolvedProfile } from '../scheduler/profiles.ts';
-import type { NodeSnapshot, PendingJob, RunningJob } from '../scheduler/snapshot.ts';
+import type { NodeSnapshot, RunningJob } from '../scheduler/snapshot.ts';
 import type { NodeTable } from '../scheduler/cycle-state.ts';
 import { InvalidInputError } from '../util/errors.ts';
 
@@ -151,8 +151,4 @@ export function createControlState(options: ControlOptions = {}): ControlState {
     nodeOrderDirty: false,
     reservations: [],
   };
-}
-
-export function asPending(e: QueueEntry): PendingJob {
-  return e;
 }

@@ -66,25 +66,8 @@ export class NodeIndex {
     this.insert(d, node, freeAmount);
   }
 
-  /** Nodes whose level in dimension d is at least `fromLevel`, lowest level first. Stops when `visit` returns false. */
-  scan(d: number, fromLevel: number, visit: (node: number) => boolean): void {
-    const bs = this.buckets[d] as number[][];
-    for (let l = fromLevel; l < LEVELS; l++) {
-      const bucket = bs[l] as number[];
-      for (let k = 0; k < bucket.length; k++) if (!visit(bucket[k] as number)) return;
-    }
-  }
-
   /** The buckets of dimension d, lowest level first (read-only; for tight loops without a callback). */
   bucketsOf(d: number): readonly (readonly number[])[] {
     return this.buckets[d] as number[][];
-  }
-
-  /** How many nodes sit below `level` in dimension d (all of them too small there). */
-  countBelow(d: number, level: number): number {
-    const bs = this.buckets[d] as number[][];
-    let n = 0;
-    for (let l = 0; l < level; l++) n += (bs[l] as number[]).length;
-    return n;
   }
 }

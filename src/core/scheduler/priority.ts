@@ -73,7 +73,20 @@ export function fairnessBoost(tenant: TenantScratch | undefined): number {
   return boost;
 }
 
-export function computePriority(job: PendingJob, tenant: TenantScratch | undefined, now: number, w: PriorityWeights): PriorityBreakdown {
+/** The per-tenant inputs of the formula; a caller ranking many jobs at once computes them once per tenant. */
+export interface TenantTerms {
+  readonly boost: number;
+  readonly withinShare: boolean;
+}
+
+export function tenantTerms(tenant: TenantScratch | undefined): TenantTerms {
+  return {
+    boost: fairnessBoost(tenant),
+    withinShare: !tenant || !(tenant.fairShare >= 0) || tenant.dominantShare() <= tenant.fairShare + 1e-9,
+  };
+}
+
+export function computePriority(job: PendingJob, tenant: TenantScratch | undefined, now: number, w: PriorityWeights, terms: TenantTerms = tenantTerms(tenant)): PriorityBreakdown {
   const spec = job.spec;
   const waitMs = Math.max(0, now - (job.enqueuedAtMs ?? spec.submittedAtMs));
   const tier = w.tier * (tenant ? TIER_POINTS[tenant.tenant.tier] : 0);
@@ -85,8 +98,8 @@ export function computePriority(job: PendingJob, tenant: TenantScratch | undefin
     urgency = w.urgency * 200 * clamp(1 - slack / w.urgencyHorizonMs, 0, 1);
   }
   const aging = w.aging * ((100 * waitMs) / w.agingUnitMs + Math.min(10 * (job.postponements ?? 0), 200));
-  const fairness = w.fairness * 200 * fairnessBoost(tenant);
-  const withinShare = !tenant || !(tenant.fairShare >= 0) || tenant.dominantShare() <= tenant.fairShare + 1e-9;
+  const fairness = w.fairness * 200 * terms.boost;
+  const withinShare = terms.withinShare;
   const starving = waitMs >= w.starvationGuardMs && withinShare;
   // Starving jobs go first, oldest first (their other terms no longer count): that is what bounds their wait.
   const total = starving ? STARVING_LIFT + (100 * waitMs) / w.agingUnitMs : tier + cls + weight + urgency + aging + fairness;

@@ -2,6 +2,7 @@
 // Phases: 0 scratch state · 1 QueueSort · 2 PreFilter · 3 Filter · 4 Score · 5 Select · 6 Reserve (gang all or
 // nothing) · 7 preemption to restore guarantees. The inputs are never mutated; later jobs see earlier placements
 // through the scratch state.
+import type { JobSpec } from '../domain/job.ts';
 import type { Placement, Plan, Postponement, Preemption, Reason, Reservation } from '../domain/plan.ts';
 import { DIMENSIONS } from '../domain/resources.ts';
 import type { Rng } from '../util/rng.ts';
@@ -16,6 +17,9 @@ export interface CycleReport {
   /** Node visits (filter runs), for benchmarks. */
   readonly nodesVisited: number;
 }
+
+/** Memo of each (immutable) spec's shape key across cycles: a cache with no observable effect. */
+const SHAPES = new WeakMap<JobSpec, string>();
 
 function makeTask(job: PendingJob, cycle: CycleState): TaskView {
   const spec = job.spec;
@@ -36,8 +40,12 @@ function makeTask(job: PendingJob, cycle: CycleState): TaskView {
     }
   }
   const selector: [string, string][] = spec.nodeSelector ? Object.entries(spec.nodeSelector).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)) : [];
-  let shape = `${req[0]},${req[1]},${req[2]},${req[3]}|${spec.gangSize}`;
-  for (const [k, v] of selector) shape += `|${k}=${v}`;
+  let shape = SHAPES.get(spec);
+  if (shape === undefined) {
+    shape = `${req[0]},${req[1]},${req[2]},${req[3]}|${spec.gangSize}`;
+    for (const [k, v] of selector) shape += `|${k}=${v}`;
+    SHAPES.set(spec, shape);
+  }
   return {
     job,
     spec,
@@ -145,6 +153,66 @@ class Searcher {
     return this.best;
   }
 
+  /**
+   * Upper bound of any ready node's free amount per dimension: exact when refreshed (after a failed search), stale
+   * high after reservations (free only shrinks in a cycle), so "request > maxFree" always means "fits nowhere now".
+   */
+  private maxFree: number[] | undefined;
+
+  refreshMaxFree(): void {
+    const c = this.cycle;
+    const m = [0, 0, 0, 0];
+    for (let d = 0; d < DIMS; d++) {
+      const f = c.free[d] as Float64Array;
+      let x = 0;
+      for (let i = 0; i < c.nodeCount; i++) if (c.status[i] === STATUS_READY && (f[i] as number) > x) x = f[i] as number;
+      m[d] = x;
+    }
+    this.maxFree = m;
+    this.quickReasons.fill(undefined);
+  }
+
+  /** O(1) "no node has that much free" once a failed search has refreshed the bound; undefined otherwise. */
+  tooLargeForAnyNode(task: TaskView): Reason[] | undefined {
+    const m = this.maxFree;
+    if (!m) return undefined;
+    for (let d = 0; d < DIMS; d++) {
+      if ((task.req[d] as number) > (m[d] as number)) {
+        const dim = DIMENSIONS[d] as (typeof DIMENSIONS)[number];
+        return [{ plugin: 'fit', code: 'insufficient', dimension: dim, nodes: this.cycle.nodeCount, message: `no ready node has ${task.req[d]} ${dim} free (most free: ${m[d]})` }];
+      }
+    }
+    return undefined;
+  }
+
+  private readonly quickReasons: (Reason[] | undefined)[] = [undefined, undefined, undefined, undefined];
+
+  quickReject(job: PendingJob): readonly Reason[] | undefined {
+    const m = this.maxFree;
+    const c = this.cycle;
+    if (!m || c.dominantNode < 0) return undefined;
+    const spec = job.spec;
+    if (spec.gangSize !== 1 || spec.nodeSelector !== undefined) return undefined;
+    const t = c.tenants.get(spec.tenantId);
+    if (!t || t.tenant.cap !== undefined || t.usage.capDominantShare !== undefined) return undefined;
+    const r = spec.request;
+    const req = [r.cpuMilli, r.gpuMilli, r.memMiB, r.netMbps];
+    let over = -1;
+    for (let d = 0; d < DIMS; d++) {
+      const x = req[d] as number;
+      if (!(Number.isInteger(x) && x >= 0) || x > ((c.cap[d] as Float64Array)[c.dominantNode] as number)) return undefined;
+      if (over < 0 && x > (m[d] as number)) over = d;
+    }
+    if (over < 0) return undefined;
+    let reasons = this.quickReasons[over];
+    if (!reasons) {
+      const dim = DIMENSIONS[over] as (typeof DIMENSIONS)[number];
+      reasons = [{ plugin: 'fit', code: 'insufficient', dimension: dim, nodes: c.nodeCount, message: `no ready node has enough ${dim} free (most free: ${m[over]})` }];
+      this.quickReasons[over] = reasons;
+    }
+    return reasons;
+  }
+
   /** Why no node took the task: a full pass counting each filter's first "no" (only for postponed shapes). */
   explain(task: TaskView): Reason[] {
     const counts = new Map<string, { plugin: number; n: number }>();
@@ -179,10 +247,11 @@ export function runCycle(snapshot: ClusterSnapshot, pending: readonly PendingJob
   const failedShapes = new Map<string, readonly Reason[]>();
   let headBlocker: string | undefined;
   // Reservations carried over for jobs still pending; the others lapse.
-  const pendingIds = new Set<string>();
-  for (const j of pending) pendingIds.add(j.spec.id);
   const reservations = new Map<string, Reservation>();
-  for (const r of snapshot.reservations ?? []) {
+  const carried = snapshot.reservations ?? [];
+  const pendingIds = new Set<string>();
+  if (carried.length > 0) for (const j of pending) pendingIds.add(j.spec.id);
+  for (const r of carried) {
     if (profile.blocking !== 'starving' || !pendingIds.has(r.jobId) || reservations.has(r.jobId)) continue;
     const idx = r.nodeIds.map((id) => cycle.nodeIndexById.get(id));
     if (idx.some((i) => i === undefined || cycle.status[i] !== STATUS_READY || cycle.reservedBy[i] !== undefined)) continue;
@@ -197,6 +266,18 @@ export function runCycle(snapshot: ClusterSnapshot, pending: readonly PendingJob
     queue.failed(job);
   }
   for (let job = queue.next(); job !== undefined; job = queue.next()) {
+    // Saturated-cluster fast path: a plain job (no selector, single task, known uncapped tenant, fits an empty
+    // node) that asks for more than any node has free is postponed without building its task.
+    // Not for strict FIFO (the job would have to become the head blocker) nor for a job past the starvation guard
+    // (it may need a reservation).
+    const quick =
+      profile.blocking !== 'head-of-line' && !(profile.blocking === 'starving' && now - (job.enqueuedAtMs ?? job.spec.submittedAtMs) >= profile.priority.starvationGuardMs)
+        ? searcher.quickReject(job)
+        : undefined;
+    if (quick) {
+      postponeJob(job, quick);
+      continue;
+    }
     const invalid = invalidRequest(job);
     if (invalid) {
       postponeJob(job, [invalid], true);
@@ -222,6 +303,7 @@ export function runCycle(snapshot: ClusterSnapshot, pending: readonly PendingJob
     // A job holding a reservation sees nodes others do not: never share its cached failure.
     const key = reservations.has(task.spec.id) ? undefined : task.shape;
     let reasons = key === undefined ? undefined : failedShapes.get(key);
+    if (reasons === undefined) reasons = searcher.tooLargeForAnyNode(task);
     if (reasons === undefined) {
       const n = task.spec.gangSize;
       for (let k = 0; k < n; k++) {
@@ -246,11 +328,17 @@ export function runCycle(snapshot: ClusterSnapshot, pending: readonly PendingJob
       }
       task.chosen.length = 0;
       reasons = r.length > 0 ? r : [{ plugin: 'fit', code: 'no-node', message: 'no node can take the job now' }];
-      if (key !== undefined) failedShapes.set(key, reasons);
+      searcher.refreshMaxFree();
     }
+    if (key !== undefined) failedShapes.set(key, reasons);
     postponeJob(job, reasons);
     if (profile.blocking === 'head-of-line') headBlocker = task.spec.id;
-    else if (profile.blocking === 'starving' && !reservations.has(task.spec.id) && computePriority(job, task.tenant, now, profile.priority).starving) {
+    else if (
+      profile.blocking === 'starving' &&
+      now - (job.enqueuedAtMs ?? job.spec.submittedAtMs) >= profile.priority.starvationGuardMs &&
+      !reservations.has(task.spec.id) &&
+      computePriority(job, task.tenant, now, profile.priority).starving
+    ) {
       const nodes = reserveFor(task, cycle);
       if (nodes) reservations.set(task.spec.id, { jobId: task.spec.id, nodeIds: nodes.map((i) => cycle.nodes[i]!.id), sinceMs: now });
     }
@@ -263,16 +351,21 @@ export function runCycle(snapshot: ClusterSnapshot, pending: readonly PendingJob
   return { plan, nodesVisited: searcher.visited };
 }
 
+function isCount(v: number): boolean {
+  return Number.isInteger(v) && v >= 0;
+}
+
 /** The cycle trusts typed input but never drops it silently: a malformed request is a never-fits reason naming it. */
 function invalidRequest(job: PendingJob): Reason | undefined {
   const r = job.spec.request;
+  const g = job.spec.gangSize;
+  if (isCount(r.cpuMilli) && isCount(r.gpuMilli) && isCount(r.memMiB) && isCount(r.netMbps) && isCount(g) && g >= 1) return undefined;
   for (const d of DIMENSIONS) {
     const v = r[d];
     if (typeof v !== 'number' || !Number.isInteger(v) || v < 0) {
       return { plugin: 'input', code: 'invalid-request', dimension: d, message: `request.${d} must be a non-negative integer, got ${String(v)}` };
     }
   }
-  const g = job.spec.gangSize;
   if (!Number.isInteger(g) || g < 1) return { plugin: 'input', code: 'invalid-request', message: `gangSize must be a positive integer, got ${String(g)}` };
   return undefined;
 }
@@ -314,12 +407,13 @@ export function schedule(snapshot: ClusterSnapshot, pending: readonly PendingJob
 function preemptForGuarantees(cycle: CycleState, pending: readonly PendingJob[], postponed: Postponement[]): Preemption[] {
   // Cheap exit (most cycles): no tenant has a guarantee, or nothing was postponed.
   if (postponed.length === 0) return [];
-  let anyGuarantee = false;
+  // Tenants below their guarantee in some dimension it covers: only their jobs can trigger a preemption.
+  const below = new Set<string>();
   for (const t of cycle.tenants.values()) {
-    const g = t.tenant.guaranteed;
-    if (g.cpuMilli + g.gpuMilli + g.memMiB + g.netMbps > 0) anyGuarantee = true;
+    const g = toVector(t.tenant.guaranteed);
+    for (let d = 0; d < DIMS; d++) if ((g[d] as number) > 0 && (t.alloc[d] as number) < (g[d] as number)) below.add(t.id);
   }
-  if (!anyGuarantee) return [];
+  if (below.size === 0) return [];
   const byId = new Map(pending.map((j) => [j.spec.id, j]));
   let victimsByNode: Map<number, RunningJob[]> | undefined;
   // Built on first need: preemptible running jobs per node, newest first.
@@ -351,6 +445,8 @@ function preemptForGuarantees(cycle: CycleState, pending: readonly PendingJob[],
   };
   for (let p = 0; p < postponed.length; p++) {
     const post = postponed[p] as Postponement;
+    const pendingJob = byId.get(post.jobId);
+    if (!pendingJob || !below.has(pendingJob.spec.tenantId)) continue;
     if (post.neverFits || post.reasons.some((r) => r.plugin === 'tenant' || r.plugin === 'fairness-cap')) continue;
     const job = byId.get(post.jobId);
     if (!job || job.spec.gangSize !== 1) continue;

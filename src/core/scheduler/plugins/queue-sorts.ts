@@ -4,7 +4,7 @@ import { weightedDrfShares, type ShareClaim } from '../../fairness/fair-share.ts
 import { Heap } from '../../util/heap.ts';
 import { type CycleState, type TenantScratch } from '../cycle-state.ts';
 import type { JobQueue, QueueSortPlugin } from '../framework.ts';
-import { computePriority, DEFAULT_PRIORITY_WEIGHTS, type PriorityWeights } from '../priority.ts';
+import { computePriority, DEFAULT_PRIORITY_WEIGHTS, tenantTerms, type PriorityWeights, type TenantTerms } from '../priority.ts';
 import type { PendingJob } from '../snapshot.ts';
 
 const arrival = (j: PendingJob): number => j.enqueuedAtMs ?? j.spec.submittedAtMs;
@@ -72,7 +72,13 @@ export const priorityQueue: QueueSortPlugin = {
   createQueue(pending, cycle) {
     ensureFairShares(pending, cycle);
     const w = priorityWeightsOf(cycle);
-    const keyed = pending.map((j) => ({ j, p: computePriority(j, cycle.tenants.get(j.spec.tenantId), cycle.now, w).total }));
+    const terms = new Map<string, TenantTerms>();
+    for (const t of cycle.tenants.values()) terms.set(t.id, tenantTerms(t));
+    const none = tenantTerms(undefined);
+    const keyed = pending.map((j) => {
+      const tid = j.spec.tenantId;
+      return { j, p: computePriority(j, cycle.tenants.get(tid), cycle.now, w, terms.get(tid) ?? none).total };
+    });
     keyed.sort((a, b) => b.p - a.p || byArrival(a.j, b.j));
     return new ArrayQueue(keyed.map((k) => k.j));
   },
