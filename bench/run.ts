@@ -4,7 +4,7 @@ import { readdirSync } from 'node:fs';
 
 const [name, ...rest] = process.argv.slice(2);
 const available = readdirSync(new URL('.', import.meta.url))
-  .filter((f) => f.endsWith('.ts') && f !== 'run.ts' && !f.endsWith('.test.ts'))
+  .filter((f) => f.endsWith('.ts') && f !== 'run.ts' && !f.endsWith('.test.ts') && !f.endsWith('.d.ts'))
   .map((f) => f.replace(/\.ts$/, ''));
 if (!name || !available.includes(name)) {
   console.error(`usage: npm run bench -- NAME [--json]\navailable: ${available.join(', ') || '(none yet)'}`);
