@@ -77,7 +77,8 @@ export function createBalanceRuntime(options: BalancerOptions | undefined): Bala
   const intervalMs = options.intervalMs ?? 60_000;
   if (!Number.isFinite(intervalMs) || intervalMs <= 0) throw new InvalidInputError(`balancer intervalMs must be positive, got ${intervalMs}`, { field: 'balancer.intervalMs' });
   const window = options.window ?? 120;
-  const config: BalancerConfig = { ...DEFAULT_BALANCER_CONFIG, ...options.config, stepMs: intervalMs };
+  // Best-fit receivers by default: moving a small job onto an empty node would break the whole node a gang needs.
+  const config: BalancerConfig = { ...DEFAULT_BALANCER_CONFIG, receiver: 'fullest', ...options.config, stepMs: intervalMs };
   const kind: ForecasterKind = forecaster;
   return {
     options: {
