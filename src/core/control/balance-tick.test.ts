@@ -151,3 +151,18 @@ test('ARIMA forecaster option runs deterministically (two identical runs plan id
   assert.equal(a, run());
   assert.ok(JSON.parse(a).length >= 1);
 });
+
+test('steer (opt-in): a node predicted hot gets zero GPU forecast headroom for the scheduler, cleared once it cools', () => {
+  const specs = [{ ...makeJob('p1').gpus(4).build(), migratable: false }, { ...makeJob('p2').gpus(4).build(), migratable: false }];
+  // A short window, so the naive forecast's error band forgets the jump below within a few ticks.
+  const r = hotNode(specs, { ...BAL, steer: true, window: 4 });
+  r.balance(60_000);
+  assert.equal(r.state.nodes.get('n1')!.forecastHeadroom?.gpuMilli, 0);
+  assert.equal(r.state.nodes.get('n2')!.forecastHeadroom, undefined);
+  for (const s of specs) r.use(61_000, s.id, 1_000);
+  for (let t = 120_000; t <= 600_000; t += 60_000) r.balance(t);
+  assert.equal(r.state.nodes.get('n1')!.forecastHeadroom, undefined);
+  const off = hotNode(specs);
+  off.balance(60_000);
+  assert.equal(off.state.nodes.get('n1')!.forecastHeadroom, undefined, 'default: no steering');
+});

@@ -41,6 +41,12 @@ export interface BalancerOptions {
   readonly pauseMs?: number;
   /** A node sample older than this many intervals is ignored in favour of the per-job sum. Default 2. */
   readonly nodeSampleMaxAgeIntervals?: number;
+  /**
+   * Steer new placements away from nodes predicted to overload, through the scheduler's forecast-headroom score
+   * (a soft hint: the node's GPU headroom is set to what is left under the high watermark). Default false: on
+   * the Philly day it cut overloaded node-hours but lengthened JCT (docs/results.md, "Load balancer").
+   */
+  readonly steer?: boolean;
   /** Balancer parameters (watermarks, horizon, rate limits…); stepMs follows intervalMs. */
   readonly config?: Partial<BalancerConfig>;
 }
@@ -52,6 +58,7 @@ export interface ResolvedBalancerOptions {
   readonly snapshotMiBPerGpu: number;
   readonly pauseMs: number;
   readonly nodeSampleMaxAgeIntervals: number;
+  readonly steer: boolean;
   readonly config: BalancerConfig;
 }
 
@@ -66,6 +73,8 @@ export interface BalanceRuntime {
   readonly nodeUse: Map<string, { atMs: number; used: number }>;
   /** Jobs migrating, by id: the nodes whose capacity is held for them. */
   readonly holds: Map<string, readonly string[]>;
+  /** Nodes whose forecast headroom the balancer set (it owns NodeRecord.forecastHeadroom). */
+  readonly steered: Set<string>;
   ticks: number;
   migrations: number;
 }
@@ -86,6 +95,7 @@ export function createBalanceRuntime(options: BalancerOptions | undefined): Bala
       snapshotMiBPerGpu: options.snapshotMiBPerGpu ?? 1024,
       pauseMs: options.pauseMs ?? 10_000,
       nodeSampleMaxAgeIntervals: options.nodeSampleMaxAgeIntervals ?? 2,
+      steer: options.steer ?? false,
     },
     // ARIMA: fixed small refit cadence over the bounded window keeps the per-tick cost to an O(1) filter update.
     bank: new ForecastBank({ kind, window, refitEvery: 30, minHistory: 30 }),
@@ -94,6 +104,7 @@ export function createBalanceRuntime(options: BalancerOptions | undefined): Bala
     jobUse: new Map(),
     nodeUse: new Map(),
     holds: new Map(),
+    steered: new Set(),
     ticks: 0,
     migrations: 0,
   };
@@ -186,6 +197,37 @@ function fits(state: ControlState, job: JobRecord, nodeId: string): boolean {
   return true;
 }
 
+/** Sets the forecast headroom of nodes predicted hot (and clears it once they cool); the node table follows. */
+function steer(state: ControlState, b: BalanceRuntime, hot: readonly { nodeId: string; predictedPeak: number }[]): void {
+  const dim = b.options.config.dimension;
+  const want = new Map<string, number>();
+  for (const v of hot) {
+    const n = state.nodes.get(v.nodeId);
+    if (n) want.set(v.nodeId, Math.max(0, Math.round((b.options.config.highWatermark - v.predictedPeak) * n.node.capacity[dim])));
+  }
+  let changed = false;
+  for (const id of b.steered) {
+    if (want.has(id)) continue;
+    const n = state.nodes.get(id);
+    if (n) {
+      n.forecastHeadroom = undefined;
+      n.view = undefined;
+    }
+    b.steered.delete(id);
+    changed = true;
+  }
+  for (const [id, room] of want) {
+    const n = state.nodes.get(id) as NodeRecord;
+    if (n.forecastHeadroom && n.forecastHeadroom[dim] === room) continue;
+    n.forecastHeadroom = { ...n.node.capacity, [dim]: room };
+    n.view = undefined;
+    b.steered.add(id);
+    changed = true;
+  }
+  // The node table copies headroom when it is built: rebuild it at the next snapshot (only when something changed).
+  if (changed) state.table = undefined;
+}
+
 export function balanceTick(state: ControlState, now: number, out: Command[]): void {
   const b = state.balance;
   if (!b) return;
@@ -257,6 +299,7 @@ export function balanceTick(state: ControlState, now: number, out: Command[]): v
     state: b.plan,
   });
   b.plan = result.state;
+  if (b.options.steer) steer(state, b, result.overloaded);
 
   // 3. Migrations that still fit everywhere become commands; the job checkpoints then migrates, target held.
   for (const m of result.migrations) {
