@@ -7,6 +7,7 @@ import { registerVersion } from './commands/version.ts';
 import { registerServer } from './commands/server.ts';
 import { registerAgent } from './commands/agent.ts';
 import { registerUp } from './commands/up.ts';
+import { registerGrid } from './commands/grid.ts';
 import { registerTenants } from './commands/tenants.ts';
 import { registerSubmit } from './commands/submit.ts';
 import { registerJobs } from './commands/jobs.ts';
@@ -15,7 +16,6 @@ import { registerLogs } from './commands/logs.ts';
 import { registerCancel } from './commands/cancel.ts';
 import { registerNodes } from './commands/nodes.ts';
 import { registerFairness } from './commands/fairness.ts';
-import { registerGrid } from './commands/grid.ts';
 
 export function buildProgram(): Command {
   const program = new Command('fairway')

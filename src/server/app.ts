@@ -11,6 +11,7 @@ import { errorHandler } from './http-errors.ts';
 import { renderMetrics } from './metrics.ts';
 import { openApiDocument } from './openapi.ts';
 import { jobView, nodeView, tenantView } from './views.ts';
+import { registerDashboard } from './dashboard.ts';
 
 export interface AppOptions {
   readonly coordinator: Coordinator;
@@ -20,6 +21,8 @@ export interface AppOptions {
   readonly logger?: boolean;
   readonly version?: string;
   readonly storeStats?: () => { commits: number; ops: number; writes?: number; commitMsTotal?: number };
+  /** Built dashboard to serve at `/` (web/dist); none when absent. */
+  readonly dashboardDir?: string;
 }
 
 declare module 'fastify' {
@@ -60,6 +63,7 @@ export function buildApp(opts: AppOptions): FastifyInstance {
   const doc = openApiDocument(opts.version ?? '0');
   app.get('/healthz', async () => ({ ok: true }));
   app.get('/openapi.json', async () => doc);
+  if (opts.dashboardDir !== undefined) registerDashboard(app, opts.dashboardDir);
 
   app.addHook('onRequest', async (req) => {
     const path = req.url;
@@ -177,7 +181,7 @@ export function buildApp(opts: AppOptions): FastifyInstance {
     const hb = parseWire(W.Heartbeat, req.body ?? {}, 'heartbeat');
     return { commands: await c.heartbeat(id, hb) };
   });
-  app.get('/v1/nodes', async () => ({ nodes: c.listNodes().map((n) => nodeView(n.stored, n.allocated)) }));
+  app.get('/v1/nodes', async () => ({ nodes: c.listNodes().map((n) => nodeView(n.stored, n.allocated, n.used)) }));
   for (const [action, status] of [['drain', 'draining'], ['undrain', 'ready']] as const) {
     app.post(`/v1/nodes/:id/${action}`, async (req) => {
       requireKind(req.principal, 'admin');

@@ -77,6 +77,9 @@ export class Coordinator {
       checkpoint: (jobId, reason) => this.sendToNodes(jobId, { type: 'CheckpointJob', jobId, reason: { ...reason } }, false),
       migrate: (jobId, fromNodeIds, toNodeIds, reason) => {
         for (const n of new Set(fromNodeIds)) this.enqueue(n, { type: 'MigrateJob', jobId, nodeIds: [...toNodeIds], reason: { ...reason } });
+        // The dashboard lists the balancer's migrations as they are planned and when they complete.
+        const tenant = this.active.get(jobId)?.spec.tenantId;
+        this.emit({ type: 'migration', jobId, ...(tenant ? { tenant } : {}), at: new Date(this.clock()).toISOString(), data: { phase: 'planned', from: [...fromNodeIds], to: [...toNodeIds], reason: reason.message } });
       },
       preempt: (jobId, reason) => this.onPreempt(jobId, reason),
     };
@@ -439,11 +442,11 @@ export class Coordinator {
     }
   }
 
-  listNodes(): { stored: StoredNode; allocated: Resources }[] {
+  listNodes(): { stored: StoredNode; allocated: Resources; used?: Resources }[] {
     const st = this.driver.state;
     return [...this.nodes.values()]
       .sort((a, b) => (a.stored.node.id < b.stored.node.id ? -1 : 1))
-      .map((n) => ({ stored: n.stored, allocated: vecToResources(st.nodes.get(n.stored.node.id)?.alloc ?? []) }));
+      .map((n) => ({ stored: n.stored, allocated: vecToResources(st.nodes.get(n.stored.node.id)?.alloc ?? []), ...(n.usage ? { used: n.usage } : {}) }));
   }
 
   /** An agent's heartbeat: commits its reports, then hands it the commands queued for its node (long-polling if asked). */
@@ -479,7 +482,11 @@ export class Coordinator {
         const next: StoredJob = { ...j, nodeIds: r.toNodeIds, updatedAtMs: now };
         ops.push({ type: 'updateJob', jobId: r.jobId, state: j.state, nodeIds: r.toNodeIds, exitCode: j.exitCode, atMs: now });
         ops.push({ type: 'jobEvent', jobId: r.jobId, atMs: now, event: 'migrated', data: { from: j.nodeIds, to: r.toNodeIds } });
-        after.push(() => { this.active.set(j.spec.id, next); this.placedOn.set(j.spec.id, r.toNodeIds); });
+        after.push(() => {
+          this.active.set(j.spec.id, next);
+          this.placedOn.set(j.spec.id, r.toNodeIds);
+          this.emit({ type: 'migration', jobId: r.jobId, tenant: j.spec.tenantId, at: new Date(now).toISOString(), data: { phase: 'done', from: [...j.nodeIds], to: [...r.toNodeIds] } });
+        });
         events.push({ type: 'MigrationCompleted', atMs: now, jobId: r.jobId, toNodeIds: r.toNodeIds });
       }
     }

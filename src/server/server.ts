@@ -7,6 +7,7 @@ import { buildApp } from './app.ts';
 import { Authenticator, newToken } from './auth.ts';
 import { Coordinator } from './coordinator.ts';
 import { SqliteStore } from './store/sqlite-store.ts';
+import { repoRoot } from '../paths.ts';
 
 export interface ServerOptions {
   readonly port: number;
@@ -51,7 +52,7 @@ export async function startServer(o: ServerOptions): Promise<RunningServer> {
     store, auth, ...(o.cycleIntervalMs !== undefined ? { cycleIntervalMs: o.cycleIntervalMs } : {}), ...(o.profile ? { profile: o.profile } : {}),
     ...(o.nodeTimeoutMs !== undefined ? { nodeTimeoutMs: o.nodeTimeoutMs } : {}),
   });
-  const app = buildApp({ coordinator, auth, storeStats: () => store.stats, ...(o.bodyLimit ? { bodyLimit: o.bodyLimit } : {}), ...(o.logger !== undefined ? { logger: o.logger } : {}), ...(o.version ? { version: o.version } : {}) });
+  const app = buildApp({ coordinator, auth, dashboardDir: join(repoRoot, 'web', 'dist'), storeStats: () => store.stats, ...(o.bodyLimit ? { bodyLimit: o.bodyLimit } : {}), ...(o.logger !== undefined ? { logger: o.logger } : {}), ...(o.version ? { version: o.version } : {}) });
   const address = await app.listen({ port: o.port, host: o.host ?? '127.0.0.1' });
   let closed = false;
   return {

@@ -60,11 +60,12 @@ export function jobView(j: StoredJob, waiting?: WaitExplanation): JobView {
   };
 }
 
-export function nodeView(n: StoredNode, allocated: Resources): NodeView {
+export function nodeView(n: StoredNode, allocated: Resources, used?: Resources): NodeView {
   return {
     id: n.node.id,
     capacity: { ...n.node.capacity },
     allocated: { ...allocated },
+    ...(used ? { used: { ...used } } : {}),
     labels: { ...n.node.labels },
     status: n.node.status,
     lastHeartbeatAt: n.lastHeartbeatMs === null ? null : iso(n.lastHeartbeatMs),

@@ -2,37 +2,14 @@
 // SVG charts: JCT CDF per policy, GPU utilisation over time, Jain's index over time, per-tenant share vs fair share.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import type { RunMetrics } from './metrics.ts';
 import type { SimResult } from './simulator.ts';
 import { barChart, lineChart, type Series } from './svg-chart.ts';
 
-export interface Summary {
+/** One policy's row: the run's metrics plus which policy and cluster produced them. */
+export interface Summary extends RunMetrics {
   readonly policy: string;
   readonly cluster: string;
-  readonly jobs: number;
-  readonly unfinished: number;
-  readonly avgJctS: number;
-  readonly medianJctS: number;
-  readonly p95JctS: number;
-  readonly avgWaitS: number;
-  readonly medianWaitS: number;
-  readonly p95WaitS: number;
-  readonly maxWaitS: number;
-  readonly makespanS: number;
-  readonly gpuUtil: number;
-  readonly cpuUtil: number;
-  readonly memUtil: number;
-  readonly gpuUsedUtil: number;
-  readonly cpuUsedUtil: number;
-  readonly memUsedUtil: number;
-  readonly jainRaw: number;
-  readonly jainNormalised: number;
-  readonly rhoMax: number;
-  readonly preemptions: number;
-  readonly migrations: number;
-  readonly migrationsPerH: number;
-  readonly overloadedNodeH: number;
-  readonly deadlineMisses: number;
-  readonly tenants: SimResult['metrics']['tenants'];
 }
 
 const r3 = (v: number): number => Math.round(v * 1000) / 1000;

@@ -199,6 +199,8 @@ export const NodeView = z.object({
   id: z.string(),
   capacity: ResourcesWire,
   allocated: ResourcesWire,
+  /** What the node's agent last measured in use (whole node), when it has reported telemetry. */
+  used: ResourcesWire.optional(),
   labels: z.record(z.string(), z.string()),
   status: z.enum(NODE_STATUSES),
   lastHeartbeatAt: z.string().nullable(),

@@ -28,6 +28,7 @@ export function registerServer(program: Command): void {
       });
       console.log(`fairway coordinator listening on ${s.url}`);
       if (s.joinTokenFile) console.log(`agent join token in ${s.joinTokenFile}`);
+      console.log(`dashboard at ${s.url}/ (sign in with the admin token or a tenant token)`);
       await new Promise<void>((resolve) => {
         const stop = (): void => { void s.close().then(resolve); };
         process.once('SIGINT', stop);

@@ -44,6 +44,7 @@ interface SimCliOptions {
   scenario?: string;
   seed: string;
   json?: boolean;
+  series?: boolean;
   report?: string;
   onMalformed: 'skip' | 'fail';
   model?: string;
@@ -58,6 +59,15 @@ interface SimCliOptions {
   heavyShare?: string;
   skew?: string;
   interference?: string;
+}
+
+/** What the dashboard charts per policy: time series (≤ 300 points) and JCT quantiles (101 points, 0..100%). */
+function chartData(r: SimResult): { series: SimResult['series']; jctQuantilesS: number[] } {
+  const step = Math.max(1, Math.ceil(r.series.length / 300));
+  const series = r.series.filter((_p, i) => i % step === 0 || i === r.series.length - 1);
+  const jct = r.jctSortedS;
+  const jctQuantilesS = jct.length === 0 ? [] : Array.from({ length: 101 }, (_x, q) => jct[Math.min(jct.length - 1, Math.floor((q / 100) * (jct.length - 1)))]!);
+  return { series, jctQuantilesS };
 }
 
 function int(v: string | undefined, what: string, min = 0): number | undefined {
@@ -189,7 +199,7 @@ async function runSim(o: SimCliOptions): Promise<void> {
   const summaries = results.map(summarise);
   const what = paper ? `paper scenario (seed ${seed}, ${synthetic?.length ?? 0} jobs)` : basename(tracePath ?? '');
   if (o.json) {
-    for (const s of summaries) console.log(JSON.stringify({ ...s, trace: what, seed }));
+    summaries.forEach((s, i) => console.log(JSON.stringify({ ...s, trace: what, seed, ...(o.series ? chartData(results[i]!) : {}) })));
   } else {
     console.log(`${what} on ${cluster.name} (${cluster.nodes.length} nodes, ${cluster.nodes.reduce((a, n) => a + n.capacity.gpuMilli, 0) / 1000} GPUs), seed ${seed}\n`);
     console.log(table(summaries));
@@ -221,6 +231,7 @@ export function registerSim(program: Command): void {
     .addOption(new Option('--scenario <name>', "synthetic scenario instead of a trace: 'paper' (the seed's CIFAR-10/ImageNet experiment on 16 nodes)").choices(['paper']))
     .option('--seed <n>', 'random seed', '1')
     .option('--json', 'print one JSON object per policy (no table, no progress bar)')
+    .option('--series', "with --json: add each policy's time series and JCT distribution (downsampled) for the dashboard's report view")
     .option('--report <dir>', 'write a Markdown report with SVG charts into this directory')
     .addOption(new Option('--on-malformed <what>', 'malformed trace rows: skip them (counted, reported) or fail').choices(['skip', 'fail']).default('skip'))
     .option('--model <file>', 'execution-model overrides (YAML/JSON, see src/sim/execution-model.ts)')
