@@ -363,7 +363,13 @@ export class SimCluster implements ClusterPort, TimerPort {
   /** A telemetry sample of a running job (seeded noise around the class's mean use), and the next one scheduled. */
   telemetry(jobId: string, gen: number, n: number): Event | undefined {
     const job = this.jobs.get(jobId);
-    if (!job || job.run !== gen || job.state !== 'running') return undefined;
+    if (!job || job.run !== gen) return undefined;
+    if (job.state === 'migrating') {
+      // Paused mid-migration: no sample, but keep the series going (a migration does not start a new run).
+      this.o.queue.push(this.now + 60_000, PRIORITY.telemetry, { kind: 'telemetry', jobId, gen, n });
+      return undefined;
+    }
+    if (job.state !== 'running') return undefined;
     const noise = (): number => 1 + this.o.model.telemetryNoise * (2 * this.o.rng.next() - 1);
     const clip = (v: number, max: number): number => Math.max(0, Math.min(max, Math.round(v)));
     const perTask = job.spec.request;

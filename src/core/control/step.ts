@@ -406,7 +406,10 @@ export function step(state: ControlState, event: Event, now: number, rng: Rng): 
       const job = jobOf(state, event.jobId);
       if (job.state !== 'migrating' && job.state !== 'running') break;
       const since = job.runningSinceMs;
+      // The job's measured use travels with it (release forgets it for jobs that stop).
+      const use = state.balance?.jobUse.get(job.spec.id);
       release(state, job, now);
+      if (use !== undefined) state.balance?.jobUse.set(job.spec.id, use);
       if (job.state === 'migrating') job.state = transition(job.spec.id, job.state, 'running');
       allocate(state, job, event.toNodeIds, since ?? now);
       armSchedule(state, now, out);
