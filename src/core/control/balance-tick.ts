@@ -228,6 +228,17 @@ function steer(state: ControlState, b: BalanceRuntime, hot: readonly { nodeId: s
   if (changed) state.table = undefined;
 }
 
+/** Same test as the balancer's verdict: does the upper bound (mean + z·se) cross the high watermark within H? */
+function mayOverload(f: { readonly mean: readonly number[]; readonly se: readonly number[] }, c: BalancerConfig): boolean {
+  const steps = Math.min(c.horizonSteps, Math.max(1, f.mean.length));
+  for (let h = 0; h < steps; h++) {
+    const m = f.mean[h] ?? f.mean[f.mean.length - 1] ?? 0;
+    const s = f.se[h] ?? f.se[f.se.length - 1] ?? 0;
+    if (m + c.z * (Number.isFinite(s) ? s : 0) > c.highWatermark) return true;
+  }
+  return false;
+}
+
 export function balanceTick(state: ControlState, now: number, out: Command[]): void {
   const b = state.balance;
   if (!b) return;
@@ -266,6 +277,15 @@ export function balanceTick(state: ControlState, now: number, out: Command[]): v
     nodes.push({ id, capacity: n.node.capacity, ready: true, load });
   }
 
+  // Most ticks find no node near the high watermark: then there is nothing to plan (the balancer's state only
+  // ages, which its next real cycle does by time anyway), and the job list is not even built.
+  const forecasts = balancerNodesFromBank(nodes, b.bank, dim, c.horizonSteps);
+  if (b.plan.hotNodes.length === 0 && !forecasts.some((n) => n.ready && mayOverload(n.forecast, c))) {
+    if (b.options.steer && b.steered.size > 0) steer(state, b, []);
+    if (state.running.size > 0) armBalance(state, now, out);
+    return;
+  }
+
   // 2. Movable candidates: single-task jobs that are running (gangs are not moved: all tasks would have to move).
   const jobs: BalancerJob[] = [];
   for (const job of state.running.values()) {
@@ -293,7 +313,7 @@ export function balanceTick(state: ControlState, now: number, out: Command[]): v
 
   const result = planBalance({
     nowMs: now,
-    nodes: balancerNodesFromBank(nodes, b.bank, dim, c.horizonSteps),
+    nodes: forecasts,
     jobs,
     config: c,
     state: b.plan,
