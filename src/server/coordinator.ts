@@ -1,6 +1,7 @@
 // The live coordinator: owns the durable state (through the StateStore port), feeds events to the control logic
 // and executes the commands it returns (agent gateway queues, store writes). Every accepted submission and every
 // state change is committed before it is acknowledged or handed to an agent.
+import type { BalancerOptions } from '../core/control/balance-tick.ts';
 import { EventEmitter } from 'node:events';
 import type { Event, TimerPurpose } from '../core/domain/events.ts';
 import { isTerminal, totalRequest, validateJobSpec, type JobState } from '../core/domain/job.ts';
@@ -29,6 +30,8 @@ export interface CoordinatorOptions {
   readonly cycleIntervalMs?: number;
   /** Scheduler profile name (see src/core/scheduler/profiles.ts). */
   readonly profile?: string;
+  /** Predictive load balancer (off unless `enabled`; src/core/control/balance-tick.ts). */
+  readonly balancer?: BalancerOptions;
   /** How often a fairness point is stored for /v1/fairness/history (0: never). */
   readonly fairnessIntervalMs?: number;
   /** A node that has not sent a heartbeat for this long is lost (its jobs go back to the queue). 0: never. */
@@ -86,7 +89,7 @@ export class Coordinator {
     const timers: TimerPort = { set: (timerId, atMs, purpose) => this.setTimer(timerId, atMs, purpose) };
     this.driver = new Driver<ControlState>({
       reducer: step,
-      initialState: createControlState({ cycleIntervalMs: opts.cycleIntervalMs ?? 50, ...(opts.profile ? { profile: opts.profile } : {}) }),
+      initialState: createControlState({ cycleIntervalMs: opts.cycleIntervalMs ?? 50, ...(opts.profile ? { profile: opts.profile } : {}), ...(opts.balancer ? { balancer: opts.balancer } : {}) }),
       rng: createRng(opts.seed ?? 1),
       ports: { clock: { nowMs: () => this.clock() }, cluster, timers },
     });

@@ -58,6 +58,10 @@ export interface RunMetrics {
   readonly rhoMax: number;
   readonly preemptions: number;
   readonly migrations: number;
+  /** Migrations per hour of makespan. */
+  readonly migrationsPerH: number;
+  /** Node-hours spent with used GPU load above the high watermark (sim-cluster.ts, exact). */
+  readonly overloadedNodeH: number;
   readonly deadlineMisses: number;
   readonly tenants: readonly TenantResult[];
 }
@@ -117,6 +121,8 @@ export class MetricsCollector {
   pending = 0;
   preemptions = 0;
   migrations = 0;
+  /** Set by the simulator from the cluster model before summary(). */
+  overloadedNodeMs = 0;
   deadlineMisses = 0;
 
   constructor(capacity: Resources, private readonly maxSeries = 5000) {
@@ -299,7 +305,10 @@ export class MetricsCollector {
       jainRaw: this.jainSamples > 0 ? this.jainRawSum / this.jainSamples : 1,
       jainNormalised: this.jainSamples > 0 ? this.jainNormSum / this.jainSamples : 1,
       rhoMax: tenants.reduce((m, t) => Math.max(m, t.rho), 0),
-      preemptions: this.preemptions, migrations: this.migrations, deadlineMisses: this.deadlineMisses,
+      preemptions: this.preemptions, migrations: this.migrations,
+      migrationsPerH: spanMs > 0 ? this.migrations / (spanMs / 3_600_000) : 0,
+      overloadedNodeH: this.overloadedNodeMs / 3_600_000,
+      deadlineMisses: this.deadlineMisses,
       tenants,
     };
   }

@@ -3,6 +3,7 @@
 // round-robin, fair-share, drf, tiresias, fairway) run the core's own control reducer `step` — exactly what the
 // live coordinator runs; `ref-*` are independent reference baselines used to check replays.
 import { createControlState, step, type ControlState } from '../core/control/index.ts';
+import { BALANCER_FORECASTERS, type BalancerForecaster, type BalancerOptions } from '../core/control/balance-tick.ts';
 import { fairwayProfile, profileNames, type FairwayOptions, type ProfileConfig } from '../core/scheduler/index.ts';
 import { InvalidInputError } from '../core/util/errors.ts';
 import type { Reducer } from '../runtime/reducer.ts';
@@ -20,6 +21,8 @@ export interface PolicyOptions {
    * Default 1000 ms, the core's default; 0 schedules at the same instant (hand-computed tests).
    */
   readonly cycleIntervalMs?: number;
+  /** Load balancer options for `*-balancer[-<forecaster>]` policies (the name enables it and picks the forecaster). */
+  readonly balancer?: Omit<BalancerOptions, 'enabled' | 'forecaster'>;
 }
 
 const REFERENCE: Readonly<Record<string, () => Policy>> = {
@@ -30,7 +33,18 @@ const REFERENCE: Readonly<Record<string, () => Policy>> = {
 const ABLATIONS = ['aging', 'fairness', 'bestFit', 'locality', 'interference', 'forecast', 'preemption', 'indexed'] as const;
 
 export function policyNames(): string[] {
-  return [...profileNames(), ...Object.keys(REFERENCE), 'fairway-no-<component>[-no-<component>…]'];
+  return [...profileNames(), ...Object.keys(REFERENCE), 'fairway-no-<component>[-no-<component>…]', `<core policy>-balancer[-${BALANCER_FORECASTERS.join('|')}]`];
+}
+
+/** `fairway-balancer-arima` → base `fairway` with the load balancer on, ARIMA node-load forecasts (default: naive). */
+function balancerSuffix(name: string): { base: string; forecaster?: BalancerForecaster } | undefined {
+  const m = /^(.+)-balancer(?:-([a-z]+))?$/.exec(name);
+  if (!m) return undefined;
+  const f = m[2];
+  if (f !== undefined && !(BALANCER_FORECASTERS as readonly string[]).includes(f)) {
+    throw new InvalidInputError(`unknown balancer forecaster '${f}' in policy '${name}' (known: ${BALANCER_FORECASTERS.join(', ')})`, { field: 'policy' });
+  }
+  return { base: m[1] as string, ...(f !== undefined ? { forecaster: f as BalancerForecaster } : {}) };
 }
 
 /** `fairway-no-aging-no-fairness` → the full profile with those components switched off (ablation). */
@@ -49,13 +63,19 @@ function ablation(name: string): ProfileConfig | undefined {
 export function resolvePolicy(name: string, options: PolicyOptions = {}): Policy {
   const ref = REFERENCE[name];
   if (ref) return ref();
-  const profile: ProfileConfig | string | undefined = profileNames().includes(name) ? name : ablation(name);
+  const bal = balancerSuffix(name);
+  const baseName = bal?.base ?? name;
+  const base: ProfileConfig | string | undefined = profileNames().includes(baseName) ? baseName : ablation(baseName);
+  // Ablation profiles carry their own name; a balancer run reports the full policy name.
+  const profile = base !== undefined && typeof base === 'object' && bal ? { ...base, name: baseName } : base;
   if (profile !== undefined) {
     const reducer: Reducer<ControlState> = step;
+    const balancer: BalancerOptions | undefined = bal ? { ...options.balancer, enabled: true, ...(bal.forecaster ? { forecaster: bal.forecaster } : {}) } : undefined;
     return {
       name,
       reducer: reducer as Reducer<unknown>,
-      initialState: () => createControlState({ profile, ...(options.cycleIntervalMs !== undefined ? { cycleIntervalMs: options.cycleIntervalMs } : {}) }),
+      initialState: () =>
+        createControlState({ profile, ...(options.cycleIntervalMs !== undefined ? { cycleIntervalMs: options.cycleIntervalMs } : {}), ...(balancer ? { balancer } : {}) }),
     };
   }
   throw new InvalidInputError(`unknown policy '${name}' (known: ${policyNames().join(', ')})`, { field: 'policy' });

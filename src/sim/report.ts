@@ -25,7 +25,7 @@ export function summarise(r: SimResult): Summary {
     gpuUtil: r3(m.gpuUtil), cpuUtil: r3(m.cpuUtil), memUtil: r3(m.memUtil),
     gpuUsedUtil: r3(m.gpuUsedUtil), cpuUsedUtil: r3(m.cpuUsedUtil), memUsedUtil: r3(m.memUsedUtil),
     jainRaw: r3(m.jainRaw), jainNormalised: r3(m.jainNormalised), rhoMax: r3(m.rhoMax),
-    preemptions: m.preemptions, migrations: m.migrations, deadlineMisses: m.deadlineMisses,
+    preemptions: m.preemptions, migrations: m.migrations, migrationsPerH: r3(m.migrationsPerH), overloadedNodeH: r1(m.overloadedNodeH), deadlineMisses: m.deadlineMisses,
     tenants: m.tenants.map((t) => ({ ...t, avgJctS: r1(t.avgJctS), slowdown: r3(t.slowdown), rho: r3(t.rho), gpuTimeShare: r3(t.gpuTimeShare), fairShare: r3(t.fairShare) })),
   };
 }
@@ -47,6 +47,8 @@ const COLUMNS: ReadonlyArray<readonly [string, (s: Summary) => string]> = [
   ['Jain norm', (s) => s.jainNormalised.toFixed(3)],
   ['ρ max', (s) => s.rhoMax.toFixed(2)],
   ['preempt', (s) => String(s.preemptions)],
+  ['migr/h', (s) => s.migrationsPerH.toFixed(2)],
+  ['overload node-h', (s) => s.overloadedNodeH.toFixed(1)],
   ['ddl miss', (s) => String(s.deadlineMisses)],
 ];
 

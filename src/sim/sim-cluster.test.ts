@@ -120,3 +120,18 @@ test('replayed telemetry follows the utilisation series assigned to the job', as
   // Samples at minutes 1, 3, 7, 15 → series values 0.2, 0.4, 0.8, 0.55 of 1000 milli-GPU; memory half of 1024 MiB.
   assert.deepEqual(got, [[1, 200, 512], [3, 400, 512], [7, 800, 512], [15, 550, 512]]);
 });
+
+test('telemetry keeps flowing after a migration, even when a sample falls due while the job is paused', async () => {
+  const seen: string[] = [];
+  // Samples fall due at 60 s and 180 s after the start; the migration pauses the job from 179.5 s to 180.524 s.
+  const policy = scripted({
+    'JobSubmitted:a': [{ type: 'LaunchJob', jobId: 'a', nodeIds: ['n00'] }, { type: 'SetTimer', timerId: 'm', atMs: 179_500, purpose: 'schedule' }],
+    'TimerFired:m': [{ type: 'MigrateJob', jobId: 'a', fromNodeIds: ['n00'], toNodeIds: ['n01'], reason }],
+  }, seen);
+  const r = await runSimulation(fromArray([job('a', 1000)]), { cluster: uniformCluster(2, 1), policy: policy as Policy, seed: 1, recordFinishes: true, telemetry: true, checkInvariants: true });
+  assert.equal(r.metrics.migrations, 1);
+  const samples = seen.filter((s) => s.endsWith('TelemetrySampled')).map((s) => Number(s.split(' ')[0]));
+  assert.ok(samples.includes(60_000));
+  assert.ok(!samples.some((t) => t > 179_500 && t < 180_524), 'no sample while paused');
+  assert.ok(samples.some((t) => t > 180_524), `samples resume after the move (saw ${samples.join(', ')})`);
+});

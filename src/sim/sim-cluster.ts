@@ -53,6 +53,8 @@ export interface SimJob {
   checkpoints: number;
   /** Progress saved by the last checkpoint (kept across a node failure). */
   savedDone: number;
+  /** GPU-milli each task uses now (class mean until a telemetry sample says otherwise): for the overload metric. */
+  usedGpuTask: number;
 }
 
 interface SimNode {
@@ -60,6 +62,9 @@ interface SimNode {
   free: { cpuMilli: number; gpuMilli: number; memMiB: number; netMbps: number };
   readonly jobs: Set<string>;
   ready: boolean;
+  /** GPU-milli in use by its jobs, and since when it has been above the high watermark (or -1). */
+  usedGpu: number;
+  overSinceMs: number;
 }
 
 export interface SimClusterOptions {
@@ -72,6 +77,8 @@ export interface SimClusterOptions {
   readonly telemetry: boolean;
   /** Replay GPU and memory use from real utilisation series instead of generating it (CPU stays generated). */
   readonly replay?: UtilisationReplay;
+  /** A node counts as overloaded while the GPUs its jobs *use* exceed this fraction of its GPUs (default 0.9). */
+  readonly highWatermark?: number;
   /** Called when a job finishes for good. */
   readonly onFinished: (job: SimJob, nowMs: number) => void;
 }
@@ -84,12 +91,34 @@ export class SimCluster implements ClusterPort, TimerPort {
   private readonly timers = new Map<string, number>();
   private timerGen = 0;
   private readonly o: SimClusterOptions;
+  private readonly highWatermark: number;
+  /** Node-time spent above the high watermark of used load, closed intervals only (see overloadedNodeMs). */
+  private overMs = 0;
 
   constructor(options: SimClusterOptions) {
     this.o = options;
+    this.highWatermark = options.highWatermark ?? 0.9;
     for (const node of options.nodes) {
-      this.nodes.set(node.id, { node, free: { ...node.capacity }, jobs: new Set(), ready: node.status === 'ready' });
+      this.nodes.set(node.id, { node, free: { ...node.capacity }, jobs: new Set(), ready: node.status === 'ready', usedGpu: 0, overSinceMs: -1 });
     }
+  }
+
+  /** O(1) bookkeeping of a node's used GPUs and of the time it spends above the high watermark. */
+  private addUse(n: SimNode, deltaGpuMilli: number): void {
+    n.usedGpu += deltaGpuMilli;
+    const over = n.node.capacity.gpuMilli > 0 && n.usedGpu > this.highWatermark * n.node.capacity.gpuMilli + 1e-6;
+    if (over && n.overSinceMs < 0) n.overSinceMs = this.now;
+    else if (!over && n.overSinceMs >= 0) {
+      this.overMs += this.now - n.overSinceMs;
+      n.overSinceMs = -1;
+    }
+  }
+
+  /** Node-time (ms) spent with used GPU load above the high watermark, up to now. */
+  overloadedNodeMs(): number {
+    let open = 0;
+    for (const n of this.nodes.values()) if (n.overSinceMs >= 0) open += this.now - n.overSinceMs;
+    return this.overMs + open;
   }
 
   private get now(): number {
@@ -106,6 +135,7 @@ export class SimCluster implements ClusterPort, TimerPort {
     const job: SimJob = {
       spec, total, used: usedOf(this.o.model, cls, total), durationMs, cls, gpus, work, done: 0, rate: 1, lastMs: this.now, gen: 0, run: 0,
       nodeIds: [], state: 'pending', firstStartMs: undefined, checkpoints: 0, savedDone: 0,
+      usedGpuTask: Math.round(spec.request.gpuMilli * this.o.model.usage[cls].gpu),
     };
     this.jobs.set(spec.id, job);
     this.o.metrics.submitted(spec.tenantId, total, this.now);
@@ -135,6 +165,7 @@ export class SimCluster implements ClusterPort, TimerPort {
         throw new SimulationInvariantError(`capacity exceeded on node ${id} placing job ${job.spec.id}`, { jobId: job.spec.id, nodeId: id });
       }
       n.jobs.add(job.spec.id);
+      this.addUse(n, job.usedGpuTask);
     }
     job.nodeIds = nodeIds;
   }
@@ -150,6 +181,7 @@ export class SimCluster implements ClusterPort, TimerPort {
       n.free.memMiB += r.memMiB;
       n.free.netMbps += r.netMbps;
       n.jobs.delete(job.spec.id);
+      this.addUse(n, -job.usedGpuTask);
       touched.push(id);
     }
     job.nodeIds = [];
@@ -331,7 +363,13 @@ export class SimCluster implements ClusterPort, TimerPort {
   /** A telemetry sample of a running job (seeded noise around the class's mean use), and the next one scheduled. */
   telemetry(jobId: string, gen: number, n: number): Event | undefined {
     const job = this.jobs.get(jobId);
-    if (!job || job.run !== gen || job.state !== 'running') return undefined;
+    if (!job || job.run !== gen) return undefined;
+    if (job.state === 'migrating') {
+      // Paused mid-migration: no sample, but keep the series going (a migration does not start a new run).
+      this.o.queue.push(this.now + 60_000, PRIORITY.telemetry, { kind: 'telemetry', jobId, gen, n });
+      return undefined;
+    }
+    if (job.state !== 'running') return undefined;
     const noise = (): number => 1 + this.o.model.telemetryNoise * (2 * this.o.rng.next() - 1);
     const clip = (v: number, max: number): number => Math.max(0, Math.min(max, Math.round(v)));
     const perTask = job.spec.request;
@@ -344,6 +382,11 @@ export class SimCluster implements ClusterPort, TimerPort {
       memMiB: clip(perTask.memMiB * (replay ? replay.mem(jobId, minute) : u.mem * noise()), perTask.memMiB),
       netMbps: 0,
     };
+    for (const id of job.nodeIds) {
+      const node = this.nodes.get(id);
+      if (node) this.addUse(node, used.gpuMilli - job.usedGpuTask);
+    }
+    job.usedGpuTask = used.gpuMilli;
     const step = Math.min(TELEMETRY_MAX_STEP_MS, 60_000 * 2 ** (n + 1));
     this.o.queue.push(this.now + step, PRIORITY.telemetry, { kind: 'telemetry', jobId, gen, n: n + 1 });
     return { type: 'TelemetrySampled', atMs: this.now, sample: { nodeId: job.nodeIds[0] ?? '', jobId, atMs: this.now, used } };

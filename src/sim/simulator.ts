@@ -194,6 +194,7 @@ export async function runSimulation(source: JobSource, options: SimOptions & { r
     }
   }
   metrics.sample(queue.nowMs());
+  metrics.overloadedNodeMs = sim.overloadedNodeMs();
   options.onProgress?.({ simMs: queue.nowMs(), submitted, finished });
   return {
     policy: options.policy.name,

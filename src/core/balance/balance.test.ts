@@ -36,6 +36,15 @@ test('a node predicted to overload moves its cheapest-to-move job to the coldest
   assert.ok(m.benefitMs >= DEFAULT_BALANCER_CONFIG.minBenefitRatio * m.costMs);
 });
 
+test("receiver 'fullest' picks the fullest node that stays under the low watermark (best fit), not the emptiest", () => {
+  const nodes = [node('hot', 0.8, [0.85, 0.9, 0.95, 1, 1, 1, 1, 1, 1, 1]), node('cold-a', 0.25, 0.25), node('cold-b', 0.1, 0.1), node('empty', 0, 0), node('mid', 0.7, 0.7)];
+  const jobs = [job('j1', 'hot', 2)];
+  const r = planBalance({ nowMs: 0, nodes, jobs, config: { receiver: 'fullest' } });
+  assert.deepEqual(r.migrations.map((m) => m.toNodeIds[0]), ['cold-a']);
+  const e = planBalance({ nowMs: 0, nodes, jobs });
+  assert.deepEqual(e.migrations.map((m) => m.toNodeIds[0]), ['empty']);
+});
+
 test('a job whose move costs more than the overload it avoids stays, and the node says why', () => {
   const nodes = [node('hot', 0.9, [0.91, 0.91, 0.91, 0.91, 0.91, 0.91, 0.91, 0.91, 0.91, 0.91]), node('cold', 0.1, 0.1)];
   // Lost progress of 2 h on a quarter of the node dwarfs 1% overload for 10 minutes.

@@ -169,9 +169,10 @@ export function planBalance(input: BalancerInput): BalancerResult {
       // `receivers` is kept sorted by predicted peak, and the peak after a move is at least the peak before it,
       // so the scan stops as soon as no later receiver can beat the best found (exact, and O(few) per job).
       let best: { id: string; after: number } | null = null;
+      const fullest = c.receiver === 'fullest';
       for (const rid of receivers) {
         const base = peakAfter.get(rid)!;
-        if (best && base > best.after) break;
+        if (!fullest && best && base > best.after) break;
         if (base >= c.lowWatermark) break;
         if (held.has(rid) || rid === src.id) continue;
         const last = lastMigration[cand.job.id];
@@ -181,7 +182,8 @@ export function planBalance(input: BalancerInput): BalancerResult {
         if (free < cand.job.request[c.dimension]) continue;
         const after = base + share(cand.job, r, c);
         if (after >= c.lowWatermark) continue;
-        if (!best || after < best.after || (after === best.after && rid < best.id)) best = { id: rid, after };
+        const better = fullest ? !best || after > best.after : !best || after < best.after;
+        if (better || (best && after === best.after && rid < best.id)) best = { id: rid, after };
       }
       if (!best) {
         why ||= 'no-receiver';

@@ -24,10 +24,9 @@ export function balancerNodesFromBank(
   dimension: Dimension,
   horizonSteps: number,
 ): BalancerNode[] {
-  const known = new Set(bank.keys());
   return nodes.map((n) => {
     const key = nodeLoadKey(n.id, dimension);
-    const forecast = known.has(key) ? bank.forecast(key, horizonSteps) : flat(n.load, horizonSteps);
+    const forecast = bank.has(key) ? bank.forecast(key, horizonSteps) : flat(n.load, horizonSteps);
     return { id: n.id, capacity: n.capacity, ready: n.ready, load: n.load, forecast: { mean: forecast.mean, se: forecast.se } };
   });
 }

@@ -64,6 +64,11 @@ export interface BalancerConfig {
   /** Tenant demand rising by at least this fraction (and minRiseMilli) gets capacity kept for it. */
   readonly demandRiseFraction: number;
   readonly minRiseMilli: number;
+  /**
+   * Which receiver takes a job: 'emptiest' (lowest predicted peak after the move) or 'fullest' (highest that still
+   * stays under the low watermark: best fit, so empty nodes stay whole for gangs). Default 'emptiest'.
+   */
+  readonly receiver: 'emptiest' | 'fullest';
 }
 
 export const DEFAULT_BALANCER_CONFIG: BalancerConfig = Object.freeze({
@@ -81,6 +86,7 @@ export const DEFAULT_BALANCER_CONFIG: BalancerConfig = Object.freeze({
   jobCooldownMs: 30 * 60_000,
   demandRiseFraction: 0.2,
   minRiseMilli: 1000,
+  receiver: 'emptiest',
 });
 
 /** What the balancer remembers between cycles (hysteresis, rate limit, cooldowns). A value: the caller keeps it. */

@@ -7,3 +7,5 @@ export { explainJob, fairnessNow } from './queries.ts';
 export type { JobExplanation, FairnessNow } from './queries.ts';
 export { exportState } from './export.ts';
 export type { ExportedState } from './export.ts';
+export { BALANCER_FORECASTERS } from './balance-tick.ts';
+export type { BalancerOptions, BalancerForecaster, BalanceRuntime } from './balance-tick.ts';

@@ -13,6 +13,7 @@ import { resolveProfile, type ProfileConfig, type ResolvedProfile } from '../sch
 import type { NodeSnapshot, RunningJob } from '../scheduler/snapshot.ts';
 import type { NodeTable } from '../scheduler/cycle-state.ts';
 import { InvalidInputError } from '../util/errors.ts';
+import { createBalanceRuntime, type BalanceRuntime, type BalancerOptions } from './balance-tick.ts';
 
 export interface ControlConfig {
   /** Scheduler profile (resolved at start-up: unknown plugin names fail here). */
@@ -31,6 +32,8 @@ export interface ControlOptions {
   readonly cycleIntervalMs?: number;
   readonly fairness?: Partial<FairnessConfig>;
   readonly profilerAlpha?: number;
+  /** Predictive load balancer (off unless `enabled`). */
+  readonly balancer?: BalancerOptions;
 }
 
 /** A mutable PendingJob the state owns (the cycle only reads it). */
@@ -122,6 +125,8 @@ export interface ControlState {
   table?: NodeTable;
   /** Nodes held for starving jobs, from the last cycle's plan (passed back so they stay put). */
   reservations: readonly Reservation[];
+  /** The load balancer's runtime, present only when it is enabled (balance-tick.ts). */
+  readonly balance?: BalanceRuntime;
 }
 
 export function createControlState(options: ControlOptions = {}): ControlState {
@@ -131,6 +136,7 @@ export function createControlState(options: ControlOptions = {}): ControlState {
   if (!Number.isFinite(cycleIntervalMs) || cycleIntervalMs < 0) throw new InvalidInputError(`cycleIntervalMs must be a non-negative number, got ${cycleIntervalMs}`, { field: 'cycleIntervalMs' });
   const fairness = { ...DEFAULT_FAIRNESS_CONFIG, ...options.fairness };
   const config: ControlConfig = { profile, cycleIntervalMs, fairness, profilerAlpha: options.profilerAlpha ?? 0.3 };
+  const balance = createBalanceRuntime(options.balancer);
   return {
     config,
     tenants: new Map(),
@@ -150,5 +156,6 @@ export function createControlState(options: ControlOptions = {}): ControlState {
     nodeViews: [],
     nodeOrderDirty: false,
     reservations: [],
+    ...(balance ? { balance } : {}),
   };
 }

@@ -15,6 +15,7 @@ import type { ClusterSnapshot, NodeSnapshot, RunningJob, TenantUsage } from '../
 import { assert, assertNever } from '../util/assert.ts';
 import { ConflictError, NotFoundError } from '../util/errors.ts';
 import type { Rng } from '../util/rng.ts';
+import { armBalance, balanceTick, forgetBalanceJob, jobsMigratingTo, observeBalanceTelemetry, releaseHolds } from './balance-tick.ts';
 import type { ControlState, JobRecord, NodeRecord, QueueEntry, TenantRecord } from './state.ts';
 
 export interface StepResult {
@@ -110,6 +111,10 @@ function allocate(state: ControlState, job: JobRecord, nodeIds: readonly string[
 /** Frees everything the job holds and accrues its attained service. */
 function release(state: ControlState, job: JobRecord, now: number): void {
   if (!state.running.delete(job.spec.id)) return;
+  if (state.balance) {
+    releaseHolds(state, job);
+    forgetBalanceJob(state.balance, job.spec.id);
+  }
   const req = toVector(job.spec.request);
   const tenant = state.tenants.get(job.spec.tenantId);
   const table = state.table;
@@ -263,6 +268,7 @@ function runScheduleCycle(state: ControlState, now: number, rng: Rng, out: Comma
     job.neverFits = undefined;
     allocate(state, job, p.nodeIds, now);
     armFairness(state, now, out);
+    if (state.balance) armBalance(state, now, out);
     out.push(job.lastCheckpointId !== undefined ? { type: 'LaunchJob', jobId: p.jobId, nodeIds: p.nodeIds, resumeFromCheckpointId: job.lastCheckpointId } : { type: 'LaunchJob', jobId: p.jobId, nodeIds: p.nodeIds });
   }
   for (const post of plan.postponed) {
@@ -346,7 +352,9 @@ export function step(state: ControlState, event: Event, now: number, rng: Rng): 
       touchNode(rec);
       state.table = undefined;
       const reason: Reason = { plugin: 'node-status', code: 'node-lost', message: `node '${event.nodeId}' was lost` };
-      for (const jobId of [...rec.jobs].sort()) {
+      // A job migrating onto the lost node cannot land there: it goes back to the queue too.
+      const inbound = state.balance ? jobsMigratingTo(state.balance, event.nodeId).filter((id) => !rec.jobs.has(id)) : [];
+      for (const jobId of [...[...rec.jobs].sort(), ...inbound]) {
         const job = jobOf(state, jobId);
         preemptAndRequeue(state, job, now);
         // Stop the gang's tasks on the other nodes; the job goes back to the queue.
@@ -401,7 +409,10 @@ export function step(state: ControlState, event: Event, now: number, rng: Rng): 
       const job = jobOf(state, event.jobId);
       if (job.state !== 'migrating' && job.state !== 'running') break;
       const since = job.runningSinceMs;
+      // The job's measured use travels with it (release forgets it for jobs that stop).
+      const use = state.balance?.jobUse.get(job.spec.id);
       release(state, job, now);
+      if (use !== undefined) state.balance?.jobUse.set(job.spec.id, use);
       if (job.state === 'migrating') job.state = transition(job.spec.id, job.state, 'running');
       allocate(state, job, event.toNodeIds, since ?? now);
       armSchedule(state, now, out);
@@ -409,6 +420,7 @@ export function step(state: ControlState, event: Event, now: number, rng: Rng): 
     }
     case 'TelemetrySampled': {
       state.profiler.observe(event.sample);
+      if (state.balance && (event.sample.jobId === undefined || state.running.has(event.sample.jobId))) observeBalanceTelemetry(state.balance, event.sample);
       const job = event.sample.jobId !== undefined ? state.jobs.get(event.sample.jobId) : undefined;
       if (job && state.running.has(job.spec.id)) {
         job.runningView = undefined;
@@ -441,8 +453,10 @@ export function step(state: ControlState, event: Event, now: number, rng: Rng): 
           if (state.running.size > 0) armFairness(state, now, out);
           break;
         case 'balance':
+          balanceTick(state, now, out);
+          break;
         case 'heartbeat-check':
-          break; // owned by other components (balancer, coordinator)
+          break; // owned by the coordinator
         default:
           assertNever(event.purpose, 'timer purpose');
       }

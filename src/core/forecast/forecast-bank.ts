@@ -28,6 +28,10 @@ export class ForecastBank {
     this.window = options.window ?? 240;
   }
 
+  has(key: string): boolean {
+    return this.entries.has(key);
+  }
+
   keys(): string[] {
     return [...this.entries.keys()].sort();
   }
