@@ -5,7 +5,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs-core';
 import { setupBackend } from './backend.ts';
-import { setConvGradChunkFloats } from './conv2d-backprop-filter.ts';
+import { setConvGradChunkFloats } from './conv-layout.ts';
 import { createRng } from '../../core/util/rng.ts';
 
 interface Case {

@@ -14,21 +14,7 @@ import {
   type KernelConfig, type KernelFunc, type TensorInfo, type NamedAttrMap, type Conv2DBackpropFilterAttrs,
 } from '@tensorflow/tfjs-core';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
-import { layoutStrides } from './conv-layout.ts';
-
-/** Upper bound on the floats in one chunk's patch matrix (16 MiB), so a big batch never needs a huge buffer. */
-let maxChunkFloats = 4 * 1024 * 1024;
-
-/** Changes the chunk bound (tests use a tiny one to exercise the chunked path); returns the previous value. */
-export function setConvGradChunkFloats(floats: number): number {
-  const previous = maxChunkFloats;
-  maxChunkFloats = Math.max(1, Math.floor(floats));
-  return previous;
-}
-
-export function convGradChunkFloats(): number {
-  return maxChunkFloats;
-}
+import { convGradPlan } from './conv-layout.ts';
 
 function conv2dBackpropFilterWasm(args: { inputs: { x: TensorInfo; dy: TensorInfo }; backend: BackendWasm; attrs: NamedAttrMap }): TensorInfo {
   const { inputs, backend } = args;
@@ -42,13 +28,7 @@ function conv2dBackpropFilterWasm(args: { inputs: { x: TensorInfo; dy: TensorInf
     batchSize, inHeight, inWidth, inChannels, outHeight, outWidth, outChannels,
     filterHeight, filterWidth, strideHeight, strideWidth, dilationHeight, dilationWidth,
   } = info;
-  const padTop = info.padInfo.top;
-  const padLeft = info.padInfo.left;
-  const s = layoutStrides(info);
-
-  const K = filterHeight * filterWidth * inChannels;
-  const perImage = outHeight * outWidth;
-  const imagesPerChunk = Math.max(1, Math.min(batchSize, Math.floor(maxChunkFloats / Math.max(1, perImage * K))));
+  const { padTop, padLeft, strides: s, K, perImage, imagesPerChunk } = convGradPlan(info);
   const acc = new Float32Array(K * outChannels);
   const matMul = getKernel(BatchMatMul, 'wasm');
   if (!matMul) throw new Error('the wasm backend has no BatchMatMul kernel');

@@ -10,8 +10,7 @@ import {
   type KernelConfig, type KernelFunc, type TensorInfo, type NamedAttrMap, type Conv2DBackpropInputAttrs,
 } from '@tensorflow/tfjs-core';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
-import { layoutStrides } from './conv-layout.ts';
-import { convGradChunkFloats } from './conv2d-backprop-filter.ts';
+import { convGradPlan } from './conv-layout.ts';
 
 function conv2dBackpropInputWasm(args: { inputs: { dy: TensorInfo; filter: TensorInfo }; backend: BackendWasm; attrs: NamedAttrMap }): TensorInfo {
   const { inputs, backend } = args;
@@ -25,12 +24,7 @@ function conv2dBackpropInputWasm(args: { inputs: { dy: TensorInfo; filter: Tenso
     batchSize, inHeight, inWidth, inChannels, outHeight, outWidth, outChannels,
     filterHeight, filterWidth, strideHeight, strideWidth, dilationHeight, dilationWidth,
   } = info;
-  const padTop = info.padInfo.top;
-  const padLeft = info.padInfo.left;
-  const s = layoutStrides(info);
-  const K = filterHeight * filterWidth * inChannels;
-  const perImage = outHeight * outWidth;
-  const imagesPerChunk = Math.max(1, Math.min(batchSize, Math.floor(convGradChunkFloats() / Math.max(1, perImage * K))));
+  const { padTop, padLeft, strides: s, K, perImage, imagesPerChunk } = convGradPlan(info);
   const matMul = getKernel(BatchMatMul, 'wasm');
   if (!matMul) throw new Error('the wasm backend has no BatchMatMul kernel');
 
