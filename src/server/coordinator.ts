@@ -39,7 +39,8 @@ export interface CoordinatorOptions {
   readonly seed?: number;
 }
 
-interface NodeEntry { stored: StoredNode; usage?: Resources }
+/** `seenMs`: when the node last reached us, even if that heartbeat could not be stored (a full disk is not a lost node). */
+interface NodeEntry { stored: StoredNode; usage?: Resources; seenMs?: number }
 
 const vecToResources = (a: readonly number[]): Resources => resources({ cpuMilli: a[0] ?? 0, gpuMilli: a[1] ?? 0, memMiB: a[2] ?? 0, netMbps: a[3] ?? 0 });
 
@@ -96,9 +97,12 @@ export class Coordinator {
     this.restore();
     this.nextSeq = this.store.maxJobSeq();
     const fi = opts.fairnessIntervalMs ?? 10_000;
-    if (fi > 0) this.intervals.push(setInterval(() => void this.recordFairness(), fi).unref());
+    // Timer-driven writes have no caller to answer: a failed commit (store unavailable) is logged, never left as an
+    // unhandled rejection that would take the whole coordinator down.
+    const logFailure = (what: string) => (err: unknown): void => console.error(`fairway: ${what} failed: ${(err as Error).message}`);
+    if (fi > 0) this.intervals.push(setInterval(() => void this.recordFairness().catch(logFailure('storing a fairness point')), fi).unref());
     const nodeTimeoutMs = opts.nodeTimeoutMs ?? 30_000;
-    if (nodeTimeoutMs > 0) this.intervals.push(setInterval(() => void this.checkHeartbeats(nodeTimeoutMs), Math.max(100, nodeTimeoutMs / 3)).unref());
+    if (nodeTimeoutMs > 0) this.intervals.push(setInterval(() => void this.checkHeartbeats(nodeTimeoutMs).catch(logFailure('marking a node lost')), Math.max(100, nodeTimeoutMs / 3)).unref());
   }
 
   /** Rebuilds the core's state from the store after a (re)start: tenants, nodes, running jobs on their nodes, the queue. */
@@ -175,11 +179,35 @@ export class Coordinator {
   /** Runs a write whose outcome nobody awaits directly (placements, requeues); `settle()` waits for them. */
   private track(p: Promise<void>): void {
     const q = p.catch((err: unknown) => {
-      // A failed commit of a placement leaves the job pending in the store; the agent never saw it. Log loudly.
       console.error(`fairway: commit failed: ${(err as Error).message}`);
     });
     this.inflightWrites.add(q);
     void q.finally(() => this.inflightWrites.delete(q));
+  }
+
+  /**
+   * Commits a decision the core has already taken (a placement, a requeue), then applies it. The core's books and
+   * the agents must not part ways when the store is briefly unavailable (full disk): a placement that is not stored
+   * is not sent (the agent would run what the store does not know), yet the core counts the job as placed; a requeue
+   * not stored would leave the job running on its node while the core places it again. So a failed commit is tried
+   * again with backoff for as long as the decision still stands (`current()`), and applied once it lands.
+   */
+  private commitDecision(what: string, ops: () => WriteOp[], current: () => boolean, apply: () => void): void {
+    const attempt = async (): Promise<void> => {
+      for (let delayMs = 100; ; delayMs = Math.min(2000, delayMs * 2)) {
+        try {
+          await this.store.write(ops());
+          apply();
+          return;
+        } catch (err) {
+          if (this.closed || !current()) throw err;
+          console.error(`fairway: ${what} not stored yet (${(err as Error).message}); retrying in ${delayMs} ms`);
+          await new Promise((r) => setTimeout(r, delayMs));
+          if (this.closed || !current()) throw err;
+        }
+      }
+    };
+    this.track(attempt());
   }
 
   /** Waits until every placement and requeue decided so far is committed and handed to the agent queues. */
@@ -197,10 +225,10 @@ export class Coordinator {
     }
     const now = this.clock();
     // Commit first; only then may an agent see the launch (a crash in between loses nothing: the job is still pending).
-    this.track(this.store.write([
+    this.commitDecision(`placement of ${jobId}`, () => [
       { type: 'updateJob', jobId, state: 'running', nodeIds, exitCode: null, atMs: now },
       { type: 'jobEvent', jobId, atMs: now, event: 'placed', data: { nodeIds } },
-    ]).then(() => {
+    ], () => this.placedOn.get(jobId) === nodeIds, () => {
       const j = this.active.get(jobId);
       if (!j) return;
       const next: StoredJob = { ...j, state: 'running', nodeIds, updatedAtMs: now };
@@ -214,7 +242,7 @@ export class Coordinator {
         });
       }
       this.emit({ type: 'job', jobId, tenant: j.spec.tenantId, state: 'running', at: new Date(now).toISOString(), data: { nodeIds: [...nodeIds] } });
-    }));
+    });
   }
 
   private onPreempt(jobId: string, reason: Reason): void {
@@ -222,15 +250,15 @@ export class Coordinator {
     const nodeIds = this.placedOn.get(jobId) ?? [];
     this.placedOn.delete(jobId);
     this.counters.preemptions++;
-    this.track(this.store.write([
+    this.commitDecision(`requeue of ${jobId}`, () => [
       { type: 'updateJob', jobId, state: 'pending', nodeIds: [], exitCode: null, atMs: now },
       { type: 'jobEvent', jobId, atMs: now, event: 'preempted', data: { nodeIds, reason: { ...reason } } },
-    ]).then(() => {
+    ], () => !this.placedOn.has(jobId) && this.active.has(jobId), () => {
       const j = this.active.get(jobId);
       if (j) this.active.set(jobId, { ...j, state: 'pending', nodeIds: [], updatedAtMs: now });
       for (const n of new Set(nodeIds)) this.enqueue(n, { type: 'PreemptJob', jobId, reason: { ...reason } });
       this.emit({ type: 'job', jobId, ...(j ? { tenant: j.spec.tenantId } : {}), state: 'pending', at: new Date(now).toISOString(), data: { preempted: true } });
-    }));
+    });
   }
 
   private sendToNodes(jobId: string, c: AgentCommand, forget: boolean): void {
@@ -434,11 +462,12 @@ export class Coordinator {
   private async checkHeartbeats(timeoutMs: number): Promise<void> {
     const now = this.clock();
     for (const n of this.nodes.values()) {
-      const last = n.stored.lastHeartbeatMs ?? 0;
+      const last = Math.max(n.stored.lastHeartbeatMs ?? 0, n.seenMs ?? 0);
       if (n.stored.node.status === 'down' || now - last < timeoutMs) continue;
       const stored: StoredNode = { ...n.stored, node: { ...n.stored.node, status: 'down' } };
-      n.stored = stored;
+      // Marked down only once stored: a failed write leaves the node as it was (the next check tries again).
       await this.store.write([{ type: 'putNode', node: stored }]);
+      n.stored = stored;
       if (this.closed) return;
       this.feed({ type: 'NodeLost', atMs: now, nodeId: stored.node.id });
       this.emit({ type: 'node', at: new Date(now).toISOString(), data: { nodeId: stored.node.id, status: 'down' } });
@@ -461,6 +490,7 @@ export class Coordinator {
       throw new ConflictError(`node '${nodeId}' was declared lost; register it again`, { nodeId, status: 'down' });
     }
     const now = this.clock();
+    n.seenMs = now;
     const ops: WriteOp[] = [];
     const after: (() => void)[] = [];
     const events: Event[] = [];

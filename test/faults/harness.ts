@@ -102,12 +102,12 @@ export class ServerProcess {
   child: ChildProcess | undefined;
   stderr = '';
   readonly url: string;
-  constructor(readonly procs: Processes, readonly dataDir: string, readonly port: number, private readonly wrap: (argv: string[]) => string[] = (a) => a) {
+  constructor(readonly procs: Processes, readonly dataDir: string, readonly port: number, private readonly extraArgs: readonly string[] = []) {
     this.url = `http://127.0.0.1:${port}`;
   }
 
   async start(): Promise<void> {
-    const argv = this.wrap([process.execPath, FAIRWAY_BIN, 'server', '--port', String(this.port), '--data-dir', this.dataDir, '--admin-token', ADMIN, '--join-token', JOIN]);
+    const argv = [process.execPath, FAIRWAY_BIN, 'server', '--port', String(this.port), '--data-dir', this.dataDir, '--admin-token', ADMIN, '--join-token', JOIN, ...this.extraArgs];
     const child = this.procs.add(spawn(argv[0]!, argv.slice(1), { cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe'] }), 1);
     this.child = child;
     child.stderr!.on('data', (d: Buffer) => { this.stderr += d.toString(); });
