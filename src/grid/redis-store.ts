@@ -22,6 +22,12 @@ export interface RedisStoreOptions extends StoreLimits {
   /** First retry delay; doubles per attempt (default 100 ms). */
   readonly retryBaseMs?: number;
   readonly connectTimeoutMs?: number;
+  /**
+   * Longest wait for one command's reply (default 2000 ms). A server that stops answering without closing the
+   * connection (a stopped or partitioned master) would otherwise leave the command, and the save waiting on it,
+   * hanging for good; timed out, it counts as connection trouble and is retried, on the new master after a failover.
+   */
+  readonly commandTimeoutMs?: number;
   /** Longest pause between the client's reconnect attempts (default 1000 ms). */
   readonly reconnectMaxMs?: number;
   /**
@@ -197,7 +203,8 @@ export class RedisStore implements GridStore {
     const connectTimeout = options.connectTimeoutMs ?? 2000;
     const reconnectMax = options.reconnectMaxMs ?? 1000;
     // Commands fail fast while disconnected (one reconnect attempt); RedisStore#run retries them with backoff.
-    const common: RedisOptions = { connectTimeout, maxRetriesPerRequest: 1, lazyConnect: true, enableAutoPipelining: true };
+    const commandTimeout = options.commandTimeoutMs ?? 2000;
+    const common: RedisOptions = { connectTimeout, commandTimeout, maxRetriesPerRequest: 1, lazyConnect: true, enableAutoPipelining: true };
     let store: RedisStore;
     if (url.startsWith('redis-cluster://')) {
       // redis-cluster://[user:password@]host:port,host:port…
@@ -217,7 +224,9 @@ export class RedisStore implements GridStore {
       const cluster = new Cluster(nodes, {
         enableAutoPipelining: true, lazyConnect: true,
         clusterRetryStrategy: (times) => Math.min(100 * 2 ** times, reconnectMax),
-        redisOptions: { connectTimeout, maxRetriesPerRequest: 1, ...auth },
+        // Learn a failover's new slot owners even when no MOVED reply tells us (the old master just went silent).
+        slotsRefreshInterval: 2000,
+        redisOptions: { connectTimeout, commandTimeout, maxRetriesPerRequest: 1, ...auth },
       });
       store = new RedisStore('redis-cluster', cluster, options);
     } else if (url.startsWith('redis://')) {
@@ -248,6 +257,8 @@ export class RedisStore implements GridStore {
       } catch (err) {
         if (!isTransient(err)) throw err instanceof Error && err.name === 'ReplyError' ? new GridStoreRefusedError(operation, { cause: err }) : err;
         lastError = err;
+        // A Cluster node that stopped answering may have been replaced: ask for the slot owners again before the retry.
+        if (this.client instanceof Cluster) this.client.refreshSlotsCache();
         if (attempt < this.#maxAttempts) await new Promise((r) => setTimeout(r, this.#retryBaseMs * 2 ** (attempt - 1)));
       }
     }
