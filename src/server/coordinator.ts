@@ -66,6 +66,14 @@ export class Coordinator {
   private readonly intervals: NodeJS.Timeout[] = [];
   /** While restoring after a restart: launches the core decides for jobs that were already running. */
   private restoring: Map<string, readonly string[]> | undefined;
+  /**
+   * After a restart: jobs stored as placed on a node that never reported them started there. Their LaunchJob may
+   * have died with the previous process (queued, or its long-poll reply cut off by the crash), so nothing would ever
+   * run them. An agent's push heartbeat carries every report it could not deliver while we were away, so once a node
+   * has pushed twice since the restart without reporting the job started, its launch was lost: we send it again.
+   * jobId → nodeId → pushes seen without a start.
+   */
+  private readonly unconfirmedLaunches = new Map<string, Map<string, number>>();
   private nextSeq: number;
   private closed = false;
   private lastCycleEndMs = 0;
@@ -133,6 +141,7 @@ export class Coordinator {
         const got = launched.get(j.spec.id);
         if (got) {
           this.placedOn.set(j.spec.id, j.nodeIds);
+          this.noteUnconfirmedLaunch(j);
           if (got.join() !== j.nodeIds.join()) this.feed({ type: 'MigrationCompleted', atMs: now, jobId: j.spec.id, toNodeIds: j.nodeIds });
         } else {
           // Its nodes cannot hold it any more (gone, drained, shrunk): stop it there; it waits in the queue again.
@@ -142,6 +151,34 @@ export class Coordinator {
       }
     }
     for (const j of jobs) if (j.state === 'pending') this.feed({ type: 'JobSubmitted', atMs: now, job: j.spec });
+  }
+
+  /** Remembers the nodes of a restored job that have not reported it started since its latest placement. */
+  private noteUnconfirmedLaunch(j: StoredJob): void {
+    const events = this.store.jobEvents(j.spec.id);
+    const lastPlaced = events.findLastIndex((e) => e.type === 'placed');
+    const startedOn = new Set(events.slice(lastPlaced + 1).filter((e) => e.type === 'started').map((e) => String(e.data.nodeId)));
+    const missing = [...new Set(j.nodeIds)].filter((n) => !startedOn.has(n));
+    if (missing.length > 0) this.unconfirmedLaunches.set(j.spec.id, new Map(missing.map((n) => [n, 0])));
+  }
+
+  /** Called for each push heartbeat of a node after its reports are applied (see unconfirmedLaunches). */
+  private confirmLaunches(nodeId: string, startedNow: ReadonlySet<string>): void {
+    for (const [jobId, nodes] of this.unconfirmedLaunches) {
+      const seen = nodes.get(nodeId);
+      if (seen === undefined) continue;
+      const j = this.active.get(jobId);
+      if (startedNow.has(jobId) || !j || j.state !== 'running' || !j.nodeIds.includes(nodeId)) nodes.delete(nodeId);
+      else if (seen + 1 < 2) nodes.set(nodeId, seen + 1);
+      else {
+        nodes.delete(nodeId);
+        console.error(`fairway: ${jobId} was placed on ${nodeId} before the restart but never started there; launching it again`);
+        this.enqueue(nodeId, {
+          type: 'LaunchJob', jobId, nodeIds: [...j.nodeIds], command: [...j.command], request: { ...j.spec.request }, ...(j.env ? { env: { ...j.env } } : {}),
+        });
+      }
+      if (nodes.size === 0) this.unconfirmedLaunches.delete(jobId);
+    }
   }
 
   /** Feeds one event to the shared driver (which runs the core's step and executes the commands through our ports). */
@@ -538,6 +575,9 @@ export class Coordinator {
     }
     events.push({ type: 'NodeHeartbeat', atMs: now, nodeId });
     for (const e of events) this.feed(e);
+    if (hb.waitMs === 0 && this.unconfirmedLaunches.size > 0) {
+      this.confirmLaunches(nodeId, new Set(hb.reports.filter((r) => r.type === 'started' || r.type === 'exited').map((r) => r.jobId)));
+    }
     return this.takeCommands(nodeId, hb.waitMs);
   }
 
