@@ -119,6 +119,11 @@ test('kill -9 of the coordinator during a submission burst and running jobs: not
     const mlpEvents = (await server.admin('GET', `/v1/jobs/${mlpId}/events`)).body.events.map((e: { type: string }) => e.type);
     const mlpLines = (await server.admin('GET', `/v1/jobs/${mlpId}/logs?limit=10000`)).body.lines.map((l: { line: string }) => l.line).filter((l: string) => l.includes('"fw":1')).map((l: string) => JSON.parse(l) as { type: string; step?: number });
     const adopted = !mlpEvents.includes('preempted');
+    let readopted = 0;
+    for (const id of [mlpId, ...tickers]) {
+      const ev = (await server.admin('GET', `/v1/jobs/${id}/events`)).body.events.map((e: { type: string }) => e.type);
+      if (!ev.includes('preempted') && ev.filter((e: string) => e === 'started').length === 1) readopted++;
+    }
     if (!adopted) {
       const restore = mlpLines.find((l: { type: string }) => l.type === 'restore');
       assert.ok(restore, 'a rescheduled training job resumed from its checkpoint');
@@ -131,7 +136,7 @@ test('kill -9 of the coordinator during a submission burst and running jobs: not
       burst: BURST, acknowledged: acked.size, acknowledgedFound: acked.size - lost.length, lost: lost.length,
       committedButUnacknowledged: committedUnacked, neverCommitted: acceptedNow, failedRequests,
       restartToListeningMs: recoveredMs, lostLaunchesSentAgain: (server.stderr.match(/never started there; launching it again/g) ?? []).length,
-      runningJobsReadopted: adopted ? 3 : 2, jobsTotal: final.length,
+      runningJobsReadopted: readopted, runningJobs: 1 + tickers.length, jobsTotal: final.length,
       procSamples: watcher.samples, doubleRuns: watcher.doubles.length,
     });
   } finally {
