@@ -2,7 +2,7 @@
 // short cluster-node-timeout so that a stopped master is replaced by its replica within seconds. Each server is a
 // child process of the test; stop() kills exactly those and removes the directory.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePort, sleep, stopProcess, waitFor } from './harness.ts';
@@ -22,6 +22,8 @@ export class FailoverCluster {
   private constructor(readonly dir: string, readonly servers: Map<number, ChildProcess>, readonly nodeTimeoutMs: number) {}
 
   static async start(nodeTimeoutMs = 1000): Promise<FailoverCluster> {
+    // Never a silent skip: the fault suite needs real Redis (CI installs it, see .ci/run).
+    for (const bin of [REDIS_SERVER, REDIS_CLI]) if (!existsSync(bin)) throw new Error(`${bin} not found: the fault suite needs Redis (apt-get install redis-server)`);
     const dir = mkdtempSync(join(tmpdir(), 'fw-fault-redis-'));
     const servers = new Map<number, ChildProcess>();
     const c = new FailoverCluster(dir, servers, nodeTimeoutMs);
