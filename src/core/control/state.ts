@@ -9,7 +9,7 @@ import type { Resources } from '../domain/resources.ts';
 import type { Tenant } from '../domain/tenant.ts';
 import { DEFAULT_FAIRNESS_CONFIG, FairnessMonitor, NO_CORRECTIONS, type FairnessConfig, type FairnessCorrections, type FairnessReading } from '../fairness/monitor.ts';
 import { Profiler } from '../profile/profiler.ts';
-import { resolveProfile, type ProfileConfig, type ResolvedProfile } from '../scheduler/profiles.ts';
+import { isQueueDepth, resolveProfile, type ProfileConfig, type ResolvedProfile } from '../scheduler/profiles.ts';
 import type { NodeSnapshot, RunningJob } from '../scheduler/snapshot.ts';
 import type { NodeTable } from '../scheduler/cycle-state.ts';
 import { InvalidInputError } from '../util/errors.ts';
@@ -34,6 +34,8 @@ export interface ControlOptions {
   readonly profilerAlpha?: number;
   /** Predictive load balancer (off unless `enabled`). */
   readonly balancer?: BalancerOptions;
+  /** Overrides the profile's queue depth (profiles.ts `queueDepth`): at most this many pending jobs per cycle. */
+  readonly queueDepth?: number;
 }
 
 /** A mutable PendingJob the state owns (the cycle only reads it). */
@@ -58,6 +60,8 @@ export interface JobRecord {
   attainedService: number;
   queue?: QueueEntry;
   lastReasons?: readonly Reason[];
+  /** `ControlState.cycles` of the last cycle that considered it while pending (within the queue depth). */
+  consideredInCycle?: number;
   neverFits?: boolean;
   lastCheckpointId?: string;
   preemptions: number;
@@ -95,6 +99,8 @@ export interface LastCycle {
   readonly postponed: number;
   readonly preempted: number;
   readonly nodesVisited: number;
+  /** Pending jobs not considered: beyond the profile's queue depth. */
+  readonly beyondDepth: number;
 }
 
 export interface ControlState {
@@ -131,7 +137,11 @@ export interface ControlState {
 
 export function createControlState(options: ControlOptions = {}): ControlState {
   const p = options.profile ?? 'fairway';
-  const profile = typeof p === 'object' && 'queueSort' in p && typeof p.queueSort !== 'string' ? (p as ResolvedProfile) : resolveProfile(p as ProfileConfig | string);
+  const resolved = typeof p === 'object' && 'queueSort' in p && typeof p.queueSort !== 'string' ? (p as ResolvedProfile) : resolveProfile(p as ProfileConfig | string);
+  if (options.queueDepth !== undefined && !isQueueDepth(options.queueDepth)) {
+    throw new InvalidInputError(`queueDepth must be a positive integer (or Infinity), got ${options.queueDepth}`, { field: 'queueDepth' });
+  }
+  const profile = options.queueDepth !== undefined ? { ...resolved, queueDepth: options.queueDepth } : resolved;
   const cycleIntervalMs = options.cycleIntervalMs ?? 1000;
   if (!Number.isFinite(cycleIntervalMs) || cycleIntervalMs < 0) throw new InvalidInputError(`cycleIntervalMs must be a non-negative number, got ${cycleIntervalMs}`, { field: 'cycleIntervalMs' });
   const fairness = { ...DEFAULT_FAIRNESS_CONFIG, ...options.fairness };

@@ -2,6 +2,7 @@
 // tie-break (arrival time, then job id).
 import { weightedDrfShares, type ShareClaim } from '../../fairness/fair-share.ts';
 import { Heap } from '../../util/heap.ts';
+import { topK } from '../../util/top-k.ts';
 import { type CycleState, type TenantScratch } from '../cycle-state.ts';
 import type { JobQueue, QueueSortPlugin } from '../framework.ts';
 import { computePriority, DEFAULT_PRIORITY_WEIGHTS, tenantTerms, type PriorityWeights, type TenantTerms } from '../priority.ts';
@@ -12,6 +13,14 @@ const arrival = (j: PendingJob): number => j.enqueuedAtMs ?? j.spec.submittedAtM
 function byArrival(a: PendingJob, b: PendingJob): number {
   return arrival(a) - arrival(b) || a.spec.submittedAtMs - b.spec.submittedAtMs || (a.spec.id < b.spec.id ? -1 : a.spec.id > b.spec.id ? 1 : 0);
 }
+
+/** The first `depth` jobs by `before` (all when depth is absent or ≥ n), best first. */
+function firstByOrder(jobs: readonly PendingJob[], depth: number | undefined, before: (a: PendingJob, b: PendingJob) => boolean): PendingJob[] {
+  const idx = topK(jobs.length, depth ?? jobs.length, (i, j) => before(jobs[i] as PendingJob, jobs[j] as PendingJob));
+  return idx.map((i) => jobs[i] as PendingJob);
+}
+
+const arrivesBefore = (a: PendingJob, b: PendingJob): boolean => byArrival(a, b) < 0;
 
 class ArrayQueue implements JobQueue {
   private i = 0;
@@ -58,7 +67,7 @@ export function ensureFairShares(pending: readonly PendingJob[], cycle: CycleSta
 export const fifoQueue: QueueSortPlugin = {
   kind: 'queueSort',
   name: 'fifo',
-  createQueue: (pending) => new ArrayQueue([...pending].sort(byArrival)),
+  createQueue: (pending, _cycle, depth) => new ArrayQueue(firstByOrder(pending, depth, arrivesBefore)),
 };
 
 export function priorityWeightsOf(cycle: CycleState): PriorityWeights {
@@ -69,18 +78,25 @@ export function priorityWeightsOf(cycle: CycleState): PriorityWeights {
 export const priorityQueue: QueueSortPlugin = {
   kind: 'queueSort',
   name: 'priority',
-  createQueue(pending, cycle) {
+  createQueue(pending, cycle, depth) {
     ensureFairShares(pending, cycle);
     const w = priorityWeightsOf(cycle);
     const terms = new Map<string, TenantTerms>();
     for (const t of cycle.tenants.values()) terms.set(t.id, tenantTerms(t));
     const none = tenantTerms(undefined);
-    const keyed = pending.map((j) => {
+    const p = new Float64Array(pending.length);
+    for (let i = 0; i < pending.length; i++) {
+      const j = pending[i] as PendingJob;
       const tid = j.spec.tenantId;
-      return { j, p: computePriority(j, cycle.tenants.get(tid), cycle.now, w, terms.get(tid) ?? none).total };
+      p[i] = computePriority(j, cycle.tenants.get(tid), cycle.now, w, terms.get(tid) ?? none).total;
+    }
+    // Higher priority first, then arrival order (a strict total order: ids are unique).
+    const idx = topK(pending.length, depth ?? pending.length, (a, b) => {
+      const pa = p[a] as number;
+      const pb = p[b] as number;
+      return pa > pb || (pa === pb && byArrival(pending[a] as PendingJob, pending[b] as PendingJob) < 0);
     });
-    keyed.sort((a, b) => b.p - a.p || byArrival(a.j, b.j));
-    return new ArrayQueue(keyed.map((k) => k.j));
+    return new ArrayQueue(idx.map((i) => pending[i] as PendingJob));
   },
 };
 
@@ -105,7 +121,11 @@ export const roundRobinQueue: QueueSortPlugin = {
 export const tiresiasQueue: QueueSortPlugin = {
   kind: 'queueSort',
   name: 'tiresias',
-  createQueue: (pending) => new ArrayQueue([...pending].sort((a, b) => (a.attainedService ?? 0) - (b.attainedService ?? 0) || byArrival(a, b))),
+  createQueue: (pending, _cycle, depth) =>
+    new ArrayQueue(firstByOrder(pending, depth, (a, b) => {
+      const d = (a.attainedService ?? 0) - (b.attainedService ?? 0);
+      return d < 0 || (d === 0 && byArrival(a, b) < 0);
+    })),
 };
 
 /**
