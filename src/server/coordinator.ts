@@ -46,6 +46,8 @@ export interface CoordinatorOptions {
 
 /** The coordinator's default queue depth (see CoordinatorOptions.queueDepth). */
 export const DEFAULT_COORDINATOR_QUEUE_DEPTH = 1000;
+/** Finished jobs the core keeps in memory (for late agent reports); older ones live only in the store. */
+export const RETAIN_FINISHED_JOBS = 1000;
 /** The coordinator's default cycle interval: changes within it share one cycle. */
 export const DEFAULT_CYCLE_INTERVAL_MS = 100;
 
@@ -101,6 +103,8 @@ export class Coordinator {
       reducer: step,
       initialState: createControlState({
         cycleIntervalMs: opts.cycleIntervalMs ?? DEFAULT_CYCLE_INTERVAL_MS, queueDepth: opts.queueDepth ?? DEFAULT_COORDINATOR_QUEUE_DEPTH,
+        // Views of finished jobs come from the store; the core keeps only the recent ones (bounded memory).
+        retainFinishedJobs: RETAIN_FINISHED_JOBS,
         ...(opts.profile ? { profile: opts.profile } : {}), ...(opts.balancer ? { balancer: opts.balancer } : {}),
       }),
       rng: createRng(opts.seed ?? 1),
@@ -531,7 +535,9 @@ export class Coordinator {
     for (const t of hb.telemetry) {
       const used = toResources({ cpu: t.cpu, memoryMiB: t.memoryMiB, gpu: t.gpu, netMbps: t.netMbps });
       if (!t.jobId) n.usage = used;
-      if (t.jobId && !this.driver.state.jobs.has(t.jobId)) continue;
+      // Samples of jobs that no longer hold resources (finished in this very heartbeat, requeued) would only leave
+      // profiler state behind for jobs that are gone.
+      if (t.jobId && !this.driver.state.running.has(t.jobId)) continue;
       events.push({ type: 'TelemetrySampled', atMs: now, sample: { nodeId, ...(t.jobId ? { jobId: t.jobId } : {}), atMs: now, used } });
     }
     events.push({ type: 'NodeHeartbeat', atMs: now, nodeId });

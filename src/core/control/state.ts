@@ -25,6 +25,7 @@ export interface ControlConfig {
   readonly cycleIntervalMs: number;
   readonly fairness: FairnessConfig;
   readonly profilerAlpha: number;
+  readonly retainFinishedJobs: number;
 }
 
 export interface ControlOptions {
@@ -36,6 +37,12 @@ export interface ControlOptions {
   readonly balancer?: BalancerOptions;
   /** Overrides the profile's queue depth (profiles.ts `queueDepth`): at most this many pending jobs per cycle. */
   readonly queueDepth?: number;
+  /**
+   * Finished jobs (succeeded, failed, cancelled) kept in `jobs` for late events and queries, the most recent first
+   * out; older ones are forgotten so a long-running coordinator's memory stays bounded (its store keeps them all).
+   * Default: all (the simulator reports on every job).
+   */
+  readonly retainFinishedJobs?: number;
 }
 
 /** A mutable PendingJob the state owns (the cycle only reads it). */
@@ -108,6 +115,8 @@ export interface ControlState {
   readonly tenants: Map<string, TenantRecord>;
   readonly nodes: Map<string, NodeRecord>;
   readonly jobs: Map<string, JobRecord>;
+  /** Ids of finished jobs still in `jobs`, oldest first (only tracked when config.retainFinishedJobs is finite). */
+  readonly finished: Set<string>;
   /** Pending jobs in arrival order (Map keeps insertion order). */
   readonly pending: Map<string, QueueEntry>;
   /** Jobs holding resources (running, checkpointing, migrating), in placement order. */
@@ -145,13 +154,18 @@ export function createControlState(options: ControlOptions = {}): ControlState {
   const cycleIntervalMs = options.cycleIntervalMs ?? 1000;
   if (!Number.isFinite(cycleIntervalMs) || cycleIntervalMs < 0) throw new InvalidInputError(`cycleIntervalMs must be a non-negative number, got ${cycleIntervalMs}`, { field: 'cycleIntervalMs' });
   const fairness = { ...DEFAULT_FAIRNESS_CONFIG, ...options.fairness };
-  const config: ControlConfig = { profile, cycleIntervalMs, fairness, profilerAlpha: options.profilerAlpha ?? 0.3 };
+  const retainFinishedJobs = options.retainFinishedJobs ?? Number.POSITIVE_INFINITY;
+  if (!(retainFinishedJobs >= 0) || (retainFinishedJobs !== Number.POSITIVE_INFINITY && !Number.isInteger(retainFinishedJobs))) {
+    throw new InvalidInputError(`retainFinishedJobs must be a non-negative integer (or Infinity), got ${retainFinishedJobs}`, { field: 'retainFinishedJobs' });
+  }
+  const config: ControlConfig = { profile, cycleIntervalMs, fairness, profilerAlpha: options.profilerAlpha ?? 0.3, retainFinishedJobs };
   const balance = createBalanceRuntime(options.balancer);
   return {
     config,
     tenants: new Map(),
     nodes: new Map(),
     jobs: new Map(),
+    finished: new Set(),
     pending: new Map(),
     running: new Map(),
     profiler: new Profiler(config.profilerAlpha),

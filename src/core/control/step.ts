@@ -299,9 +299,22 @@ function finish(state: ControlState, job: JobRecord, to: 'succeeded' | 'failed' 
   job.endedAtMs = now;
   job.queue = undefined;
   state.profiler.finish(job.spec);
+  forgetOldFinished(state, job.spec.id);
   // A cancelled (or failed) job's reservation is released now, not at the next cycle: queries and exports stop
   // showing nodes held for a job that no longer waits.
   if (state.reservations.length > 0 && state.reservations.some((r) => r.jobId === job.spec.id)) state.reservations = state.reservations.filter((r) => r.jobId !== job.spec.id);
+}
+
+/** Keeps at most config.retainFinishedJobs finished jobs in the state, forgetting the oldest first. */
+function forgetOldFinished(state: ControlState, jobId: string): void {
+  const keep = state.config.retainFinishedJobs;
+  if (keep === Number.POSITIVE_INFINITY) return;
+  state.finished.add(jobId);
+  while (state.finished.size > keep) {
+    const oldest = state.finished.values().next().value as string;
+    state.finished.delete(oldest);
+    state.jobs.delete(oldest);
+  }
 }
 
 const HOLDS_RESOURCES = new Set(['running', 'checkpointing', 'migrating']);
