@@ -52,6 +52,11 @@ export interface SoakResult {
   readonly rssPeakMiB: number;
   /** Least-squares slope of the server's RSS over the second half of the run, per minute. */
   readonly rssGrowthMiBPerMin: number;
+  /** V8 heap used at the end, and its least-squares slope over the second half (a leak shows here). */
+  readonly heapUsedEndMiB: number;
+  readonly heapGrowthMiBPerMin: number;
+  /** Most jobs the core's state held at once (pending + running + the recent finished it retains). */
+  readonly coreJobsMax: number;
   readonly heartbeats: number;
   readonly heartbeatErrors: number;
   readonly heartbeatP50Ms: number;
@@ -126,6 +131,12 @@ function slope(points: readonly { t: number; y: number }[]): number {
   return den > 0 ? num / den : 0;
 }
 
+async function metricsOf(url: string): Promise<{ heapUsedMiB: number; coreJobs: number }> {
+  const text = await (await fetch(`${url}/metrics`, { headers: { authorization: `Bearer ${ADMIN}` } })).text();
+  const get = (name: string): number => Number(new RegExp(`^${name} (\\S+)$`, 'm').exec(text)?.[1] ?? 0);
+  return { heapUsedMiB: get('nodejs_heap_size_used_bytes') / 2 ** 20, coreJobs: get('fairway_core_jobs') };
+}
+
 async function api<T>(url: string, path: string, token: string, method = 'GET', body?: unknown): Promise<T> {
   const r = await fetch(`${url}${path}`, { method, headers: { authorization: `Bearer ${token}`, ...(body ? { 'content-type': 'application/json' } : {}) }, ...(body ? { body: JSON.stringify(body) } : {}) });
   if (!r.ok) throw new Error(`${method} ${path}: ${r.status} ${await r.text()}`);
@@ -159,7 +170,12 @@ export async function soak(o: SoakOptions): Promise<SoakResult> {
     const rssStartMiB = rssMiB(server.pid!);
     const cpu0 = cpuMs(server.pid!);
     samples.push({ t: 0, y: rssStartMiB });
-    const sampler = setInterval(() => samples.push({ t: (performance.now() - t0) / 1000, y: rssMiB(server.pid!) }), 1000);
+    const heap: { t: number; y: number; jobs: number }[] = [];
+    const sampler = setInterval(() => {
+      const t = (performance.now() - t0) / 1000;
+      samples.push({ t, y: rssMiB(server.pid!) });
+      void metricsOf(url).then((m) => heap.push({ t, y: m.heapUsedMiB, jobs: m.coreJobs }));
+    }, 1000);
     const total = Math.round(o.rate * o.seconds);
     // `amount` makes autocannon wait for every answer, so nothing is in flight when it returns.
     const r = await autocannon({
@@ -206,6 +222,9 @@ export async function soak(o: SoakOptions): Promise<SoakResult> {
       p50Ms: r.latency.p50, p99Ms: r.latency.p99, maxMs: r.latency.max, errors: r.errors, non2xx: r.non2xx,
       rssStartMiB: Math.round(rssStartMiB), rssEndMiB: Math.round(rssEndMiB), rssPeakMiB: Math.round(Math.max(...samples.map((p) => p.y))),
       rssGrowthMiBPerMin: Number((slope(late.length >= 2 ? late : samples) * 60).toFixed(1)),
+      heapUsedEndMiB: Math.round(heap[heap.length - 1]?.y ?? 0),
+      heapGrowthMiBPerMin: Number((slope(heap.filter((p) => p.t >= elapsedS / 2)) * 60).toFixed(1)),
+      coreJobsMax: Math.max(0, ...heap.map((p) => p.jobs)),
       heartbeats: simReport.heartbeats, heartbeatErrors: simReport.heartbeatErrors, heartbeatP50Ms: simReport.heartbeatP50Ms, heartbeatP99Ms: simReport.heartbeatP99Ms,
       launched: simReport.launched, finished: cluster.jobs['succeeded'] ?? 0, pendingEnd: cluster.queueLength,
       serverCpuUsPerSubmission: Math.round(((cpu1 - cpu0) * 1000) / Math.max(1, acked.length)),

@@ -648,6 +648,11 @@ export class Coordinator {
     return this.driver.state.pending.size;
   }
 
+  /** Jobs in the core's state, recently finished ones included (bounded by RETAIN_FINISHED_JOBS). */
+  coreJobs(): number {
+    return this.driver.state.jobs.size;
+  }
+
   activeJobs(): number {
     return this.active.size;
   }

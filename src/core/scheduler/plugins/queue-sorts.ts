@@ -14,13 +14,12 @@ function byArrival(a: PendingJob, b: PendingJob): number {
   return arrival(a) - arrival(b) || a.spec.submittedAtMs - b.spec.submittedAtMs || (a.spec.id < b.spec.id ? -1 : a.spec.id > b.spec.id ? 1 : 0);
 }
 
-/** The first `depth` jobs by `before` (all when depth is absent or ≥ n), best first. */
-function firstByOrder(jobs: readonly PendingJob[], depth: number | undefined, before: (a: PendingJob, b: PendingJob) => boolean): PendingJob[] {
-  const idx = topK(jobs.length, depth ?? jobs.length, (i, j) => before(jobs[i] as PendingJob, jobs[j] as PendingJob));
+/** The first `depth` jobs of the order `cmp` (all, by a plain sort, when depth is absent or ≥ n), best first. */
+function firstByOrder(jobs: readonly PendingJob[], depth: number | undefined, cmp: (a: PendingJob, b: PendingJob) => number): PendingJob[] {
+  if (depth === undefined || depth >= jobs.length) return [...jobs].sort(cmp);
+  const idx = topK(jobs.length, depth, (i, j) => cmp(jobs[i] as PendingJob, jobs[j] as PendingJob) < 0);
   return idx.map((i) => jobs[i] as PendingJob);
 }
-
-const arrivesBefore = (a: PendingJob, b: PendingJob): boolean => byArrival(a, b) < 0;
 
 class ArrayQueue implements JobQueue {
   private i = 0;
@@ -67,7 +66,7 @@ export function ensureFairShares(pending: readonly PendingJob[], cycle: CycleSta
 export const fifoQueue: QueueSortPlugin = {
   kind: 'queueSort',
   name: 'fifo',
-  createQueue: (pending, _cycle, depth) => new ArrayQueue(firstByOrder(pending, depth, arrivesBefore)),
+  createQueue: (pending, _cycle, depth) => new ArrayQueue(firstByOrder(pending, depth, byArrival)),
 };
 
 export function priorityWeightsOf(cycle: CycleState): PriorityWeights {
@@ -91,7 +90,12 @@ export const priorityQueue: QueueSortPlugin = {
       p[i] = computePriority(j, cycle.tenants.get(tid), cycle.now, w, terms.get(tid) ?? none).total;
     }
     // Higher priority first, then arrival order (a strict total order: ids are unique).
-    const idx = topK(pending.length, depth ?? pending.length, (a, b) => {
+    if (depth === undefined || depth >= pending.length) {
+      const idx = Array.from({ length: pending.length }, (_, i) => i);
+      idx.sort((a, b) => (p[b] as number) - (p[a] as number) || byArrival(pending[a] as PendingJob, pending[b] as PendingJob));
+      return new ArrayQueue(idx.map((i) => pending[i] as PendingJob));
+    }
+    const idx = topK(pending.length, depth, (a, b) => {
       const pa = p[a] as number;
       const pb = p[b] as number;
       return pa > pb || (pa === pb && byArrival(pending[a] as PendingJob, pending[b] as PendingJob) < 0);
@@ -122,10 +126,7 @@ export const tiresiasQueue: QueueSortPlugin = {
   kind: 'queueSort',
   name: 'tiresias',
   createQueue: (pending, _cycle, depth) =>
-    new ArrayQueue(firstByOrder(pending, depth, (a, b) => {
-      const d = (a.attainedService ?? 0) - (b.attainedService ?? 0);
-      return d < 0 || (d === 0 && byArrival(a, b) < 0);
-    })),
+    new ArrayQueue(firstByOrder(pending, depth, (a, b) => (a.attainedService ?? 0) - (b.attainedService ?? 0) || byArrival(a, b))),
 };
 
 /**
