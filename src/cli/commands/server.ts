@@ -15,19 +15,22 @@ export function registerServer(program: Command): void {
     .option('--sync <mode>', 'SQLite synchronous mode: full (survives power loss) or normal (survives a process crash)', 'full')
     .option('--body-limit <bytes>', 'largest request body', String(1024 * 1024))
     .option('--log', 'log warnings and errors as JSON lines')
+    .option('--queue-depth <n>', 'pending jobs a scheduling cycle considers at most, highest priority first', '1000')
     .option('--node-timeout-ms <ms>', 'a node silent for this long is lost and its jobs requeued (0: never)', '30000')
-    .action(async (o: { port: string; host: string; dataDir: string; adminToken?: string; joinToken?: string; sync: string; bodyLimit: string; log?: boolean; nodeTimeoutMs: string }) => {
+    .action(async (o: { port: string; host: string; dataDir: string; adminToken?: string; joinToken?: string; sync: string; bodyLimit: string; log?: boolean; queueDepth: string; nodeTimeoutMs: string }) => {
       const adminToken = o.adminToken ?? process.env.FAIRWAY_ADMIN_TOKEN;
       if (!adminToken) throw new InvalidInputError('--admin-token (or FAIRWAY_ADMIN_TOKEN) is required', { field: 'adminToken' });
       if (o.sync !== 'full' && o.sync !== 'normal') throw new InvalidInputError(`--sync must be full or normal, got ${o.sync}`, { field: 'sync' });
       const port = Number(o.port);
       if (!Number.isInteger(port) || port < 0 || port > 65535) throw new InvalidInputError(`--port must be 0-65535, got ${o.port}`, { field: 'port' });
+      const queueDepth = Number(o.queueDepth);
+      if (!Number.isInteger(queueDepth) || queueDepth < 1) throw new InvalidInputError(`--queue-depth must be a positive integer, got ${o.queueDepth}`, { field: 'queueDepth' });
       const nodeTimeoutMs = Number(o.nodeTimeoutMs);
       if (!Number.isInteger(nodeTimeoutMs) || nodeTimeoutMs < 0) throw new InvalidInputError(`--node-timeout-ms must be a non-negative integer, got ${o.nodeTimeoutMs}`, { field: 'nodeTimeoutMs' });
       const joinToken = o.joinToken ?? process.env.FAIRWAY_JOIN_TOKEN;
       const s = await startServer({
         port, host: o.host, dataDir: o.dataDir, adminToken, sync: o.sync, bodyLimit: Number(o.bodyLimit), logger: o.log ?? false,
-        version: packageVersion(), nodeTimeoutMs, ...(joinToken ? { joinToken } : {}),
+        version: packageVersion(), queueDepth, nodeTimeoutMs, ...(joinToken ? { joinToken } : {}),
       });
       console.log(`fairway coordinator listening on ${s.url}`);
       if (s.joinTokenFile) console.log(`agent join token in ${s.joinTokenFile}`);
