@@ -15,10 +15,12 @@ const CHECKPOINT_EVERY = 4;
 const TRAIN_ITEMS = 2000;
 const EPOCHS = 2;
 const BATCH = 64;
+// Long enough that a heartbeat delayed by training on a loaded 2-core box is not mistaken for a lost node.
+const NODE_TIMEOUT_MS = 4000;
 
 test('kill -9 of an agent mid-training: the job resumes on another agent from its last checkpoint, losing at most one interval', { timeout: 240_000 }, async (t) => {
   const runId = newRunId();
-  const c = await TestCluster.start({ nodeTimeoutMs: 2500 });
+  const c = await TestCluster.start({ nodeTimeoutMs: NODE_TIMEOUT_MS });
   const watcher = new DoubleRunWatcher(runId).start();
   try {
     const a = await c.addAgent('a', { cpus: 1, memoryMiB: 1500 });
@@ -82,7 +84,7 @@ test('kill -9 of an agent mid-training: the job resumes on another agent from it
 
     const startedOnB = events.filter((e) => e.type === 'started').at(-1)!;
     figures(t, 'agent-loss', {
-      checkpointEvery: CHECKPOINT_EVERY, stepAtKill, restoredStep, lostSteps, nodeTimeoutMs: 2500,
+      checkpointEvery: CHECKPOINT_EVERY, stepAtKill, restoredStep, lostSteps, nodeTimeoutMs: NODE_TIMEOUT_MS,
       requeuedAfterMs: Date.parse(requeued!.at) - killedAt, restartedOnOtherAgentAfterMs: Date.parse(startedOnB.at) - killedAt,
       doubleRuns: watcher.doubles.length,
     });
