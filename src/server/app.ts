@@ -10,7 +10,7 @@ import type { Coordinator } from './coordinator.ts';
 import { errorHandler } from './http-errors.ts';
 import { renderMetrics } from './metrics.ts';
 import { openApiDocument } from './openapi.ts';
-import { jobView, nodeView, tenantView } from './views.ts';
+import { jobView, nodeView, tenantView, visibleFairness, visibleMigrations } from './views.ts';
 import { registerDashboard } from './dashboard.ts';
 
 export interface AppOptions {
@@ -191,18 +191,24 @@ export function buildApp(opts: AppOptions): FastifyInstance {
   }
 
   // ---- cluster ----
-  app.get('/v1/fairness', async () => c.fairness());
+  app.get('/v1/fairness', async (req) => visibleFairness(c.fairness(), req.principal));
   app.get('/v1/fairness/history', async (req) => {
     const q = parseWire(W.HistoryQuery, req.query, 'query');
     return { points: c.fairnessHistory(q.since ?? 0, q.limit) };
   });
-  app.get('/v1/cluster', async () => {
+  app.get('/v1/cluster', async (req): Promise<W.ClusterView> => {
     const f = c.fairness();
     const cycle = c.lastCycle();
+    const forecasts = c.forecasts();
+    const m = c.migrationsView();
+    let forecastNote: string | undefined;
+    if (!c.nodeForecasts) forecastNote = 'this coordinator runs no load forecaster';
+    else if (forecasts.length === 0) forecastNote = `no node has reported telemetry yet (one forecast step every ${c.nodeForecasts.stepMs / 1000} s)`;
     return {
       at: f.at, utilisation: f.utilisation, queueLength: c.queueLength(), jobs: c.countJobs(), nodes: c.listNodes().length,
       lastCycle: cycle ? { at: new Date(cycle.atMs).toISOString(), durationMs: cycle.durationMs, pending: cycle.pending, placed: cycle.placed } : null,
-      forecasts: null,
+      forecasts, ...(forecastNote ? { forecastNote } : {}),
+      migrations: { planned: visibleMigrations(m.planned, req.principal), recent: visibleMigrations(m.recent, req.principal), balancer: c.balancerEnabled() },
     };
   });
 

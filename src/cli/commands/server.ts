@@ -15,16 +15,21 @@ export function registerServer(program: Command): void {
     .option('--sync <mode>', 'SQLite synchronous mode: full (survives power loss) or normal (survives a process crash)', 'full')
     .option('--body-limit <bytes>', 'largest request body', String(1024 * 1024))
     .option('--log', 'log warnings and errors as JSON lines')
-    .action(async (o: { port: string; host: string; dataDir: string; adminToken?: string; joinToken?: string; sync: string; bodyLimit: string; log?: boolean }) => {
+    .option('--grid <url>', 'the data grid whose per-tenant usage the coordinator reports: embedded, redis://host:port, redis-cluster://… (or env FAIRWAY_GRID)')
+    .option('--forecast-step-ms <ms>', 'one per-node load forecast step this often', '5000')
+    .action(async (o: { port: string; host: string; dataDir: string; adminToken?: string; joinToken?: string; sync: string; bodyLimit: string; log?: boolean; grid?: string; forecastStepMs: string }) => {
       const adminToken = o.adminToken ?? process.env.FAIRWAY_ADMIN_TOKEN;
       if (!adminToken) throw new InvalidInputError('--admin-token (or FAIRWAY_ADMIN_TOKEN) is required', { field: 'adminToken' });
       if (o.sync !== 'full' && o.sync !== 'normal') throw new InvalidInputError(`--sync must be full or normal, got ${o.sync}`, { field: 'sync' });
       const port = Number(o.port);
       if (!Number.isInteger(port) || port < 0 || port > 65535) throw new InvalidInputError(`--port must be 0-65535, got ${o.port}`, { field: 'port' });
       const joinToken = o.joinToken ?? process.env.FAIRWAY_JOIN_TOKEN;
+      const forecastStepMs = Number(o.forecastStepMs);
+      if (!Number.isInteger(forecastStepMs) || forecastStepMs < 100) throw new InvalidInputError(`--forecast-step-ms must be an integer ≥ 100, got ${o.forecastStepMs}`, { field: 'forecastStepMs' });
+      const gridUrl = o.grid ?? process.env.FAIRWAY_GRID;
       const s = await startServer({
         port, host: o.host, dataDir: o.dataDir, adminToken, sync: o.sync, bodyLimit: Number(o.bodyLimit), logger: o.log ?? false,
-        version: packageVersion(), ...(joinToken ? { joinToken } : {}),
+        version: packageVersion(), ...(joinToken ? { joinToken } : {}), forecastStepMs, ...(gridUrl ? { gridUrl } : {}),
       });
       console.log(`fairway coordinator listening on ${s.url}`);
       if (s.joinTokenFile) console.log(`agent join token in ${s.joinTokenFile}`);
