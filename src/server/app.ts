@@ -215,6 +215,10 @@ export function buildApp(opts: AppOptions): FastifyInstance {
   // ---- live events (SSE) ----
   app.get('/v1/events', (req, reply) => {
     const p = req.principal!;
+    // `?logs=1`: also each heartbeat's new log lines per job (`event: logs`), for watchers that follow progress.
+    const withLogs = parseWire(W.EventsQuery, req.query, 'query').logs;
+    // Logs are readable by the admin and the job's tenant only (as GET /v1/jobs/:id/logs).
+    if (withLogs) requireKind(p, 'admin', 'tenant');
     reply.hijack();
     reply.raw.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', connection: 'keep-alive' });
     reply.raw.write(': connected\n\n');
@@ -223,8 +227,9 @@ export function buildApp(opts: AppOptions): FastifyInstance {
       reply.raw.write(`event: ${e.type}\ndata: ${JSON.stringify(e)}\n\n`);
     };
     c.bus.on('event', listener);
+    if (withLogs) c.bus.on('logs', listener);
     const keepAlive = setInterval(() => reply.raw.write(': keep-alive\n\n'), 15_000);
-    const stop = (): void => { clearInterval(keepAlive); c.bus.off('event', listener); };
+    const stop = (): void => { clearInterval(keepAlive); c.bus.off('event', listener); c.bus.off('logs', listener); };
     req.raw.on('close', stop);
     c.bus.once('close', () => { stop(); reply.raw.end(); });
   });

@@ -535,6 +535,9 @@ export class Coordinator {
     await this.store.write(ops);
     n.stored = stored;
     for (const f of after) f();
+    // Watchers (the dashboard) get the new log lines on the event stream — one event per job and heartbeat — so they
+    // follow progress without polling logs. Nobody watching: nothing to build.
+    if (lines.length > 0 && this.bus.listenerCount('logs') > 0) this.emitLogs(lines, now);
     for (const t of hb.telemetry) {
       const used = toResources({ cpu: t.cpu, memoryMiB: t.memoryMiB, gpu: t.gpu, netMbps: t.netMbps });
       if (!t.jobId) {
@@ -670,6 +673,21 @@ export class Coordinator {
       }
     }
     return { planned, recent: [...this.migrations].reverse() };
+  }
+
+  private emitLogs(lines: readonly { jobId: string; stream: 'stdout' | 'stderr'; line: string }[], now: number): void {
+    const byJob = new Map<string, { stream: string; line: string }[]>();
+    for (const l of lines) {
+      const list = byJob.get(l.jobId) ?? [];
+      list.push({ stream: l.stream, line: l.line });
+      byJob.set(l.jobId, list);
+    }
+    const at = new Date(now).toISOString();
+    for (const [jobId, list] of byJob) {
+      const tenant = this.active.get(jobId)?.spec.tenantId;
+      // A channel of its own: only streams that asked for logs (/v1/events?logs=1) listen to it.
+      this.bus.emit('logs', { type: 'logs', jobId, ...(tenant ? { tenant } : {}), at, data: { lines: list } } satisfies StreamEvent);
+    }
   }
 
   private rememberMigration(m: MigrationView): void {

@@ -235,3 +235,44 @@ test('visibility: a tenant sees its own migrations and fairness row; the admin s
   assert.deepEqual([own.visibility, own.tenantCount, own.tenants.map((t) => t.tenant), own.grid?.tenants.map((t) => t.tenant), own.jainRaw], ['own', 3, ['c'], ['c'], 0.8]);
   assert.equal(visibleFairness(f, { kind: 'admin' }).tenants.length, 3);
 });
+
+test('/v1/events?logs=1 streams each heartbeat’s log lines of the caller’s own jobs; without it, none', async () => {
+  const h = open({ cycleIntervalMs: 10 });
+  try {
+    const a = (await call<{ token: string }>(h, 'POST', '/v1/tenants', admin, { id: 'a' })).token;
+    const b = (await call<{ token: string }>(h, 'POST', '/v1/tenants', admin, { id: 'b' })).token;
+    await call(h, 'POST', '/v1/nodes', agent, { id: 'n1', capacity: { cpu: 4, memoryMiB: 1000 } });
+    const ja = (await call<JobView>(h, 'POST', '/v1/jobs', { authorization: `Bearer ${a}` }, { name: 'ja', request: { cpu: 1 }, command: ['x'] })).id;
+    const jb = (await call<JobView>(h, 'POST', '/v1/jobs', { authorization: `Bearer ${b}` }, { name: 'jb', request: { cpu: 1 }, command: ['x'] })).id;
+    await h.coord.runCycle();
+    const url = await h.app.listen({ port: 0, host: '127.0.0.1' });
+    const refused = await fetch(`${url}/v1/events?logs=1`, { headers: agent });
+    assert.equal(refused.status, 403, 'an agent token reads no job logs');
+    const stop = new AbortController();
+    const open_ = async (q: string): Promise<ReadableStreamDefaultReader<Uint8Array>> => {
+      const res = await fetch(`${url}/v1/events${q}`, { headers: { authorization: `Bearer ${a}` }, signal: stop.signal });
+      assert.equal(res.status, 200);
+      const reader = res.body!.getReader();
+      await reader.read(); // ': connected'
+      return reader;
+    };
+    const withLogs = await open_('?logs=1');
+    const without = await open_('');
+    await call(h, 'POST', '/v1/nodes/n1/heartbeat', agent, { logs: [{ jobId: ja, line: 'step 1' }, { jobId: jb, line: 'secret of b' }, { jobId: ja, stream: 'stderr', line: 'warn' }] });
+    // A job change after the logs, so both streams have something to read up to.
+    await call(h, 'POST', `/v1/jobs/${ja}/cancel`, { authorization: `Bearer ${a}` });
+    const readUntilCancelled = async (r: ReadableStreamDefaultReader<Uint8Array>): Promise<{ type: string; jobId: string; data?: { lines?: unknown } }[]> => {
+      let text = '';
+      while (!text.includes('"cancelled"')) text += new TextDecoder().decode((await r.read()).value);
+      return text.split('\n\n').filter((blk) => blk.startsWith('event:')).map((blk) => JSON.parse(blk.split('\ndata: ')[1]!) as { type: string; jobId: string });
+    };
+    const got = await readUntilCancelled(withLogs);
+    const plain = await readUntilCancelled(without);
+    stop.abort();
+    assert.deepEqual(got.filter((e) => e.type === 'logs').map((e) => [e.jobId, e.data?.lines]), [[ja, [{ stream: 'stdout', line: 'step 1' }, { stream: 'stderr', line: 'warn' }]]]);
+    assert.doesNotMatch(JSON.stringify(got), /secret of b/);
+    assert.deepEqual(plain.map((e) => e.type), ['job']);
+  } finally {
+    await h.close();
+  }
+});

@@ -328,6 +328,10 @@ export const LogQuery = z.strictObject({
   after: z.coerce.number().int().nonnegative().default(0),
   limit: z.coerce.number().int().min(1).max(10_000).default(1000),
 });
+export const EventsQuery = z.strictObject({
+  /** 1: also stream each heartbeat's new log lines of visible jobs (`event: logs`, data.lines: [{stream, line}]). */
+  logs: z.enum(['0', '1']).optional().transform((v) => v === '1'),
+});
 export const HistoryQuery = z.strictObject({
   since: z.coerce.number().int().nonnegative().optional(),
   limit: z.coerce.number().int().min(1).max(10_000).default(1000),

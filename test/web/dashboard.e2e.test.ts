@@ -184,8 +184,15 @@ test('the dashboard shows tenants, live job progress, why a job waits, and a ten
     const progress = admin.locator(`[data-testid="progress-${trainer}"]`);
     const stepOf = async (): Promise<number> => Number(/step (\d+)\/2000/.exec((await progress.textContent()) ?? '')?.[1] ?? -1);
     await waitFor('progress on the page', async () => (await stepOf()) > 0);
+    // Once caught up, progress comes from the event stream (`logs` events), not from polling the job's logs: over
+    // 40 steps (2 s of the job, two polls of the 1 s fallback) the page reads no log page of it.
+    const logReads: string[] = [];
+    const onRequest = (r: { url(): string }): void => { if (r.url().includes(`/v1/jobs/${trainer}/logs`)) logReads.push(r.url()); };
+    admin.on('request', onRequest);
     const first = await stepOf();
-    await waitFor('progress moving', async () => (await stepOf()) > first);
+    await waitFor('progress moving', async () => (await stepOf()) > first + 40);
+    admin.off('request', onRequest);
+    assert.deepEqual(logReads, [], 'no log polling while the stream is live');
     assert.match((await progress.textContent())!, /samples\/s/);
     // A job's name opens its detail: its events and last log lines.
     await admin.click(`[data-testid=running] [data-open-job="${trainer}"]`);
