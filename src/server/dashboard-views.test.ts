@@ -276,3 +276,63 @@ test('/v1/events?logs=1 streams each heartbeat’s log lines of the caller’s o
     await h.close();
   }
 });
+
+test('with the predictive balancer on, its own forecast is shown for its dimension (read from its bank, not kept twice)', async () => {
+  const h = open({ cycleIntervalMs: 10, balancer: { enabled: true, intervalMs: 30 } });
+  try {
+    const tok = (await call<{ token: string }>(h, 'POST', '/v1/tenants', admin, { id: 'acme' })).token;
+    await call(h, 'POST', '/v1/nodes', agent, { id: 'g1', capacity: { cpu: 4, memoryMiB: 1000, gpu: 2 } });
+    await call(h, 'POST', '/v1/jobs', { authorization: `Bearer ${tok}` }, { name: 'j', request: { cpu: 1, gpu: 1 }, command: ['x'] });
+    await h.coord.runCycle();
+    await call(h, 'POST', '/v1/nodes/g1/heartbeat', agent, { telemetry: [{ cpu: 1, memoryMiB: 100, gpu: 1 }] });
+    h.coord.forecastTick();
+    // The balancer ticks every 30 ms while a job runs: wait for a few.
+    let c: ClusterView | undefined;
+    for (let i = 0; i < 200; i++) {
+      c = await call<ClusterView>(h, 'GET', '/v1/cluster', admin);
+      if ((c.forecasts.find((f) => f.source === 'balancer')?.observed.length ?? 0) >= 3) break;
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    W.ClusterView.parse(c);
+    assert.equal(c!.migrations.balancer, true);
+    // CPU and memory from the coordinator's telemetry forecaster; GPU (the balancer's dimension) from the balancer only.
+    assert.deepEqual(c!.forecasts.map((f) => [f.dimension, f.source]), [['cpuMilli', 'telemetry'], ['gpuMilli', 'balancer'], ['memMiB', 'telemetry']]);
+    const gpu = c!.forecasts[1]!;
+    // The balancer's step is its tick interval; its band is its own z (1 by default); the load it saw: 1 of 2 GPUs.
+    assert.deepEqual([gpu.stepMs, gpu.z, gpu.observed.at(-1)!.value], [30, 1, 0.5]);
+  } finally {
+    await h.close();
+  }
+});
+
+test('the balancer’s migrations: under way while the target is held, then done; a tenant sees its own jobs’ only', async () => {
+  // Ticks of 30 ms make a short forecast horizon: moves cost nothing here (no snapshot, no pause) so one is worth it.
+  const h = open({ cycleIntervalMs: 10, profile: 'fifo-greedy', balancer: { enabled: true, intervalMs: 30, snapshotMiBPerGpu: 0, pauseMs: 0 } });
+  try {
+    const a = { authorization: `Bearer ${(await call<{ token: string }>(h, 'POST', '/v1/tenants', admin, { id: 'a' })).token}` };
+    const b = { authorization: `Bearer ${(await call<{ token: string }>(h, 'POST', '/v1/tenants', admin, { id: 'b' })).token}` };
+    // Two 4-GPU jobs fill n1 (placed before n2 exists), then n2 registers empty; both run near full use → n1 is hot.
+    await call(h, 'POST', '/v1/nodes', agent, { id: 'n1', capacity: { cpu: 32, memoryMiB: 65536, gpu: 8 } });
+    const mov = (await call<JobView>(h, 'POST', '/v1/jobs', a, { name: 'mov', request: { cpu: 1, gpu: 4 }, command: ['x'], migratable: true })).id;
+    const pin = (await call<JobView>(h, 'POST', '/v1/jobs', a, { name: 'pin', request: { cpu: 1, gpu: 4 }, command: ['x'], migratable: false })).id;
+    await h.coord.runCycle();
+    await call(h, 'POST', '/v1/nodes/n1/heartbeat', agent, { reports: [{ type: 'started', jobId: mov }, { type: 'started', jobId: pin }] });
+    await call(h, 'POST', '/v1/nodes', agent, { id: 'n2', capacity: { cpu: 32, memoryMiB: 65536, gpu: 8 } });
+    let planned: ClusterView['migrations']['planned'] = [];
+    for (let i = 0; i < 200 && planned.length === 0; i++) {
+      await call(h, 'POST', '/v1/nodes/n1/heartbeat', agent, { telemetry: [{ jobId: mov, cpu: 1, memoryMiB: 10, gpu: 3.9 }, { jobId: pin, cpu: 1, memoryMiB: 10, gpu: 3.9 }] });
+      await new Promise((r) => setTimeout(r, 20));
+      planned = (await call<ClusterView>(h, 'GET', '/v1/cluster', admin)).migrations.planned;
+    }
+    assert.deepEqual(planned.map((m) => [m.jobId, m.tenant, m.phase, m.from, m.to]), [[mov, 'a', 'planned', ['n1'], ['n2']]]);
+    assert.ok(planned[0]!.reason, 'the balancer says why');
+    await call(h, 'POST', '/v1/nodes/n1/heartbeat', agent, { reports: [{ type: 'migrated', jobId: mov, toNodeIds: ['n2'] }] });
+    const after = (await call<ClusterView>(h, 'GET', '/v1/cluster', a)).migrations;
+    assert.deepEqual(after.planned, []);
+    assert.deepEqual(after.recent.map((m) => [m.jobId, m.phase]), [[mov, 'done'], [mov, 'planned']]);
+    const other = (await call<ClusterView>(h, 'GET', '/v1/cluster', b)).migrations;
+    assert.deepEqual([other.planned, other.recent], [[], []]);
+  } finally {
+    await h.close();
+  }
+});
