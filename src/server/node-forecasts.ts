@@ -8,6 +8,7 @@ import { nodeLoadKey } from '../core/balance/from-forecasts.ts';
 import type { BalanceRuntime } from '../core/control/balance-tick.ts';
 import type { Node } from '../core/domain/node.ts';
 import { DIMENSIONS, type Dimension, type Resources } from '../core/domain/resources.ts';
+import type { ArimaOrder } from '../core/forecast/arima.ts';
 import { ForecastBank } from '../core/forecast/forecast-bank.ts';
 import type { NodeForecast } from '../wire/schemas.ts';
 
@@ -22,33 +23,62 @@ export interface NodeForecastOptions {
   readonly z?: number;
   /** Observed points returned with each forecast (the chart's past). Default 60. */
   readonly observedPoints?: number;
+  /** ARIMA order of every series. Default (1,0,1). */
+  readonly order?: ArimaOrder;
 }
 
 interface Sample { readonly atMs: number; readonly used: Resources }
 
 const iso = (ms: number): string => new Date(ms).toISOString();
 
+const REFIT_EVERY = 30;
+
+/** A stable spread of 0..n-1 from a node id (FNV-1a), so nodes refit on different steps. */
+function phaseOf(id: string, n: number): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < id.length; i++) h = Math.imul(h ^ id.charCodeAt(i), 0x01000193);
+  return (h >>> 0) % n;
+}
+
 export class NodeLoadForecasts {
   readonly stepMs: number;
   readonly horizonSteps: number;
   private readonly z: number;
   private readonly observedPoints: number;
-  private readonly bank: ForecastBank;
+  private readonly window: number;
+  private readonly order: ArimaOrder;
+  /**
+   * One bank per node (its dimensions), with the balancer's class and cadence: a refit every 30 values and an O(1)
+   * filter update in between. Two choices keep a step cheap on the event loop (measured in the test's comment):
+   * the order is fixed — auto-ARIMA's order search costs ~40 ms per series, hundreds on some, a warm refit of a fixed
+   * order a few ms; ARIMA(1,0,1) with a mean fits loads that revert to a level — and each node's first refit comes
+   * after 30 + phase values (phase 0..29 from its id), so nodes that started together do not all refit in one step.
+   */
+  private readonly banks = new Map<string, ForecastBank>();
   private readonly latest = new Map<string, Sample>();
   /** Time of the last observation per key (the forecast's step 1 is one step after it). */
   private readonly observedAt = new Map<string, number>();
   private cached: NodeForecast[] = [];
   ticks = 0;
   tickMsTotal = 0;
+  tickMsMax = 0;
 
   constructor(o: NodeForecastOptions = {}) {
     this.stepMs = o.stepMs ?? 5000;
     this.horizonSteps = o.horizonSteps ?? 12;
     this.z = o.z ?? 1.96;
     this.observedPoints = o.observedPoints ?? 60;
-    const window = o.window ?? 120;
-    // As the balancer's bank: a fixed refit cadence keeps each step an O(1) filter update between refits.
-    this.bank = new ForecastBank({ kind: 'arima', window, refitEvery: 30, minHistory: 30 });
+    this.window = o.window ?? 120;
+    this.order = o.order ?? [1, 0, 1];
+  }
+
+  private bankOf(nodeId: string): ForecastBank {
+    let b = this.banks.get(nodeId);
+    if (!b) {
+      b = new ForecastBank({ kind: 'arima', window: this.window, refitEvery: REFIT_EVERY, minHistory: REFIT_EVERY + phaseOf(nodeId, REFIT_EVERY), order: this.order });
+      this.banks.set(nodeId, b);
+    }
+    return b;
   }
 
   /** An agent's whole-node telemetry (what it measured in use on its node). */
@@ -56,36 +86,38 @@ export class NodeLoadForecasts {
     this.latest.set(nodeId, { atMs, used });
   }
 
-  forget(nodeId: string): void {
-    this.latest.delete(nodeId);
-  }
-
   /**
    * One step: each ready node with a fresh sample (at most two steps old) is observed on every dimension it has
-   * capacity in, except the balancer's own, then all forecasts are recomputed and cached.
+   * capacity in, except the balancer's own; then every forecast is recomputed and cached.
    */
   tick(nowMs: number, nodes: readonly Node[], balancer: BalanceRuntime | undefined): void {
     const t0 = performance.now();
     const skip = balancer ? balancer.options.config.dimension : undefined;
     const out: NodeForecast[] = [];
+    const known = new Set<string>();
     for (const n of [...nodes].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0))) {
+      known.add(n.id);
       const s = this.latest.get(n.id);
       const fresh = n.status === 'ready' && s !== undefined && nowMs - s.atMs <= 2 * this.stepMs;
       for (const dim of DIMENSIONS) {
         const cap = n.capacity[dim];
         if (cap <= 0 || dim === skip) continue;
         const key = nodeLoadKey(n.id, dim);
+        const bank = this.bankOf(n.id);
         if (fresh) {
-          this.bank.observe(key, s.used[dim] / cap);
+          bank.observe(key, s.used[dim] / cap);
           this.observedAt.set(key, nowMs);
         }
-        if (!this.bank.has(key)) continue;
-        out.push(this.view(this.bank, n, dim, 'telemetry', this.observedAt.get(key) ?? nowMs, this.stepMs, this.horizonSteps, this.z));
+        if (bank.has(key)) out.push(this.view(bank, n, dim, 'telemetry', this.observedAt.get(key) ?? nowMs, this.stepMs, this.horizonSteps, this.z));
       }
     }
+    // Nodes that are gone (not merely down) take their history with them.
+    for (const id of [...this.banks.keys()]) if (!known.has(id)) { this.banks.delete(id); this.latest.delete(id); }
     this.cached = out;
+    const ms = performance.now() - t0;
     this.ticks++;
-    this.tickMsTotal += performance.now() - t0;
+    this.tickMsTotal += ms;
+    this.tickMsMax = Math.max(this.tickMsMax, ms);
   }
 
   /** The cached telemetry forecasts, plus the balancer's for its dimension when it runs (read from its bank). */

@@ -101,7 +101,7 @@ function forecastSection(s: AppState): HTMLElement {
   }
   const step = f[0]!.stepMs >= 1000 ? `${Number((f[0]!.stepMs / 1000).toFixed(1))} s` : `${f[0]!.stepMs} ms`;
   return h('div', {}, title,
-    h('p', { class: 'muted small' }, `Measured load and its forecast ${f[0]!.horizonSteps} steps of ${step} ahead, shaded: the prediction band (mean ± ${f[0]!.z} standard errors). ARIMA once a node has 30 observations, the naive forecast before.`),
+    h('p', { class: 'muted small' }, `Measured load and its forecast ${f[0]!.horizonSteps} steps of ${step} ahead, shaded: the prediction band (mean ± ${f[0]!.z} standard errors). ARIMA(1,0,1) after a node's first 30–59 observations, the naive forecast before.`),
     h('div', { class: 'chart-row', 'data-testid': 'forecasts' }, ...f.map(forecastChart)));
 }
 
