@@ -145,6 +145,8 @@ test('/v1/fairness: grid usage per tenant; a tenant token sees its own row and t
     assert.doesNotMatch(JSON.stringify(other), /acme/, "nothing of acme's reaches globex");
     const agentView = await call<FairnessView>(h, 'GET', '/v1/fairness', agent);
     assert.deepEqual([agentView.tenants, agentView.grid?.tenants], [[], []]);
+    const metrics = await h.app.inject({ method: 'GET', url: '/metrics', headers: admin });
+    assert.match(metrics.body, new RegExp(`^fairway_tenant_grid_bytes\\{tenant="acme"\\} ${3 * 1024 * 1024 + 1}$`, 'm'));
   } finally {
     await h.close();
   }
