@@ -6,6 +6,7 @@ import { hostname } from 'node:os';
 import { FairwayError } from '../core/util/errors.ts';
 import { AgentCommand as AgentCommandSchema, type AgentCommand, type AgentReport, type Heartbeat } from '../wire/schemas.ts';
 import { parseProgressLine, type JobProgressEvent } from '../wire/job-progress.ts';
+import { InsecureUrlError, makeFetch, UntrustedCertificateError, type FetchLike } from '../wire/http-transport.ts';
 import type { NodeCapacity } from './capacity.ts';
 import { JobProcess, whichSync } from './job-process.ts';
 import { netBytes, RateMeter, treeUsage, CLOCK_TICKS_PER_S } from './proc-stats.ts';
@@ -19,6 +20,8 @@ export class AgentHttpError extends FairwayError {
 export interface AgentOptions {
   readonly coordinatorUrl: string;
   readonly joinToken: string;
+  /** PEM of the CA that signed the coordinator's certificate (https:// coordinators); with it, http:// is refused. */
+  readonly ca?: string | undefined;
   readonly nodeId: string;
   readonly capacity: NodeCapacity;
   readonly labels?: Readonly<Record<string, string>>;
@@ -56,6 +59,7 @@ export class NodeAgent {
   readonly nodeId: string;
   private readonly url: string;
   private readonly headers: Record<string, string>;
+  private readonly fetch: FetchLike;
   private readonly jobs = new Map<string, Running>();
   private reports: AgentReport[] = [];
   private logs: LogItem[] = [];
@@ -76,6 +80,7 @@ export class NodeAgent {
     this.nodeId = o.nodeId;
     this.url = o.coordinatorUrl.replace(/\/+$/, '');
     this.headers = { authorization: `Bearer ${o.joinToken}`, 'content-type': 'application/json' };
+    this.fetch = makeFetch({ ca: o.ca });
     for (const c of o.capacity.cpuSet) this.cpuLoad.set(c, 0);
   }
 
@@ -86,8 +91,10 @@ export class NodeAgent {
   private async call(path: string, body: unknown, signal?: AbortSignal): Promise<unknown> {
     let res: Response;
     try {
-      res = await fetch(`${this.url}${path}`, { method: 'POST', headers: this.headers, body: JSON.stringify(body), ...(signal ? { signal } : {}) });
+      res = await this.fetch(`${this.url}${path}`, { method: 'POST', headers: this.headers, body: JSON.stringify(body), ...(signal ? { signal } : {}) });
     } catch (err) {
+      // An untrusted certificate or a plain-HTTP URL with a CA configured is final, not "unreachable yet".
+      if (err instanceof UntrustedCertificateError || err instanceof InsecureUrlError) throw err;
       throw new AgentHttpError(`coordinator unreachable at ${this.url}: ${(err as Error).message}`, 0, { path }, { cause: err });
     }
     const text = await res.text();

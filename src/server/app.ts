@@ -23,6 +23,8 @@ export interface AppOptions {
   readonly logStream?: NodeJS.WritableStream;
   readonly version?: string;
   readonly storeStats?: () => { commits: number; ops: number; writes?: number; commitMsTotal?: number };
+  /** Serve HTTPS with this certificate and key (PEM); plain HTTP when absent. */
+  readonly https?: { readonly cert: string | Buffer; readonly key: string | Buffer };
   /** Built dashboard to serve at `/` (web/dist); none when absent. */
   readonly dashboardDir?: string;
 }
@@ -47,6 +49,7 @@ function param(req: FastifyRequest, name: string): string {
 export function buildApp(opts: AppOptions): FastifyInstance {
   const { coordinator: c, auth } = opts;
   const app = Fastify({
+    ...(opts.https ? { https: { cert: opts.https.cert, key: opts.https.key } } : {}),
     bodyLimit: opts.bodyLimit ?? 1024 * 1024,
     // Request logs would carry no token (Fastify does not log headers), but at thousands of requests/s they cost more than they tell.
     logger: opts.logger || opts.logStream ? { level: 'info', redact: ['req.headers.authorization'], ...(opts.logStream ? { stream: opts.logStream } : {}) } : false,
