@@ -1,7 +1,7 @@
 // Real processes for the security suite: `fairway` CLI and agent processes, and a loopback TCP relay that records the
 // bytes a client sends (to show that no token crosses the wire in clear).
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createServer, connect, type Server, type AddressInfo } from 'node:net';
+import { createServer, connect, type Server, type Socket, type AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { repoRoot } from '../../src/paths.ts';
 
@@ -43,22 +43,26 @@ export async function stopAgent(a: AgentProcess, graceMs = 15_000): Promise<void
 
 /** A TCP relay 127.0.0.1:port → target, keeping every byte clients sent. */
 export class RecordingRelay {
-  private sent: Buffer[] = [];
-  private readonly sockets = new Set<import('node:net').Socket>();
-  private constructor(private readonly server: Server, readonly port: number) {}
+  private readonly sent: Buffer[] = [];
+  private readonly sockets = new Set<Socket>();
+  private readonly server: Server;
+  port = 0;
 
-  static async start(targetPort: number): Promise<RecordingRelay> {
-    let relay: RecordingRelay | undefined;
-    const server = createServer((client) => {
+  private constructor(targetPort: number) {
+    this.server = createServer((client) => {
       const upstream = connect(targetPort, '127.0.0.1');
-      relay!.sockets.add(client).add(upstream);
-      client.on('data', (d: Buffer) => relay!.sent.push(d));
+      this.sockets.add(client).add(upstream);
+      client.on('data', (d: Buffer) => this.sent.push(d));
       client.pipe(upstream).pipe(client);
       client.on('error', () => upstream.destroy());
       upstream.on('error', () => client.destroy());
     });
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    relay = new RecordingRelay(server, (server.address() as AddressInfo).port);
+  }
+
+  static async start(targetPort: number): Promise<RecordingRelay> {
+    const relay = new RecordingRelay(targetPort);
+    await new Promise<void>((resolve) => relay.server.listen(0, '127.0.0.1', resolve));
+    relay.port = (relay.server.address() as AddressInfo).port;
     return relay;
   }
 
