@@ -292,7 +292,8 @@ export class NodeAgent {
     const proc = new JobProcess({
       jobId,
       command: c.command ?? [],
-      env: { FAIRWAY_JOB_ID: jobId, FAIRWAY_NODE_ID: this.nodeId, ...c.env, ...(c.resumeFromCheckpointId ? { FAIRWAY_RESUME_FROM: c.resumeFromCheckpointId } : {}) },
+      // The job's own variables first: what the cluster sets (which job and node this is) always wins.
+      env: { ...c.env, FAIRWAY_JOB_ID: jobId, FAIRWAY_NODE_ID: this.nodeId, ...(c.resumeFromCheckpointId ? { FAIRWAY_RESUME_FROM: c.resumeFromCheckpointId } : {}) },
       cpuSet: cpus,
       ...(gpuWant > 0 ? { gpuIndices: this.o.capacity.gpuIndices.slice(0, gpuWant) } : {}),
       ...(request && request.memMiB > 0 ? { memLimitMiB: request.memMiB } : {}),
