@@ -33,6 +33,8 @@ export interface AgentOptions {
   readonly sampleMs?: number;
   /** How long start() keeps retrying to reach the coordinator. */
   readonly connectTimeoutMs?: number;
+  /** Most live processes one job may have (a fork bomb past it is stopped); default DEFAULT_MAX_PROCESSES_PER_JOB. */
+  readonly maxProcessesPerJob?: number;
   /** Working directory of job processes. */
   readonly cwd?: string;
   readonly log?: (line: string) => void;
@@ -54,6 +56,8 @@ type TelemetryItem = Heartbeat['telemetry'][number];
 type LogItem = Heartbeat['logs'][number];
 
 const MAX_LOGS_PER_HEARTBEAT = 2000;
+/** Generous for training jobs (data loader workers are processes; threads do not count), far below a fork bomb. */
+export const DEFAULT_MAX_PROCESSES_PER_JOB = 256;
 
 export class NodeAgent {
   readonly nodeId: string;
@@ -297,6 +301,7 @@ export class NodeAgent {
       cpuSet: cpus,
       ...(gpuWant > 0 ? { gpuIndices: this.o.capacity.gpuIndices.slice(0, gpuWant) } : {}),
       ...(request && request.memMiB > 0 ? { memLimitMiB: request.memMiB } : {}),
+      maxProcesses: this.o.maxProcessesPerJob ?? DEFAULT_MAX_PROCESSES_PER_JOB,
       ...(this.o.cwd ? { cwd: this.o.cwd } : {}),
       ...(this.taskset ? { taskset: this.taskset } : {}),
     }, {
