@@ -51,6 +51,15 @@ const CERT_CODES = new Set([
   'CERT_UNTRUSTED', 'CERT_REJECTED', 'INVALID_CA',
 ]);
 
+/** The OpenSSL verification code of a certificate error (looking through `cause`), or undefined for other errors. */
+export function certificateErrorCode(err: unknown): string | undefined {
+  for (let e = err, depth = 0; e instanceof Error && depth < 5; e = (e as { cause?: unknown }).cause, depth++) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code !== undefined && CERT_CODES.has(code)) return code;
+  }
+  return undefined;
+}
+
 /** A fetch-compatible function that honours `ca` for https:// URLs and refuses http:// ones when a CA is set. */
 export function makeFetch(o: TransportOptions = {}): FetchLike {
   return async (url, init = {}) => {
