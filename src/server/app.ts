@@ -19,8 +19,12 @@ export interface AppOptions {
   /** Largest accepted request body (bytes); larger ones get 413. */
   readonly bodyLimit?: number;
   readonly logger?: boolean;
+  /** Where log lines go (implies logging); default stdout. Tests capture it to check that no token is ever written. */
+  readonly logStream?: NodeJS.WritableStream;
   readonly version?: string;
   readonly storeStats?: () => { commits: number; ops: number; writes?: number; commitMsTotal?: number };
+  /** Serve HTTPS with this certificate and key (PEM); plain HTTP when absent. */
+  readonly https?: { readonly cert: string | Buffer; readonly key: string | Buffer };
   /** Built dashboard to serve at `/` (web/dist); none when absent. */
   readonly dashboardDir?: string;
 }
@@ -45,9 +49,10 @@ function param(req: FastifyRequest, name: string): string {
 export function buildApp(opts: AppOptions): FastifyInstance {
   const { coordinator: c, auth } = opts;
   const app = Fastify({
+    ...(opts.https ? { https: { cert: opts.https.cert, key: opts.https.key } } : {}),
     bodyLimit: opts.bodyLimit ?? 1024 * 1024,
     // Request logs would carry no token (Fastify does not log headers), but at thousands of requests/s they cost more than they tell.
-    logger: opts.logger ? { level: 'info', redact: ['req.headers.authorization'] } : false,
+    logger: opts.logger || opts.logStream ? { level: 'info', redact: ['req.headers.authorization'], ...(opts.logStream ? { stream: opts.logStream } : {}) } : false,
     logController: new LogController({ disableRequestLogging: true }),
     onProtoPoisoning: 'error',
     onConstructorPoisoning: 'error',
@@ -66,8 +71,10 @@ export function buildApp(opts: AppOptions): FastifyInstance {
   if (opts.dashboardDir !== undefined) registerDashboard(app, opts.dashboardDir);
 
   app.addHook('onRequest', async (req) => {
-    const path = req.url;
-    if (path.startsWith('/v1/') || path === '/v1' || path.startsWith('/metrics')) req.principal = auth.authenticate(req.headers.authorization);
+    // Decide by the route that matched, not the raw URL: the router decodes percent-escapes (`/%761/nodes` reaches
+    // `/v1/nodes`), so a prefix test on req.url could be walked around.
+    const route = req.routeOptions.url;
+    if (route !== undefined && (route.startsWith('/v1/') || route === '/metrics')) req.principal = auth.authenticate(req.headers.authorization);
   });
 
   app.get('/metrics', async (req, reply) => {
@@ -214,7 +221,7 @@ export function buildApp(opts: AppOptions): FastifyInstance {
 
   // ---- live events (SSE) ----
   app.get('/v1/events', (req, reply) => {
-    const p = req.principal!;
+    const p = requireKind(req.principal, 'admin', 'tenant', 'agent');
     // `?logs=1`: also each heartbeat's new log lines per job (`event: logs`), for watchers that follow progress.
     const withLogs = parseWire(W.EventsQuery, req.query, 'query').logs;
     // Logs are readable by the admin and the job's tenant only (as GET /v1/jobs/:id/logs).

@@ -256,7 +256,8 @@ export class Coordinator {
       for (const nodeId of new Set(nodeIds)) {
         this.enqueue(nodeId, {
           type: 'LaunchJob', jobId, nodeIds: [...nodeIds], command: [...j.command], request: { ...j.spec.request },
-          ...(j.env ? { env: { ...j.env } } : {}), ...(resumeFromCheckpointId ? { resumeFromCheckpointId } : {}),
+          // FAIRWAY_TENANT names the grid namespace the SDK uses; set here, after the job's own variables, so it is the owner's.
+          env: { ...j.env, FAIRWAY_TENANT: j.spec.tenantId }, ...(resumeFromCheckpointId ? { resumeFromCheckpointId } : {}),
         });
       }
       this.emit(() => ({ type: 'job', jobId, tenant: j.spec.tenantId, state: 'running', at: new Date(now).toISOString(), data: { nodeIds: [...nodeIds] } }));

@@ -34,11 +34,17 @@ export const ResourcesWire = z.strictObject({
 });
 export type ResourcesWire = z.infer<typeof ResourcesWire>;
 
+/** Variables the agent sets for every job process; a submission may not set them (it could pose as another tenant). */
+export const CLUSTER_SET_ENV = ['FAIRWAY_JOB_ID', 'FAIRWAY_NODE_ID', 'FAIRWAY_TENANT', 'FAIRWAY_RESUME_FROM'] as const;
+
 export const JobSubmission = z.strictObject({
   name: z.string().min(1).max(200),
   request: ResourceRequest,
   command: z.array(z.string().max(10_000)).min(1).max(1_000),
-  env: z.record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'environment variable name'), z.string().max(10_000)).optional(),
+  env: z.record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'environment variable name'), z.string().max(10_000))
+    .refine((env) => !Object.keys(env).some((k) => (CLUSTER_SET_ENV as readonly string[]).includes(k)), {
+      message: `${CLUSTER_SET_ENV.join(', ')} are set by the cluster (a job cannot name another job, node or tenant)`,
+    }).optional(),
   priorityClass: z.enum(PRIORITY_CLASSES).optional(),
   /** Absolute deadline, ISO 8601 or epoch milliseconds. */
   deadline: z.union([z.iso.datetime({ offset: true }), z.number().int().nonnegative()]).optional(),
