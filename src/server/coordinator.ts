@@ -63,7 +63,8 @@ export const DEFAULT_CYCLE_INTERVAL_MS = 100;
 /** Migrations kept for /v1/cluster (planned and done, newest last). */
 const RECENT_MIGRATIONS = 50;
 
-interface NodeEntry { stored: StoredNode; usage?: Resources }
+/** `seenMs`: when the node last reached us, even if that heartbeat could not be stored (a full disk is not a lost node). */
+interface NodeEntry { stored: StoredNode; usage?: Resources; seenMs?: number }
 
 const vecToResources = (a: readonly number[]): Resources => resources({ cpuMilli: a[0] ?? 0, gpuMilli: a[1] ?? 0, memMiB: a[2] ?? 0, netMbps: a[3] ?? 0 });
 
@@ -89,6 +90,14 @@ export class Coordinator {
   private readonly intervals: NodeJS.Timeout[] = [];
   /** While restoring after a restart: launches the core decides for jobs that were already running. */
   private restoring: Map<string, readonly string[]> | undefined;
+  /**
+   * After a restart: jobs stored as placed on a node that never reported them started there. Their LaunchJob may
+   * have died with the previous process (queued, or its long-poll reply cut off by the crash), so nothing would ever
+   * run them. An agent's push heartbeat carries every report it could not deliver while we were away, so once a node
+   * has pushed twice since the restart without reporting the job started, its launch was lost: we send it again.
+   * jobId → nodeId → pushes seen without a start.
+   */
+  private readonly unconfirmedLaunches = new Map<string, Map<string, number>>();
   private nextSeq: number;
   private closed = false;
   /** Load forecasts per node (undefined when turned off). */
@@ -132,7 +141,10 @@ export class Coordinator {
     this.restore();
     this.nextSeq = this.store.maxJobSeq();
     const fi = opts.fairnessIntervalMs ?? 10_000;
-    if (fi > 0) this.intervals.push(setInterval(() => void this.recordFairness(), fi).unref());
+    // Timer-driven writes have no caller to answer: a failed commit (store unavailable) is logged, never left as an
+    // unhandled rejection that would take the whole coordinator down.
+    const logFailure = (what: string) => (err: unknown): void => console.error(`fairway: ${what} failed: ${(err as Error).message}`);
+    if (fi > 0) this.intervals.push(setInterval(() => void this.recordFairness().catch(logFailure('storing a fairness point')), fi).unref());
     if (opts.forecast !== false) {
       const nf = new NodeLoadForecasts(opts.forecast ?? {});
       this.nodeForecasts = nf;
@@ -143,7 +155,7 @@ export class Coordinator {
     this.gridIntervalMs = opts.gridIntervalMs ?? 2000;
     if (opts.grid) this.attachGrid(opts.grid);
     const nodeTimeoutMs = opts.nodeTimeoutMs ?? 30_000;
-    if (nodeTimeoutMs > 0) this.intervals.push(setInterval(() => void this.checkHeartbeats(nodeTimeoutMs), Math.max(100, nodeTimeoutMs / 3)).unref());
+    if (nodeTimeoutMs > 0) this.intervals.push(setInterval(() => void this.checkHeartbeats(nodeTimeoutMs).catch(logFailure('marking a node lost')), Math.max(100, nodeTimeoutMs / 3)).unref());
   }
 
   /** Rebuilds the core's state from the store after a (re)start: tenants, nodes, running jobs on their nodes, the queue. */
@@ -175,6 +187,7 @@ export class Coordinator {
         const got = launched.get(j.spec.id);
         if (got) {
           this.placedOn.set(j.spec.id, j.nodeIds);
+          this.noteUnconfirmedLaunch(j);
           if (got.join() !== j.nodeIds.join()) this.feed({ type: 'MigrationCompleted', atMs: now, jobId: j.spec.id, toNodeIds: j.nodeIds });
         } else {
           // Its nodes cannot hold it any more (gone, drained, shrunk): stop it there; it waits in the queue again.
@@ -184,6 +197,34 @@ export class Coordinator {
       }
     }
     for (const j of jobs) if (j.state === 'pending') this.feed({ type: 'JobSubmitted', atMs: now, job: j.spec });
+  }
+
+  /** Remembers the nodes of a restored job that have not reported it started since its latest placement. */
+  private noteUnconfirmedLaunch(j: StoredJob): void {
+    const events = this.store.jobEvents(j.spec.id);
+    const lastPlaced = events.findLastIndex((e) => e.type === 'placed');
+    const startedOn = new Set(events.slice(lastPlaced + 1).filter((e) => e.type === 'started').map((e) => String(e.data.nodeId)));
+    const missing = [...new Set(j.nodeIds)].filter((n) => !startedOn.has(n));
+    if (missing.length > 0) this.unconfirmedLaunches.set(j.spec.id, new Map(missing.map((n) => [n, 0])));
+  }
+
+  /** Called for each push heartbeat of a node after its reports are applied (see unconfirmedLaunches). */
+  private confirmLaunches(nodeId: string, startedNow: ReadonlySet<string>): void {
+    for (const [jobId, nodes] of this.unconfirmedLaunches) {
+      const seen = nodes.get(nodeId);
+      if (seen === undefined) continue;
+      const j = this.active.get(jobId);
+      if (startedNow.has(jobId) || !j || j.state !== 'running' || !j.nodeIds.includes(nodeId)) nodes.delete(nodeId);
+      else if (seen + 1 < 2) nodes.set(nodeId, seen + 1);
+      else {
+        nodes.delete(nodeId);
+        console.error(`fairway: ${jobId} was placed on ${nodeId} before the restart but never started there; launching it again`);
+        this.enqueue(nodeId, {
+          type: 'LaunchJob', jobId, nodeIds: [...j.nodeIds], command: [...j.command], request: { ...j.spec.request }, ...(j.env ? { env: { ...j.env } } : {}),
+        });
+      }
+      if (nodes.size === 0) this.unconfirmedLaunches.delete(jobId);
+    }
   }
 
   /** Feeds one event to the shared driver (which runs the core's step and executes the commands through our ports). */
@@ -221,11 +262,35 @@ export class Coordinator {
   /** Runs a write whose outcome nobody awaits directly (placements, requeues); `settle()` waits for them. */
   private track(p: Promise<void>): void {
     const q = p.catch((err: unknown) => {
-      // A failed commit of a placement leaves the job pending in the store; the agent never saw it. Log loudly.
       console.error(`fairway: commit failed: ${(err as Error).message}`);
     });
     this.inflightWrites.add(q);
     void q.finally(() => this.inflightWrites.delete(q));
+  }
+
+  /**
+   * Commits a decision the core has already taken (a placement, a requeue), then applies it. The core's books and
+   * the agents must not part ways when the store is briefly unavailable (full disk): a placement that is not stored
+   * is not sent (the agent would run what the store does not know), yet the core counts the job as placed; a requeue
+   * not stored would leave the job running on its node while the core places it again. So a failed commit is tried
+   * again with backoff for as long as the decision still stands (`current()`), and applied once it lands.
+   */
+  private commitDecision(what: string, ops: () => WriteOp[], current: () => boolean, apply: () => void): void {
+    const attempt = async (): Promise<void> => {
+      for (let delayMs = 100; ; delayMs = Math.min(2000, delayMs * 2)) {
+        try {
+          await this.store.write(ops());
+          apply();
+          return;
+        } catch (err) {
+          if (this.closed || !current()) throw err;
+          console.error(`fairway: ${what} not stored yet (${(err as Error).message}); retrying in ${delayMs} ms`);
+          await new Promise((r) => setTimeout(r, delayMs));
+          if (this.closed || !current()) throw err;
+        }
+      }
+    };
+    this.track(attempt());
   }
 
   /** Waits until every placement and requeue decided so far is committed and handed to the agent queues. */
@@ -243,10 +308,10 @@ export class Coordinator {
     }
     const now = this.clock();
     // Commit first; only then may an agent see the launch (a crash in between loses nothing: the job is still pending).
-    this.track(this.store.write([
+    this.commitDecision(`placement of ${jobId}`, () => [
       { type: 'updateJob', jobId, state: 'running', nodeIds, exitCode: null, atMs: now },
       { type: 'jobEvent', jobId, atMs: now, event: 'placed', data: { nodeIds } },
-    ]).then(() => {
+    ], () => this.placedOn.get(jobId) === nodeIds, () => {
       const j = this.active.get(jobId);
       if (!j) return;
       const next: StoredJob = { ...j, state: 'running', nodeIds, updatedAtMs: now };
@@ -260,8 +325,8 @@ export class Coordinator {
           env: { ...j.env, FAIRWAY_TENANT: j.spec.tenantId }, ...(resumeFromCheckpointId ? { resumeFromCheckpointId } : {}),
         });
       }
-      this.emit(() => ({ type: 'job', jobId, tenant: j.spec.tenantId, state: 'running', at: new Date(now).toISOString(), data: { nodeIds: [...nodeIds] } }));
-    }));
+      this.emit(() => ({ type: 'job', jobId, tenant: j.spec.tenantId, state: 'running', at: new Date(now).toISOString(), data: { nodeIds: [...nodeIds] } });
+    });
   }
 
   private onPreempt(jobId: string, reason: Reason): void {
@@ -269,15 +334,15 @@ export class Coordinator {
     const nodeIds = this.placedOn.get(jobId) ?? [];
     this.placedOn.delete(jobId);
     this.counters.preemptions++;
-    this.track(this.store.write([
+    this.commitDecision(`requeue of ${jobId}`, () => [
       { type: 'updateJob', jobId, state: 'pending', nodeIds: [], exitCode: null, atMs: now },
       { type: 'jobEvent', jobId, atMs: now, event: 'preempted', data: { nodeIds, reason: { ...reason } } },
-    ]).then(() => {
+    ], () => !this.placedOn.has(jobId) && this.active.has(jobId), () => {
       const j = this.active.get(jobId);
       if (j) this.active.set(jobId, { ...j, state: 'pending', nodeIds: [], updatedAtMs: now });
       for (const n of new Set(nodeIds)) this.enqueue(n, { type: 'PreemptJob', jobId, reason: { ...reason } });
-      this.emit(() => ({ type: 'job', jobId, ...(j ? { tenant: j.spec.tenantId } : {}), state: 'pending', at: new Date(now).toISOString(), data: { preempted: true } }));
-    }));
+      this.emit(() => ({ type: 'job', jobId, ...(j ? { tenant: j.spec.tenantId } : {}), state: 'pending', at: new Date(now).toISOString(), data: { preempted: true } });
+    });
   }
 
   private sendToNodes(jobId: string, c: AgentCommand, forget: boolean): void {
@@ -500,12 +565,13 @@ export class Coordinator {
   private async checkHeartbeats(timeoutMs: number): Promise<void> {
     const now = this.clock();
     for (const n of this.nodes.values()) {
-      const last = n.stored.lastHeartbeatMs ?? 0;
+      const last = Math.max(n.stored.lastHeartbeatMs ?? 0, n.seenMs ?? 0);
       if (n.stored.node.status === 'down' || now - last < timeoutMs) continue;
       const stored: StoredNode = { ...n.stored, node: { ...n.stored.node, status: 'down' } };
+      // Marked down only once stored: a failed write leaves the node as it was (the next check tries again).
+      await this.store.write([{ type: 'putNode', node: stored }]);
       n.stored = stored;
       this.usable = undefined;
-      await this.store.write([{ type: 'putNode', node: stored }]);
       if (this.closed) return;
       this.feed({ type: 'NodeLost', atMs: now, nodeId: stored.node.id });
       this.emit(() => ({ type: 'node', at: new Date(now).toISOString(), data: { nodeId: stored.node.id, status: 'down' } }));
@@ -528,6 +594,7 @@ export class Coordinator {
       throw new ConflictError(`node '${nodeId}' was declared lost; register it again`, { nodeId, status: 'down' });
     }
     const now = this.clock();
+    n.seenMs = now;
     const ops: WriteOp[] = [];
     const after: (() => void)[] = [];
     const events: Event[] = [];
@@ -584,6 +651,9 @@ export class Coordinator {
     }
     events.push({ type: 'NodeHeartbeat', atMs: now, nodeId });
     for (const e of events) this.feed(e);
+    if (hb.waitMs === 0 && this.unconfirmedLaunches.size > 0) {
+      this.confirmLaunches(nodeId, new Set(hb.reports.filter((r) => r.type === 'started' || r.type === 'exited').map((r) => r.jobId)));
+    }
     return this.takeCommands(nodeId, hb.waitMs);
   }
 
