@@ -2,7 +2,7 @@
 // checkpoint, migrate, preempt), runs job processes, and pushes what happened (started/exited/checkpointed reports,
 // log lines, /proc telemetry) in heartbeats. Two loops share the heartbeat endpoint: a long-poll that only waits for
 // commands, and a push loop that sends reports promptly; both hand any commands they receive to the same handler.
-import { hostname } from 'node:os';
+import { constants as osConstants, hostname } from 'node:os';
 import { FairwayError } from '../core/util/errors.ts';
 import { AgentCommand as AgentCommandSchema, type AgentCommand, type AgentReport, type Heartbeat } from '../wire/schemas.ts';
 import { parseProgressLine, type JobProgressEvent } from '../wire/job-progress.ts';
@@ -51,6 +51,7 @@ type TelemetryItem = Heartbeat['telemetry'][number];
 type LogItem = Heartbeat['logs'][number];
 
 const MAX_LOGS_PER_HEARTBEAT = 2000;
+const MIGRATED_EXITS = new Set([75, 76, 128 + osConstants.signals.SIGUSR2, 128 + osConstants.signals.SIGKILL]);
 
 export class NodeAgent {
   readonly nodeId: string;
@@ -324,7 +325,10 @@ export class NodeAgent {
     this.meter.forget(jobId);
     const to = this.pendingMigrations.get(jobId);
     this.pendingMigrations.delete(jobId);
-    if (to && exitCode === 75) this.reports.push({ type: 'migrated', jobId, toNodeIds: to });
+    // Asked to move, it stopped (75: checkpointed; 76: no checkpoint store, it restarts from scratch; 140 / 137: a
+    // program without the SDK killed by SIGUSR2 or, past the grace period, SIGKILL): the coordinator resumes it on the
+    // target. A clean exit 0 means it finished first; other codes are real failures.
+    if (to && !r?.takenBack && MIGRATED_EXITS.has(exitCode)) this.reports.push({ type: 'migrated', jobId, toNodeIds: to });
     else if (!r?.takenBack) this.reports.push({ type: 'exited', jobId, exitCode, ...(reason ? { reason } : {}) });
     this.log(`${jobId} exited ${exitCode}${reason ? `: ${reason.split('\n')[0]}` : ''}`);
     const next = this.deferredLaunches.get(jobId);

@@ -152,6 +152,12 @@ export function buildApp(opts: AppOptions): FastifyInstance {
   };
   app.post('/v1/jobs/:id/cancel', cancel);
   app.delete('/v1/jobs/:id', cancel);
+  app.post('/v1/jobs/:id/migrate', async (req) => {
+    // Operators only: moving a job is a cluster decision (tenants see the move in the job's events).
+    const p = requireKind(req.principal, 'admin');
+    const body = parseWire(W.MigrateRequest, req.body, 'migrate');
+    return jobView(await c.requestMigration(param(req, 'id'), body.to, p));
+  });
   app.get('/v1/jobs/:id/logs', async (req) => {
     const p = requireKind(req.principal, 'tenant', 'admin');
     const j = c.getJob(param(req, 'id'), p);

@@ -148,6 +148,10 @@ export const LogLine = z.object({ seq: z.number().int(), at: z.string(), stream:
 export const LogList = z.object({ lines: z.array(LogLine), nextCursor: z.string().nullable() });
 export type LogList = z.infer<typeof LogList>;
 
+/** An operator's request to move a running job: one target node per task (`POST /v1/jobs/:id/migrate`). */
+export const MigrateRequest = z.strictObject({ to: z.array(Id).min(1).max(1000) });
+export type MigrateRequest = z.infer<typeof MigrateRequest>;
+
 export const NodeRegister = z.strictObject({
   id: Id,
   capacity: ResourceRequest,

@@ -1,10 +1,12 @@
 // End to end with real processes: the coordinator (HTTP + SQLite), `fairway agent` processes, real job processes.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { TestCluster, mlpCommand } from './cluster.ts';
 import { processTree } from '../../src/agent/proc-stats.ts';
+import { repoRoot } from '../../src/paths.ts';
 
 test('an agent registers and runs a real training job to success, forwarding its progress and checkpoints', async () => {
   const c = await TestCluster.start();
@@ -125,6 +127,54 @@ test('kill -9 of an agent: its node goes down and the job resumes on another age
   }
 });
 
+test('fairway migrate: the job checkpoints on one agent, stops, and resumes on the other from the same step; its loss curve continues', async () => {
+  const c = await TestCluster.start();
+  try {
+    await Promise.all([c.addAgent('a', { cpus: 1, memoryMiB: 1500 }), c.addAgent('b', { cpus: 1, memoryMiB: 1500 })]);
+    await c.tenant('acme');
+    const ck = join(c.dir, 'ck');
+    const id = await c.submit('acme', { name: 'mover', cpu: 1, memoryMiB: 1200, command: mlpCommand({ trainLimit: 6000, epochs: 2, checkpointDir: ck }) });
+    await c.waitFor('a few training steps', async () => (await c.progress(id)).filter((p) => p.type === 'progress').length >= 3);
+    const [from] = (await c.job(id)).nodeIds;
+    const to = from === 'a' ? 'b' : 'a';
+    // An unknown target is refused with the core's reason, and nothing changes.
+    const refused = await cli(c, ['migrate', id, '--to', 'nowhere']);
+    assert.notEqual(refused.code, 0);
+    assert.match(refused.stderr, /node 'nowhere' is not registered/);
+    const moved = await cli(c, ['migrate', id, '--to', to]);
+    assert.equal(moved.code, 0, moved.stderr);
+    const done = await c.waitForState(id, ['succeeded', 'failed'], 180_000);
+    assert.equal(done.state, 'succeeded', (await c.logs(id)).slice(-5).join('\n'));
+    assert.deepEqual(done.nodeIds, [to]);
+    const events = await c.events(id);
+    const types = events.map((e) => e.type).filter((t) => t !== 'checkpointed');
+    assert.deepEqual(types, ['submitted', 'placed', 'started', 'migrating', 'migrated', 'started', 'succeeded']);
+    assert.deepEqual(events.find((e) => e.type === 'migrated')!.data.to, [to]);
+    assert.deepEqual(events.find((e) => e.type === 'migrating')!.data.from, [from]);
+
+    const progress = await c.progress(id);
+    const stopped = progress.find((p) => p.type === 'stopped');
+    assert.equal(stopped?.reason, 'migrate');
+    const restore = progress.find((p) => p.type === 'restore');
+    assert.equal(restore?.step, stopped.step, 'resumed at the step it checkpointed when asked to move');
+    // Steps continue one by one from there: no step repeated, none skipped.
+    const steps = progress.filter((p) => p.type === 'progress').map((p) => p.step as number);
+    const total = Math.ceil(6000 / 64) * 2;
+    assert.deepEqual(steps, Array.from({ length: total }, (_, i) => i + 1));
+    // The loss curve continues: the steps right after the move are as low as those right before, far below the start.
+    const loss = new Map(progress.filter((p) => p.type === 'progress').map((p) => [p.step as number, p.loss as number]));
+    const s = stopped.step as number;
+    const mean = (xs: number[]): number => xs.reduce((a, b) => a + b, 0) / xs.length;
+    const first = mean([1, 2, 3].map((k) => loss.get(k)!));
+    const after = mean([1, 2, 3].map((k) => loss.get(s + k)!).filter((x) => x !== undefined));
+    assert.ok(after < first, JSON.stringify({ first, after, s }));
+    assert.equal(progress.filter((p) => p.type === 'start').length, 2);
+    assert.equal(progress.filter((p) => p.type === 'start').at(-1)!.resumedFromStep, s);
+  } finally {
+    await c.close();
+  }
+});
+
 test('an agent declared lost while alive (SIGSTOP past the timeout) stops its requeued job and joins again: no duplicate', async () => {
   const c = await TestCluster.start({ nodeTimeoutMs: 2000 });
   try {
@@ -151,6 +201,17 @@ test('an agent declared lost while alive (SIGSTOP past the timeout) stops its re
     await c.close();
   }
 });
+
+/** Runs the `fairway` CLI as a user would, against the test cluster with the admin token. */
+async function cli(c: TestCluster, args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  const child = spawn(process.execPath, [join(repoRoot, 'bin/fairway.js'), ...args, '--url', c.url, '--token', c.adminToken], { cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe'] });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (d: Buffer) => { stdout += d.toString(); });
+  child.stderr.on('data', (d: Buffer) => { stderr += d.toString(); });
+  const code = await new Promise<number | null>((resolve) => child.once('exit', (x) => resolve(x)));
+  return { code, stdout, stderr };
+}
 
 /** Processes under the agent whose environment names this job. */
 function jobProcesses(agentPid: number, jobId: string): number {

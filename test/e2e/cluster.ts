@@ -30,6 +30,10 @@ export class TestCluster {
     return new TestCluster(server, dir);
   }
 
+  get adminToken(): string {
+    return ADMIN;
+  }
+
   get url(): string {
     return this.server.url;
   }
