@@ -185,7 +185,7 @@ export function buildApp(opts: AppOptions): FastifyInstance {
     requireKind(req.principal, 'agent');
     const id = param(req, 'id');
     const hb = parseWire(W.Heartbeat, req.body ?? {}, 'heartbeat');
-    return { commands: await c.heartbeat(id, hb) };
+    return { commands: await c.heartbeat(id, hb), coordinator: c.instanceId };
   });
   app.get('/v1/nodes', async () => ({ nodes: c.listNodes().map((n) => nodeView(n.stored, n.allocated, n.used)) }));
   for (const [action, status] of [['drain', 'draining'], ['undrain', 'ready']] as const) {

@@ -2,6 +2,7 @@
 // and executes the commands it returns (agent gateway queues, store writes). Every accepted submission and every
 // state change is committed before it is acknowledged or handed to an agent.
 import type { BalancerOptions } from '../core/control/balance-tick.ts';
+import { randomUUID } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import type { Event, TimerPurpose } from '../core/domain/events.ts';
 import { isTerminal, totalRequest, validateJobSpec, type JobState } from '../core/domain/job.ts';
@@ -45,6 +46,8 @@ const vecToResources = (a: readonly number[]): Resources => resources({ cpuMilli
 
 export class Coordinator {
   readonly bus = new EventEmitter();
+  /** Changes with every start of the coordinator: agents re-register (with their task list) when they see it change. */
+  readonly instanceId = randomUUID();
   readonly counters = { submissions: 0, duplicates: 0, placements: 0, preemptions: 0, migrations: 0, cycles: 0, cycleMsTotal: 0, lastCycleMs: 0, transitions: 0 };
   private readonly store: StateStore;
   private readonly auth: Authenticator;
@@ -442,16 +445,39 @@ export class Coordinator {
 
   // ---- nodes and the agent gateway -------------------------------------------------------------------------
 
+  /**
+   * An agent (re-)registers, listing the tasks it runs. Reconciliation, so that no job runs twice: tasks the core
+   * still counts on this node are re-adopted; tasks it does not (finished, cancelled, requeued meanwhile, unknown)
+   * are stopped there. If the core counts a task here that the agent no longer runs (the agent restarted and lost
+   * it), the node's previous incarnation is lost: its jobs go back to the queue (NodeLost) before the node rejoins.
+   */
   async registerNode(reg: NodeRegister): Promise<StoredNode> {
     const now = this.clock();
     const prev = this.nodes.get(reg.id);
     const status: NodeStatus = prev && prev.stored.node.status === 'draining' ? 'draining' : 'ready';
     const node: Node = { id: reg.id, capacity: toResources(reg.capacity), labels: reg.labels, status };
     const stored: StoredNode = { node, lastHeartbeatMs: now };
-    await this.store.write([{ type: 'putNode', node: stored }]);
+    const reported = new Set(reg.jobs ?? []);
+    const coreNode = prev && prev.stored.node.status !== 'down' ? this.driver.state.nodes.get(reg.id) : undefined;
+    const expected = [...(coreNode?.jobs ?? [])].sort();
+    const lost = expected.filter((id) => !reported.has(id));
+    const readopt = lost.length === 0 ? expected.filter((id) => reported.has(id)) : [];
+    const unexpected = [...reported].filter((id) => !expected.includes(id)).sort();
+    const ops: WriteOp[] = [{ type: 'putNode', node: stored }];
+    for (const id of readopt) ops.push({ type: 'jobEvent', jobId: id, atMs: now, event: 'readopted', data: { nodeId: reg.id } });
+    await this.store.write(ops);
     this.nodes.set(reg.id, { stored });
+    // Commands queued for the previous incarnation (a launch it never picked up) are void: the reconciliation
+    // below decides afresh.
+    this.agentQueues.delete(reg.id);
+    const why = (code: string, message: string): Reason => ({ plugin: 'registration', code, message });
+    for (const id of unexpected) this.enqueue(reg.id, { type: 'StopJob', jobId: id, reason: why('not-expected', `job '${id}' is not expected on node '${reg.id}'`) });
+    if (lost.length > 0) {
+      // PreemptJob goes to this node too for the tasks it still runs: the whole job restarts from its checkpoint.
+      this.feed({ type: 'NodeLost', atMs: now, nodeId: reg.id });
+    }
     this.feed({ type: 'NodeRegistered', atMs: now, node });
-    this.emit({ type: 'node', at: new Date(now).toISOString(), data: { nodeId: reg.id, status } });
+    this.emit({ type: 'node', at: new Date(now).toISOString(), data: { nodeId: reg.id, status, readopted: readopt.length, stopped: unexpected.length, requeued: lost.length > 0 ? expected.length : 0 } });
     return stored;
   }
 

@@ -156,6 +156,8 @@ export const NodeRegister = z.strictObject({
   id: Id,
   capacity: ResourceRequest,
   labels: z.record(z.string().max(63), z.string().max(63)).default({}),
+  /** Jobs the agent is running now (on re-registration), for the coordinator to re-adopt or stop. */
+  jobs: z.array(Id).max(10_000).optional(),
 });
 export type NodeRegister = z.infer<typeof NodeRegister>;
 
@@ -197,7 +199,11 @@ export const AgentCommand = z.object({
   reason: ReasonWire.optional(),
 });
 export type AgentCommand = z.infer<typeof AgentCommand>;
-export const HeartbeatReply = z.object({ commands: z.array(AgentCommand) });
+export const HeartbeatReply = z.object({
+  commands: z.array(AgentCommand),
+  /** This coordinator process's id: an agent that sees it change re-registers with its task list (reconciliation). */
+  coordinator: z.string().optional(),
+});
 
 export const NodeView = z.object({
   id: z.string(),

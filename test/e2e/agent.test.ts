@@ -202,6 +202,98 @@ test('an agent declared lost while alive (SIGSTOP past the timeout) stops its re
   }
 });
 
+test('kill -9 of the agent alone: its job notices, checkpoints and exits by itself, then resumes on another agent from that checkpoint', async () => {
+  const c = await TestCluster.start({ nodeTimeoutMs: 2500 });
+  try {
+    const a = await c.addAgent('a', { cpus: 1, memoryMiB: 1500 });
+    await c.tenant('acme');
+    // No interval checkpoints: the only checkpoint it can resume from is the one it writes when it finds itself orphaned.
+    const id = await c.submit('acme', { name: 'orphan', cpu: 1, memoryMiB: 1200, command: mlpCommand({ trainLimit: 6000, epochs: 3, checkpointDir: join(c.dir, 'ck'), checkpointEvery: 0 }) });
+    await c.waitFor('a few training steps', async () => (await c.progress(id)).filter((p) => p.type === 'progress').length >= 3);
+    const jobPids = processTree(a.pid!).filter((p) => p !== a.pid);
+    assert.ok(jobPids.length >= 1);
+    process.kill(a.pid!, 'SIGKILL');
+    const seenStep = (await c.progress(id)).filter((p) => p.type === 'progress').at(-1)!.step as number;
+    await c.waitFor('the orphaned job process exits by itself', async () => jobPids.every((p) => !isAlive(p)), 60_000);
+    await c.addAgent('b', { cpus: 1, memoryMiB: 1500 });
+    const done = await c.waitForState(id, ['succeeded', 'failed'], 180_000);
+    assert.equal(done.state, 'succeeded', (await c.logs(id)).slice(-5).join('\n'));
+    assert.deepEqual(done.nodeIds, ['b']);
+    const progress = await c.progress(id);
+    const restore = progress.find((p) => p.type === 'restore');
+    assert.ok(restore, 'the job restored the checkpoint its orphaned process wrote');
+    assert.ok((restore.step as number) >= seenStep, JSON.stringify({ restore, seenStep }));
+    assert.equal(progress.filter((p) => p.type === 'done').length, 1);
+  } finally {
+    await c.close();
+  }
+});
+
+test('an agent restarted after kill -9 stops the job its previous run left and re-registers without it: the job is requeued and runs once', async () => {
+  // A long heartbeat timeout: only the re-registration can tell the coordinator that the job is gone.
+  const c = await TestCluster.start({ nodeTimeoutMs: 120_000 });
+  try {
+    const a = await c.addAgent('a', { cpus: 1, memoryMiB: 1500 });
+    await c.tenant('acme');
+    // A program that neither watches its agent nor writes anything: only the pid file can find it.
+    const id = await c.submit('acme', { name: 'sleeper', cpu: 0.5, memoryMiB: 200, command: [process.execPath, '-e', 'setInterval(() => {}, 1000)'] });
+    await c.waitFor('job started', async () => (await c.events(id)).some((e) => e.type === 'started'));
+    const [stale] = processTree(a.pid!).filter((p) => p !== a.pid);
+    assert.ok(stale !== undefined);
+    process.kill(a.pid!, 'SIGKILL');
+    await new Promise((r) => a.once('exit', r));
+    assert.ok(isAlive(stale), 'the orphan outlived its agent (it watches nothing)');
+    const a2 = await c.addAgent('a', { cpus: 1, memoryMiB: 1500 });
+    await c.waitFor('the stale process is stopped', async () => !isAlive(stale), 30_000);
+    assert.match(c.agentLogs.get('a') ?? '', /left running by a previous agent/);
+    await c.waitFor('the job is launched again', async () => (await c.events(id)).filter((e) => e.type === 'started').length === 2);
+    const requeued = (await c.events(id)).find((e) => e.type === 'preempted');
+    assert.equal((requeued?.data.reason as { code?: string } | undefined)?.code, 'node-lost');
+    await c.waitFor('exactly one process of the job', async () => jobProcesses(a2.pid!, id) === 1, 30_000);
+    assert.equal((await c.job(id)).state, 'running');
+  } finally {
+    await c.close();
+  }
+});
+
+test('after a coordinator restart the agent re-registers with its tasks: a running job is re-adopted, not restarted; one the coordinator does not know is stopped', async () => {
+  const c = await TestCluster.start();
+  try {
+    const a = await c.addAgent('a', { cpus: 1, memoryMiB: 1500 });
+    await c.tenant('acme');
+    const id = await c.submit('acme', {
+      name: 'ticker', cpu: 0.5, memoryMiB: 200,
+      command: [process.execPath, '-e', "let i=0; setInterval(()=>console.log('tick '+(++i)),200)"],
+    });
+    await c.waitFor('first ticks', async () => (await c.logs(id)).length >= 3);
+    const [pid] = processTree(a.pid!).filter((p) => p !== a.pid);
+    await c.restartServer();
+    await c.waitFor('job re-adopted', async () => (await c.events(id)).some((e) => e.type === 'readopted'));
+    const ticks = (await c.logs(id)).length;
+    await c.waitFor('ticks keep arriving', async () => (await c.logs(id)).length > ticks + 3);
+    const events = (await c.events(id)).map((e) => e.type);
+    assert.equal(events.filter((e) => e === 'started').length, 1, 'not restarted');
+    assert.ok(!events.includes('preempted'));
+    assert.equal((await c.job(id)).state, 'running');
+    assert.ok(isAlive(pid!));
+    assert.equal(jobProcesses(a.pid!, id), 1);
+    // A coordinator that never heard of the job (fresh state): told about it at registration, it has it stopped.
+    await c.restartServer({ freshState: true });
+    await c.waitFor('the unknown job is stopped', async () => !isAlive(pid!), 30_000);
+    assert.equal(jobProcesses(a.pid!, id), 0);
+  } finally {
+    await c.close();
+  }
+});
+
+function isAlive(pid: number): boolean {
+  try {
+    return !/\) Z /.test(readFileSync(`/proc/${pid}/stat`, 'utf8'));
+  } catch {
+    return false;
+  }
+}
+
 /** Runs the `fairway` CLI as a user would, against the test cluster with the admin token. */
 async function cli(c: TestCluster, args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
   const child = spawn(process.execPath, [join(repoRoot, 'bin/fairway.js'), ...args, '--url', c.url, '--token', c.adminToken], { cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe'] });
