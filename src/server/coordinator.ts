@@ -2,13 +2,14 @@
 // and executes the commands it returns (agent gateway queues, store writes). Every accepted submission and every
 // state change is committed before it is acknowledged or handed to an agent.
 import type { BalancerOptions } from '../core/control/balance-tick.ts';
+import { randomUUID } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import type { Event, TimerPurpose } from '../core/domain/events.ts';
 import { isTerminal, totalRequest, validateJobSpec, type JobState } from '../core/domain/job.ts';
 import type { Node, NodeStatus } from '../core/domain/node.ts';
 import type { Reason } from '../core/domain/plan.ts';
 import { add, fits, resources, shares, ZERO, type Resources } from '../core/domain/resources.ts';
-import { createControlState, explainJob, fairnessNow, step, type ControlState } from '../core/control/index.ts';
+import { createControlState, explainJob, fairnessNow, migrationBlocker, step, type ControlState } from '../core/control/index.ts';
 import { createRng } from '../core/util/rng.ts';
 import { Driver } from '../runtime/driver.ts';
 import type { ClusterPort, TimerPort } from '../runtime/ports.ts';
@@ -70,7 +71,9 @@ const vecToResources = (a: readonly number[]): Resources => resources({ cpuMilli
 
 export class Coordinator {
   readonly bus = new EventEmitter();
-  readonly counters = { submissions: 0, duplicates: 0, placements: 0, preemptions: 0, cycles: 0, cycleMsTotal: 0, lastCycleMs: 0, transitions: 0 };
+  /** Changes with every start of the coordinator: agents re-register (with their task list) when they see it change. */
+  readonly instanceId = randomUUID();
+  readonly counters = { submissions: 0, duplicates: 0, placements: 0, preemptions: 0, migrations: 0, cycles: 0, cycleMsTotal: 0, lastCycleMs: 0, transitions: 0 };
   private readonly store: StateStore;
   private readonly auth: Authenticator;
   private readonly clock: () => number;
@@ -82,6 +85,12 @@ export class Coordinator {
   private readonly active = new Map<string, StoredJob>();
   /** Where the core placed each job (known synchronously, before the placement's commit lands). */
   private readonly placedOn = new Map<string, readonly string[]>();
+  /**
+   * Migrations under way (MigrateJob sent): the source nodes that have not yet reported their task stopped, and the
+   * targets. When the last source reports `migrated` the job is launched on the targets from its checkpoint and the
+   * core hears MigrationCompleted — the adapter's half of the MigrateJob command, as the simulator's cluster does.
+   */
+  private readonly migrating = new Map<string, { waitingFor: Set<string>; from: readonly string[]; to: readonly string[] }>();
   private readonly inflightIdem = new Map<string, Promise<StoredJob>>();
   private readonly inflightWrites = new Set<Promise<void>>();
   private readonly agentQueues = new Map<string, AgentCommand[]>();
@@ -116,14 +125,7 @@ export class Coordinator {
       launch: (jobId, nodeIds, resumeFromCheckpointId) => this.onLaunch(jobId, nodeIds, resumeFromCheckpointId),
       stop: (jobId, reason) => this.sendToNodes(jobId, { type: 'StopJob', jobId, reason: { ...reason } }, true),
       checkpoint: (jobId, reason) => this.sendToNodes(jobId, { type: 'CheckpointJob', jobId, reason: { ...reason } }, false),
-      migrate: (jobId, fromNodeIds, toNodeIds, reason) => {
-        for (const n of new Set(fromNodeIds)) this.enqueue(n, { type: 'MigrateJob', jobId, nodeIds: [...toNodeIds], reason: { ...reason } });
-        // The dashboard lists the balancer's migrations as they are planned and when they complete.
-        const tenant = this.active.get(jobId)?.spec.tenantId;
-        const at = new Date(this.clock()).toISOString();
-        this.rememberMigration({ jobId, ...(tenant ? { tenant } : {}), phase: 'planned', from: [...fromNodeIds], to: [...toNodeIds], reason: reason.message, at });
-        this.emit(() => ({ type: 'migration', jobId, ...(tenant ? { tenant } : {}), at, data: { phase: 'planned', from: [...fromNodeIds], to: [...toNodeIds], reason: reason.message } }));
-      },
+      migrate: (jobId, fromNodeIds, toNodeIds, reason) => this.onMigrate(jobId, fromNodeIds, toNodeIds, reason),
       preempt: (jobId, reason) => this.onPreempt(jobId, reason),
     };
     const timers: TimerPort = { set: (timerId, atMs, purpose) => this.setTimer(timerId, atMs, purpose) };
@@ -318,19 +320,55 @@ export class Coordinator {
       this.active.set(jobId, next);
       this.counters.placements++;
       this.counters.transitions++;
-      for (const nodeId of new Set(nodeIds)) {
-        this.enqueue(nodeId, {
-          type: 'LaunchJob', jobId, nodeIds: [...nodeIds], command: [...j.command], request: { ...j.spec.request },
-          // FAIRWAY_TENANT names the grid namespace the SDK uses; set here, after the job's own variables, so it is the owner's.
-          env: { ...j.env, FAIRWAY_TENANT: j.spec.tenantId }, ...(resumeFromCheckpointId ? { resumeFromCheckpointId } : {}),
-        });
-      }
+      this.sendLaunch(next, nodeIds, resumeFromCheckpointId);
       this.emit(() => ({ type: 'job', jobId, tenant: j.spec.tenantId, state: 'running', at: new Date(now).toISOString(), data: { nodeIds: [...nodeIds] } }));
     });
   }
 
+  /** Hands a job's tasks to the agents of its nodes (one LaunchJob per node; the agent starts one task per command). */
+  private sendLaunch(j: StoredJob, nodeIds: readonly string[], resumeFromCheckpointId?: string): void {
+    for (const nodeId of new Set(nodeIds)) {
+      this.enqueue(nodeId, {
+        type: 'LaunchJob', jobId: j.spec.id, nodeIds: [...nodeIds], command: [...j.command], request: { ...j.spec.request },
+        // FAIRWAY_TENANT names the grid namespace the SDK uses; set here, after the job's own variables, so it is the owner's.
+        env: { ...j.env, FAIRWAY_TENANT: j.spec.tenantId }, ...(resumeFromCheckpointId ? { resumeFromCheckpointId } : {}),
+      });
+    }
+  }
+
+  /**
+   * MigrateJob: ask the source agents to checkpoint and stop the job's tasks (SIGUSR2 → the SDK checkpoints, exits 75,
+   * the agent reports `migrated`); the relaunch on the targets happens when the last source has reported.
+   */
+  private onMigrate(jobId: string, fromNodeIds: readonly string[], toNodeIds: readonly string[], reason: Reason): void {
+    const now = this.clock();
+    this.migrating.set(jobId, { waitingFor: new Set(fromNodeIds), from: [...fromNodeIds], to: [...toNodeIds] });
+    for (const n of new Set(fromNodeIds)) this.enqueue(n, { type: 'MigrateJob', jobId, nodeIds: [...toNodeIds], reason: { ...reason } });
+    this.track(this.store.write([{ type: 'jobEvent', jobId, atMs: now, event: 'migrating', data: { from: [...fromNodeIds], to: [...toNodeIds], reason: { ...reason } } }]));
+    // The dashboard lists migrations as they are planned and when they complete.
+    const tenant = this.active.get(jobId)?.spec.tenantId;
+    const at = new Date(now).toISOString();
+    this.rememberMigration({ jobId, ...(tenant ? { tenant } : {}), phase: 'planned', from: [...fromNodeIds], to: [...toNodeIds], reason: reason.message, at });
+    this.emit(() => ({ type: 'migration', jobId, ...(tenant ? { tenant } : {}), at, data: { phase: 'planned', from: [...fromNodeIds], to: [...toNodeIds], reason: reason.message } }));
+  }
+
+  /**
+   * An operator asks for a running job to move (`POST /v1/jobs/:id/migrate`, `fairway migrate`). The core decides
+   * (MigrationRequested → MigrateJob, the balancer's own path); a move it cannot make is a 409 naming why.
+   */
+  async requestMigration(jobId: string, toNodeIds: readonly string[], who: Principal): Promise<StoredJob> {
+    const j = this.getJob(jobId, who);
+    const blocker = migrationBlocker(this.driver.state, jobId, toNodeIds);
+    if (blocker) throw new ConflictError(`cannot migrate job '${jobId}': ${blocker.message}`, { jobId, reason: { ...blocker } });
+    const reason: Reason = { plugin: 'api', code: 'operator', message: `moved to ${toNodeIds.join(',')} by ${who.kind === 'tenant' ? `tenant '${who.tenantId}'` : who.kind}` };
+    this.feed({ type: 'MigrationRequested', atMs: this.clock(), jobId, toNodeIds: [...toNodeIds], reason });
+    await this.settle();
+    return this.active.get(jobId) ?? j;
+  }
+
   private onPreempt(jobId: string, reason: Reason): void {
     const now = this.clock();
+    this.migrating.delete(jobId);
     const nodeIds = this.placedOn.get(jobId) ?? [];
     this.placedOn.delete(jobId);
     this.counters.preemptions++;
@@ -529,23 +567,47 @@ export class Coordinator {
   /** Bookkeeping when a job reaches a terminal state (after its commit). */
   private finish(next: StoredJob): void {
     this.active.delete(next.spec.id);
+    this.migrating.delete(next.spec.id);
     this.counters.transitions++;
     this.emit(() => ({ type: 'job', jobId: next.spec.id, tenant: next.spec.tenantId, state: next.state, at: new Date(next.updatedAtMs).toISOString() }));
   }
 
   // ---- nodes and the agent gateway -------------------------------------------------------------------------
 
+  /**
+   * An agent (re-)registers, listing the tasks it runs. Reconciliation, so that no job runs twice: tasks the core
+   * still counts on this node are re-adopted; tasks it does not (finished, cancelled, requeued meanwhile, unknown)
+   * are stopped there. If the core counts a task here that the agent no longer runs (the agent restarted and lost
+   * it), the node's previous incarnation is lost: its jobs go back to the queue (NodeLost) before the node rejoins.
+   */
   async registerNode(reg: NodeRegister): Promise<StoredNode> {
     const now = this.clock();
     const prev = this.nodes.get(reg.id);
     const status: NodeStatus = prev && prev.stored.node.status === 'draining' ? 'draining' : 'ready';
     const node: Node = { id: reg.id, capacity: toResources(reg.capacity), labels: reg.labels, status };
     const stored: StoredNode = { node, lastHeartbeatMs: now };
-    await this.store.write([{ type: 'putNode', node: stored }]);
+    const reported = new Set(reg.jobs ?? []);
+    const coreNode = prev && prev.stored.node.status !== 'down' ? this.driver.state.nodes.get(reg.id) : undefined;
+    const expected = [...(coreNode?.jobs ?? [])].sort();
+    const lost = expected.filter((id) => !reported.has(id));
+    const readopt = lost.length === 0 ? expected.filter((id) => reported.has(id)) : [];
+    const unexpected = [...reported].filter((id) => !expected.includes(id)).sort();
+    const ops: WriteOp[] = [{ type: 'putNode', node: stored }];
+    for (const id of readopt) ops.push({ type: 'jobEvent', jobId: id, atMs: now, event: 'readopted', data: { nodeId: reg.id } });
+    await this.store.write(ops);
     this.nodes.set(reg.id, { stored });
+    // Commands queued for the previous incarnation (a launch it never picked up) are void: the reconciliation
+    // below decides afresh.
+    this.agentQueues.delete(reg.id);
     this.usable = undefined;
+    const why = (code: string, message: string): Reason => ({ plugin: 'registration', code, message });
+    for (const id of unexpected) this.enqueue(reg.id, { type: 'StopJob', jobId: id, reason: why('not-expected', `job '${id}' is not expected on node '${reg.id}'`) });
+    if (lost.length > 0) {
+      // PreemptJob goes to this node too for the tasks it still runs: the whole job restarts from its checkpoint.
+      this.feed({ type: 'NodeLost', atMs: now, nodeId: reg.id });
+    }
     this.feed({ type: 'NodeRegistered', atMs: now, node });
-    this.emit(() => ({ type: 'node', at: new Date(now).toISOString(), data: { nodeId: reg.id, status } }));
+    this.emit(() => ({ type: 'node', at: new Date(now).toISOString(), data: { nodeId: reg.id, status, readopted: readopt.length, stopped: unexpected.length, requeued: lost.length > 0 ? expected.length : 0 } }));
     return stored;
   }
 
@@ -598,6 +660,7 @@ export class Coordinator {
     const ops: WriteOp[] = [];
     const after: (() => void)[] = [];
     const events: Event[] = [];
+    const checkpointed = new Map<string, string>();
     for (const r of hb.reports) {
       const j = this.active.get(r.jobId);
       // Reports about jobs this node does not hold (finished, cancelled, requeued meanwhile) change nothing.
@@ -613,19 +676,33 @@ export class Coordinator {
         after.push(() => { this.finish(next); this.placedOn.delete(r.jobId); });
         events.push({ type: 'ProcessExited', atMs: now, jobId: r.jobId, exitCode: r.exitCode, ...(r.reason ? { reason: r.reason } : {}) });
       } else if (r.type === 'checkpointed') {
+        checkpointed.set(r.jobId, r.checkpointId);
         ops.push({ type: 'jobEvent', jobId: r.jobId, atMs: now, event: 'checkpointed', data: { checkpointId: r.checkpointId, sizeMiB: r.sizeMiB } });
         events.push({ type: 'CheckpointCompleted', atMs: now, jobId: r.jobId, checkpointId: r.checkpointId, sizeMiB: r.sizeMiB });
       } else {
-        const next: StoredJob = { ...j, nodeIds: r.toNodeIds, updatedAtMs: now };
-        ops.push({ type: 'updateJob', jobId: r.jobId, state: j.state, nodeIds: r.toNodeIds, exitCode: j.exitCode, atMs: now });
-        ops.push({ type: 'jobEvent', jobId: r.jobId, atMs: now, event: 'migrated', data: { from: j.nodeIds, to: r.toNodeIds } });
+        // One source task has checkpointed and stopped. Once all have, the job moves: committed, then launched on
+        // the targets from the checkpoint, then the core hears MigrationCompleted.
+        const m = this.migrating.get(r.jobId);
+        if (m) {
+          m.waitingFor.delete(nodeId);
+          if (m.waitingFor.size > 0) continue;
+          this.migrating.delete(r.jobId);
+        }
+        const to = m ? m.to : r.toNodeIds;
+        // The checkpoint the job wrote on its way out is usually reported in this same heartbeat, just before.
+        const resume = checkpointed.get(r.jobId) ?? this.driver.state.jobs.get(r.jobId)?.lastCheckpointId;
+        const next: StoredJob = { ...j, nodeIds: to, updatedAtMs: now };
+        ops.push({ type: 'updateJob', jobId: r.jobId, state: j.state, nodeIds: to, exitCode: j.exitCode, atMs: now });
+        ops.push({ type: 'jobEvent', jobId: r.jobId, atMs: now, event: 'migrated', data: { from: j.nodeIds, to, ...(resume ? { checkpointId: resume } : {}) } });
         after.push(() => {
           this.active.set(j.spec.id, next);
-          this.placedOn.set(j.spec.id, r.toNodeIds);
-          this.rememberMigration({ jobId: r.jobId, tenant: j.spec.tenantId, phase: 'done', from: [...j.nodeIds], to: [...r.toNodeIds], at: new Date(now).toISOString() });
-          this.emit(() => ({ type: 'migration', jobId: r.jobId, tenant: j.spec.tenantId, at: new Date(now).toISOString(), data: { phase: 'done', from: [...j.nodeIds], to: [...r.toNodeIds] } }));
+          this.placedOn.set(j.spec.id, to);
+          this.counters.migrations++;
+          this.sendLaunch(next, to, resume);
+          this.rememberMigration({ jobId: r.jobId, tenant: j.spec.tenantId, phase: 'done', from: [...j.nodeIds], to: [...to], at: new Date(now).toISOString() });
+          this.emit(() => ({ type: 'migration', jobId: r.jobId, tenant: j.spec.tenantId, at: new Date(now).toISOString(), data: { phase: 'done', from: [...j.nodeIds], to: [...to] } }));
         });
-        events.push({ type: 'MigrationCompleted', atMs: now, jobId: r.jobId, toNodeIds: r.toNodeIds });
+        events.push({ type: 'MigrationCompleted', atMs: now, jobId: r.jobId, toNodeIds: to });
       }
     }
     const lines = hb.logs.filter((l) => this.active.get(l.jobId)?.nodeIds.includes(nodeId)).map((l) => ({ jobId: l.jobId, atMs: now, stream: l.stream, line: l.line }));
