@@ -41,6 +41,11 @@ export interface TrainOptions {
   readonly store?: CheckpointStore;
   readonly reporter: ProgressReporter;
   readonly control: JobControl;
+  /**
+   * Called at the start of every epoch after the first this run trains: a fresh copy of the training split (the
+   * baseline's per-epoch read and decode). It must hold the same items as `data.train`.
+   */
+  readonly reloadTrain?: () => LabelledSet;
   /** Backend name and note, for the start line. */
   readonly backend: { name: string; note?: string };
 }
@@ -60,6 +65,8 @@ export interface TrainResult {
   readonly trainingMs: number;
   readonly checkpoints: number;
   readonly lastCheckpointVersion: number | null;
+  /** How many times this run had the training split loaded: 1, plus one per epoch with `reloadTrain`. */
+  readonly trainSplitLoads: number;
 }
 
 interface Position { step: number; epoch: number; stepInEpoch: number }
@@ -184,7 +191,9 @@ function evaluate(model: LayersModel, set: LabelledSet, numClasses: number, item
 export async function trainModel(options: TrainOptions): Promise<TrainResult> {
   const { data, batchSize, epochs, seed, reporter, control, store } = options;
   const numClasses = data.classNames.length;
-  const train = data.train;
+  let train = data.train;
+  let trainEpoch = -1;
+  let trainSplitLoads = 1;
   const per = itemSize(train);
   const stepsPerEpoch = Math.ceil(train.count / batchSize);
   const totalSteps = Math.min(options.maxSteps ?? Infinity, epochs * stepsPerEpoch);
@@ -269,6 +278,13 @@ export async function trainModel(options: TrainOptions): Promise<TrainResult> {
   try {
     while (pos.step < totalSteps) {
       if (!perm) {
+        if (options.reloadTrain && trainEpoch !== -1 && trainEpoch !== pos.epoch) {
+          const fresh = options.reloadTrain();
+          assert(fresh.count === train.count && itemSize(fresh) === per, 'a reloaded training split differs from the first one');
+          train = fresh;
+          trainSplitLoads++;
+        }
+        trainEpoch = pos.epoch;
         rng = restoreRng(rngEpochStart);
         perm = shuffled(train.count, rng);
         if (expectedRngAfterShuffle) {
@@ -329,7 +345,7 @@ export async function trainModel(options: TrainOptions): Promise<TrainResult> {
           status: 'stopped', stopReason: stop, step: pos.step, epoch: pos.epoch, resumedFromStep, stepLosses, firstStep,
           testLoss: lastEval?.loss ?? NaN, testAccuracy: lastEval?.accuracy ?? NaN,
           samplesPerS: samplesDone / Math.max(1e-9, trainingMs / 1000), trainingMs: performance.now() - runStart,
-          checkpoints, lastCheckpointVersion,
+          checkpoints, lastCheckpointVersion, trainSplitLoads,
         };
       }
       const requested = control.takeCheckpointRequest();
@@ -343,7 +359,7 @@ export async function trainModel(options: TrainOptions): Promise<TrainResult> {
       status: 'completed', step: pos.step, epoch: pos.epoch, resumedFromStep, stepLosses, firstStep,
       testLoss: lastEval!.loss, testAccuracy: lastEval!.accuracy,
       samplesPerS: samplesDone / Math.max(1e-9, trainingMs / 1000), trainingMs: performance.now() - runStart,
-      checkpoints, lastCheckpointVersion,
+      checkpoints, lastCheckpointVersion, trainSplitLoads,
     };
     reporter.emit('done', {
       step: result.step, epoch: result.epoch, loss: stepLosses.at(-1) ?? NaN, testLoss: result.testLoss,

@@ -43,6 +43,12 @@ for (const writer of ['worker', 'inline'] as const) {
   });
 }
 
+test('the flat encoding of a batch for the writer thread decodes to the same groups', async () => {
+  const { decodeGroups, encodeGroups } = await import('./sqlite-writer.worker.mjs');
+  const groups = [[['insertJob', [1, 'j1', null, '{"a":[1,2]}']], ['jobEvent', []]], [], [['log', ['j1', 5, 'stdout', '']]]] as const;
+  assert.deepEqual(decodeGroups(encodeGroups(groups)), groups.map((g) => g.map(([n, a]) => [n, [...a]])));
+});
+
 test('a full database fails the waiting writes with store_unavailable, keeps reads, and accepts writes again when space returns', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'fw-store-'));
   try {
@@ -78,10 +84,4 @@ test('a full database fails the waiting writes with store_unavailable, keeps rea
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
-});
-
-test('the flat encoding of a batch for the writer thread decodes to the same groups', async () => {
-  const { decodeGroups, encodeGroups } = await import('./sqlite-writer.worker.mjs');
-  const groups = [[['insertJob', [1, 'j1', null, '{"a":[1,2]}']], ['jobEvent', []]], [], [['log', ['j1', 5, 'stdout', '']]]] as const;
-  assert.deepEqual(decodeGroups(encodeGroups(groups)), groups.map((g) => g.map(([n, a]) => [n, [...a]])));
 });

@@ -79,13 +79,12 @@ if (parentPort && workerData) {
       return;
     }
     let errors;
-    let groups = [];
+    const groups = decodeGroups(msg.flat);
     try {
-      groups = decodeGroups(msg.flat);
       errors = commitGroups(db, prepared, groups);
     } catch (e) {
       // Never leave the waiting callers without an answer (e.g. a rollback that itself failed on a full disk).
-      errors = groups.length > 0 ? groups.map(() => describe(e)) : [describe(e)];
+      errors = groups.map(() => describe(e));
     }
     port.postMessage({ id: msg.id, errors });
   });
