@@ -370,3 +370,14 @@ test('a starving job that holds nodes shows the reservation and its estimated st
     await h.close();
   }
 });
+
+test('/v1/events rejects a malformed logs flag with a 400 before the stream starts', async () => {
+  const h = open();
+  try {
+    const r = await h.app.inject({ method: 'GET', url: '/v1/events?logs=yes', headers: admin });
+    assert.equal(r.statusCode, 400, r.body);
+    assert.equal(r.json<{ code: string }>().code, 'invalid_input');
+  } finally {
+    await h.close();
+  }
+});
