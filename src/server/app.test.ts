@@ -180,7 +180,7 @@ test('life of a job: placed on a node, launched through the agent gateway, logs 
     await h.coord.runCycle();
     const hb = await h.app.inject({ method: 'POST', url: '/v1/nodes/n1/heartbeat', headers: agent, payload: {} });
     const cmds = hb.json<{ commands: { type: string; jobId: string; command: string[]; env: object }[] }>().commands;
-    assert.deepEqual(cmds.map((c) => [c.type, c.jobId, c.command, c.env]), [['LaunchJob', id, ['node', 'train.js'], { SEED: '1' }]]);
+    assert.deepEqual(cmds.map((c) => [c.type, c.jobId, c.command, c.env]), [['LaunchJob', id, ['node', 'train.js'], { SEED: '1', FAIRWAY_TENANT: 'acme' }]]);
     assert.equal((await h.app.inject({ method: 'GET', url: `/v1/jobs/${id}`, headers: t })).json<{ state: string }>().state, 'running');
     const nodes = (await h.app.inject({ method: 'GET', url: '/v1/nodes', headers: t })).json<{ nodes: { allocated: { cpuMilli: number } }[] }>().nodes;
     assert.equal(nodes[0]!.allocated.cpuMilli, 1000);

@@ -34,11 +34,17 @@ export const ResourcesWire = z.strictObject({
 });
 export type ResourcesWire = z.infer<typeof ResourcesWire>;
 
+/** Variables the agent sets for every job process; a submission may not set them (it could pose as another tenant). */
+export const CLUSTER_SET_ENV = ['FAIRWAY_JOB_ID', 'FAIRWAY_NODE_ID', 'FAIRWAY_TENANT', 'FAIRWAY_RESUME_FROM'] as const;
+
 export const JobSubmission = z.strictObject({
   name: z.string().min(1).max(200),
   request: ResourceRequest,
   command: z.array(z.string().max(10_000)).min(1).max(1_000),
-  env: z.record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'environment variable name'), z.string().max(10_000)).optional(),
+  env: z.record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'environment variable name'), z.string().max(10_000))
+    .refine((env) => !Object.keys(env).some((k) => (CLUSTER_SET_ENV as readonly string[]).includes(k)), {
+      message: `${CLUSTER_SET_ENV.join(', ')} are set by the cluster (a job cannot name another job, node or tenant)`,
+    }).optional(),
   priorityClass: z.enum(PRIORITY_CLASSES).optional(),
   /** Absolute deadline, ISO 8601 or epoch milliseconds. */
   deadline: z.union([z.iso.datetime({ offset: true }), z.number().int().nonnegative()]).optional(),
@@ -157,10 +163,16 @@ export const LogLine = z.object({ seq: z.number().int(), at: z.string(), stream:
 export const LogList = z.object({ lines: z.array(LogLine), nextCursor: z.string().nullable() });
 export type LogList = z.infer<typeof LogList>;
 
+/** An operator's request to move a running job: one target node per task (`POST /v1/jobs/:id/migrate`). */
+export const MigrateRequest = z.strictObject({ to: z.array(Id).min(1).max(1000) });
+export type MigrateRequest = z.infer<typeof MigrateRequest>;
+
 export const NodeRegister = z.strictObject({
   id: Id,
   capacity: ResourceRequest,
   labels: z.record(z.string().max(63), z.string().max(63)).default({}),
+  /** Jobs the agent is running now (on re-registration), for the coordinator to re-adopt or stop. */
+  jobs: z.array(Id).max(10_000).optional(),
 });
 export type NodeRegister = z.infer<typeof NodeRegister>;
 
@@ -202,7 +214,11 @@ export const AgentCommand = z.object({
   reason: ReasonWire.optional(),
 });
 export type AgentCommand = z.infer<typeof AgentCommand>;
-export const HeartbeatReply = z.object({ commands: z.array(AgentCommand) });
+export const HeartbeatReply = z.object({
+  commands: z.array(AgentCommand),
+  /** This coordinator process's id: an agent that sees it change re-registers with its task list (reconciliation). */
+  coordinator: z.string().optional(),
+});
 
 export const NodeView = z.object({
   id: z.string(),

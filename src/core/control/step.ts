@@ -16,6 +16,7 @@ import { assert, assertNever } from '../util/assert.ts';
 import { ConflictError, NotFoundError } from '../util/errors.ts';
 import type { Rng } from '../util/rng.ts';
 import { armBalance, balanceTick, forgetBalanceJob, jobsMigratingTo, observeBalanceTelemetry, releaseHolds } from './balance-tick.ts';
+import { requestMigration } from './migrate.ts';
 import type { ControlState, JobRecord, NodeRecord, QueueEntry, TenantRecord } from './state.ts';
 
 export interface StepResult {
@@ -111,10 +112,8 @@ function allocate(state: ControlState, job: JobRecord, nodeIds: readonly string[
 /** Frees everything the job holds and accrues its attained service. */
 function release(state: ControlState, job: JobRecord, now: number): void {
   if (!state.running.delete(job.spec.id)) return;
-  if (state.balance) {
-    releaseHolds(state, job);
-    forgetBalanceJob(state.balance, job.spec.id);
-  }
+  releaseHolds(state, job);
+  if (state.balance) forgetBalanceJob(state.balance, job.spec.id);
   const req = toVector(job.spec.request);
   const tenant = state.tenants.get(job.spec.tenantId);
   const table = state.table;
@@ -247,12 +246,12 @@ export function tenantLoads(state: ControlState): TenantLoad[] {
 function runScheduleCycle(state: ControlState, now: number, rng: Rng, out: Command[]): void {
   state.cycles++;
   if (state.pending.size === 0) {
-    state.lastCycle = { atMs: now, placed: 0, postponed: 0, preempted: 0, nodesVisited: 0 };
+    state.lastCycle = { atMs: now, placed: 0, postponed: 0, preempted: 0, nodesVisited: 0, beyondDepth: 0 };
     return;
   }
   const snapshot = buildSnapshot(state);
   const pending = [...state.pending.values()];
-  const { plan, nodesVisited } = runCycle(snapshot, pending, state.config.profile, now, rng);
+  const { plan, nodesVisited, beyondDepth } = runCycle(snapshot, pending, state.config.profile, now, rng);
   state.reservations = plan.reservations ?? [];
   for (const pre of plan.preemptions) {
     const job = jobOf(state, pre.jobId);
@@ -276,8 +275,11 @@ function runScheduleCycle(state: ControlState, now: number, rng: Rng, out: Comma
     if (job.queue) job.queue.postponements++;
     job.lastReasons = post.reasons;
     job.neverFits = post.neverFits;
+    job.consideredInCycle = state.cycles;
   }
-  state.lastCycle = { atMs: now, placed: plan.placements.length, postponed: plan.postponed.length, preempted: plan.preemptions.length, nodesVisited };
+  // Jobs beyond the queue depth keep their state untouched (O(depth) per cycle, not O(pending)); explainJob tells
+  // them apart by consideredInCycle.
+  state.lastCycle = { atMs: now, placed: plan.placements.length, postponed: plan.postponed.length, preempted: plan.preemptions.length, nodesVisited, beyondDepth };
 }
 
 function fairnessTick(state: ControlState, now: number, out: Command[]): void {
@@ -296,9 +298,22 @@ function finish(state: ControlState, job: JobRecord, to: 'succeeded' | 'failed' 
   job.endedAtMs = now;
   job.queue = undefined;
   state.profiler.finish(job.spec);
+  forgetOldFinished(state, job.spec.id);
   // A cancelled (or failed) job's reservation is released now, not at the next cycle: queries and exports stop
   // showing nodes held for a job that no longer waits.
   if (state.reservations.length > 0 && state.reservations.some((r) => r.jobId === job.spec.id)) state.reservations = state.reservations.filter((r) => r.jobId !== job.spec.id);
+}
+
+/** Keeps at most config.retainFinishedJobs finished jobs in the state, forgetting the oldest first. */
+function forgetOldFinished(state: ControlState, jobId: string): void {
+  const keep = state.config.retainFinishedJobs;
+  if (keep === Number.POSITIVE_INFINITY) return;
+  state.finished.add(jobId);
+  while (state.finished.size > keep) {
+    const oldest = state.finished.values().next().value as string;
+    state.finished.delete(oldest);
+    state.jobs.delete(oldest);
+  }
 }
 
 const HOLDS_RESOURCES = new Set(['running', 'checkpointing', 'migrating']);
@@ -353,7 +368,7 @@ export function step(state: ControlState, event: Event, now: number, rng: Rng): 
       state.table = undefined;
       const reason: Reason = { plugin: 'node-status', code: 'node-lost', message: `node '${event.nodeId}' was lost` };
       // A job migrating onto the lost node cannot land there: it goes back to the queue too.
-      const inbound = state.balance ? jobsMigratingTo(state.balance, event.nodeId).filter((id) => !rec.jobs.has(id)) : [];
+      const inbound = jobsMigratingTo(state.migrationHolds, event.nodeId).filter((id) => !rec.jobs.has(id));
       for (const jobId of [...[...rec.jobs].sort(), ...inbound]) {
         const job = jobOf(state, jobId);
         preemptAndRequeue(state, job, now);
@@ -405,6 +420,9 @@ export function step(state: ControlState, event: Event, now: number, rng: Rng): 
       if (job.state === 'checkpointing') job.state = transition(job.spec.id, job.state, 'running');
       break;
     }
+    case 'MigrationRequested':
+      requestMigration(state, event.jobId, event.toNodeIds, event.reason, out);
+      break;
     case 'MigrationCompleted': {
       const job = jobOf(state, event.jobId);
       if (job.state !== 'migrating' && job.state !== 'running') break;
