@@ -20,7 +20,7 @@ import { toJobSpec, toResources } from '../wire/job-spec.ts';
 import { ForbiddenError, hashToken, newToken, type Principal, type Authenticator } from './auth.ts';
 import { DuplicateSubmissionError, NeverFitsError } from './errors.ts';
 import type { WaitExplanation } from './views.ts';
-import type { StateStore, StoredJob, StoredNode, StoredTenant, WriteOp } from './store/state-store.ts';
+import { IdempotencyConflictError, type StateStore, type StoredJob, type StoredNode, type StoredTenant, type WriteOp } from './store/state-store.ts';
 
 export interface CoordinatorOptions {
   readonly store: StateStore;
@@ -330,15 +330,19 @@ export class Coordinator {
         this.counters.duplicates++;
         throw new DuplicateSubmissionError(first.spec.id, true);
       }
-      const prior = this.store.idempotency(tenantId, idempotency.key);
-      if (prior) {
-        this.counters.duplicates++;
-        throw new DuplicateSubmissionError(prior.jobId, prior.bodyHash === idempotency.bodyHash);
-      }
     }
+    // No read of the idempotency table on the hot path: its primary key (tenant, key) makes the insert of a replay
+    // fail, and only then is the prior job looked up (a replay of an accepted submission answers as before).
     const seq = ++this.nextSeq;
-    const spec = validateJobSpec(toJobSpec(sub, `j${seq}`, tenantId, now));
-    this.checkCouldEverFit(spec, tenant.tenant);
+    let spec: StoredJob['spec'];
+    try {
+      spec = validateJobSpec(toJobSpec(sub, `j${seq}`, tenantId, now));
+      this.checkCouldEverFit(spec, tenant.tenant);
+    } catch (err) {
+      // A replay whose first copy was accepted is a duplicate even if the cluster could no longer hold it.
+      if (idempotency) this.throwIfReplayed(tenantId, idempotency);
+      throw err;
+    }
     const job: StoredJob = {
       seq, spec, command: sub.command, ...(sub.env ? { env: sub.env } : {}), state: 'pending', nodeIds: [], exitCode: null, updatedAtMs: now,
     };
@@ -349,6 +353,9 @@ export class Coordinator {
     if (k) this.inflightIdem.set(k, write);
     try {
       await write;
+    } catch (err) {
+      if (idempotency && err instanceof IdempotencyConflictError) this.throwIfReplayed(tenantId, idempotency);
+      throw err;
     } finally {
       if (k) this.inflightIdem.delete(k);
     }
@@ -357,6 +364,14 @@ export class Coordinator {
     this.feed({ type: 'JobSubmitted', atMs: now, job: spec });
     this.emit(() => ({ type: 'job', jobId: spec.id, tenant: tenantId, state: 'pending', at: new Date(now).toISOString() }));
     return job;
+  }
+
+  /** Throws DuplicateSubmissionError when the store already holds a submission with this Idempotency-Key. */
+  private throwIfReplayed(tenantId: string, idempotency: { key: string; bodyHash: string }): void {
+    const prior = this.store.idempotency(tenantId, idempotency.key);
+    if (!prior) return;
+    this.counters.duplicates++;
+    throw new DuplicateSubmissionError(prior.jobId, prior.bodyHash === idempotency.bodyHash);
   }
 
   private checkCouldEverFit(spec: StoredJob['spec'], tenant: Tenant): void {

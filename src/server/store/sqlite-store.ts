@@ -12,6 +12,7 @@ import { Worker } from 'node:worker_threads';
 import { FairwayError } from '../../core/util/errors.ts';
 import type { JobState } from '../../core/domain/job.ts';
 import { commitGroups, encodeGroups, type Stmt, type WriterInit, type WriterReply, type WriterRequest } from './sqlite-writer.worker.mjs';
+import { IdempotencyConflictError } from './state-store.ts';
 import type {
   FairnessPoint, IdempotencyRecord, JobQuery, StateStore, StoredJob, StoredJobEvent, StoredLogLine, StoredNode, StoredTenant, WriteOp,
 } from './state-store.ts';
@@ -200,7 +201,7 @@ export class SqliteStore implements StateStore {
       this.stats.commitMsTotal += performance.now() - t0;
       batch.forEach((b, i) => {
         const e = errors[i] ?? (errors.length < batch.length ? errors[0] ?? null : null);
-        if (e) b.reject(new StoreError(`commit failed: ${e}`));
+        if (e) b.reject(/UNIQUE constraint failed: idempotency\./.test(e) ? new IdempotencyConflictError(`commit refused: ${e}`) : new StoreError(`commit failed: ${e}`));
         else {
           this.stats.ops += b.stmts.length;
           b.resolve();
