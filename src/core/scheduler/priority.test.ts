@@ -62,3 +62,25 @@ test('the starvation lift applies after the guard only to tenants within their f
   assert.equal(computePriority(job, t, 60_000, guard).starving, false);
   t.alloc[1] = 0;
 });
+
+test('priorityTotal equals computePriority(...).total exactly (the queue sort uses the lean one)', async () => {
+  const fc = (await import('fast-check')).default;
+  const { priorityTotal, tenantTerms } = await import('./priority.ts');
+  const ids = ['gold2', 'bronze', 'plat', 'unknown'];
+  fc.assert(
+    fc.property(
+      fc.constantFrom(...ids), fc.integer({ min: 0, max: 10 * 3_600_000 }), fc.integer({ min: 0, max: 40 }),
+      fc.constantFrom('low', 'normal', 'high', 'critical') as fc.Arbitrary<'low' | 'normal' | 'high' | 'critical'>,
+      fc.option(fc.integer({ min: 0, max: 20 * 3_600_000 })), fc.boolean(),
+      (tid, submittedAt, postponements, cls, deadline, guard) => {
+        const b = makeJob().tenant(tid).submittedAt(submittedAt).priority(cls);
+        const job = { ...(deadline === null ? b : b.deadline(deadline)).pending(), postponements };
+        const weights = guard ? DEFAULT_PRIORITY_WEIGHTS : w;
+        const t = cycle.tenants.get(tid);
+        const now = 12 * 3_600_000;
+        assert.equal(priorityTotal(job, t, now, weights, tenantTerms(t)), computePriority(job, t, now, weights).total);
+      },
+    ),
+    { numRuns: 300 },
+  );
+});
