@@ -1,9 +1,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import fc from 'fast-check';
 import { makeJob, makeSnapshot, makeTenant, makeNode } from '../../../test/harness/builders.ts';
 import { createRng } from '../util/rng.ts';
 import { CycleState } from './cycle-state.ts';
-import { computePriority, DEFAULT_PRIORITY_WEIGHTS, STARVING_LIFT, type PriorityWeights } from './priority.ts';
+import { computePriority, DEFAULT_PRIORITY_WEIGHTS, priorityTotal, STARVING_LIFT, tenantTerms, type PriorityWeights } from './priority.ts';
 import type { PendingJob } from './snapshot.ts';
 
 const snapshot = makeSnapshot({
@@ -63,14 +64,12 @@ test('the starvation lift applies after the guard only to tenants within their f
   t.alloc[1] = 0;
 });
 
-test('priorityTotal equals computePriority(...).total exactly (the queue sort uses the lean one)', async () => {
-  const fc = (await import('fast-check')).default;
-  const { priorityTotal, tenantTerms } = await import('./priority.ts');
+test('priorityTotal equals computePriority(...).total exactly (the queue sort uses the lean one)', () => {
   const ids = ['gold2', 'bronze', 'plat', 'unknown'];
   fc.assert(
     fc.property(
       fc.constantFrom(...ids), fc.integer({ min: 0, max: 10 * 3_600_000 }), fc.integer({ min: 0, max: 40 }),
-      fc.constantFrom('low', 'normal', 'high', 'critical') as fc.Arbitrary<'low' | 'normal' | 'high' | 'critical'>,
+      fc.constantFrom<('low' | 'normal' | 'high' | 'critical')[]>('low', 'normal', 'high', 'critical'),
       fc.option(fc.integer({ min: 0, max: 20 * 3_600_000 })), fc.boolean(),
       (tid, submittedAt, postponements, cls, deadline, guard) => {
         const b = makeJob().tenant(tid).submittedAt(submittedAt).priority(cls);
