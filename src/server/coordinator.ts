@@ -8,7 +8,7 @@ import { isTerminal, totalRequest, validateJobSpec, type JobState } from '../cor
 import type { Node, NodeStatus } from '../core/domain/node.ts';
 import type { Reason } from '../core/domain/plan.ts';
 import { add, fits, resources, shares, ZERO, type Resources } from '../core/domain/resources.ts';
-import { createControlState, explainJob, fairnessNow, step, type ControlState } from '../core/control/index.ts';
+import { createControlState, explainJob, fairnessNow, setQueueDepth, step, type ControlState } from '../core/control/index.ts';
 import { createRng } from '../core/util/rng.ts';
 import { Driver } from '../runtime/driver.ts';
 import type { ClusterPort, TimerPort } from '../runtime/ports.ts';
@@ -102,7 +102,8 @@ export class Coordinator {
     this.driver = new Driver<ControlState>({
       reducer: step,
       initialState: createControlState({
-        cycleIntervalMs: opts.cycleIntervalMs ?? DEFAULT_CYCLE_INTERVAL_MS, queueDepth: opts.queueDepth ?? DEFAULT_COORDINATOR_QUEUE_DEPTH,
+        // Unbounded while restoring (every job running before a restart is re-placed in one cycle); see below.
+        cycleIntervalMs: opts.cycleIntervalMs ?? DEFAULT_CYCLE_INTERVAL_MS, queueDepth: Number.POSITIVE_INFINITY,
         // Views of finished jobs come from the store; the core keeps only the recent ones (bounded memory).
         retainFinishedJobs: RETAIN_FINISHED_JOBS,
         ...(opts.profile ? { profile: opts.profile } : {}), ...(opts.balancer ? { balancer: opts.balancer } : {}),
@@ -111,6 +112,7 @@ export class Coordinator {
       ports: { clock: { nowMs: () => this.clock() }, cluster, timers },
     });
     this.restore();
+    setQueueDepth(this.driver.state, opts.queueDepth ?? DEFAULT_COORDINATOR_QUEUE_DEPTH);
     this.nextSeq = this.store.maxJobSeq();
     const fi = opts.fairnessIntervalMs ?? 10_000;
     if (fi > 0) this.intervals.push(setInterval(() => void this.recordFairness(), fi).unref());
