@@ -10,7 +10,7 @@ import type { Coordinator } from './coordinator.ts';
 import { errorHandler } from './http-errors.ts';
 import { renderMetrics } from './metrics.ts';
 import { openApiDocument } from './openapi.ts';
-import { jobView, nodeView, tenantView } from './views.ts';
+import { jobView, nodeView, tenantView, visibleFairness, visibleMigrations } from './views.ts';
 import { registerDashboard } from './dashboard.ts';
 
 export interface AppOptions {
@@ -19,8 +19,12 @@ export interface AppOptions {
   /** Largest accepted request body (bytes); larger ones get 413. */
   readonly bodyLimit?: number;
   readonly logger?: boolean;
+  /** Where log lines go (implies logging); default stdout. Tests capture it to check that no token is ever written. */
+  readonly logStream?: NodeJS.WritableStream;
   readonly version?: string;
   readonly storeStats?: () => { commits: number; ops: number; writes?: number; commitMsTotal?: number };
+  /** Serve HTTPS with this certificate and key (PEM); plain HTTP when absent. */
+  readonly https?: { readonly cert: string | Buffer; readonly key: string | Buffer };
   /** Built dashboard to serve at `/` (web/dist); none when absent. */
   readonly dashboardDir?: string;
 }
@@ -45,9 +49,10 @@ function param(req: FastifyRequest, name: string): string {
 export function buildApp(opts: AppOptions): FastifyInstance {
   const { coordinator: c, auth } = opts;
   const app = Fastify({
+    ...(opts.https ? { https: { cert: opts.https.cert, key: opts.https.key } } : {}),
     bodyLimit: opts.bodyLimit ?? 1024 * 1024,
     // Request logs would carry no token (Fastify does not log headers), but at thousands of requests/s they cost more than they tell.
-    logger: opts.logger ? { level: 'info', redact: ['req.headers.authorization'] } : false,
+    logger: opts.logger || opts.logStream ? { level: 'info', redact: ['req.headers.authorization'], ...(opts.logStream ? { stream: opts.logStream } : {}) } : false,
     logController: new LogController({ disableRequestLogging: true }),
     onProtoPoisoning: 'error',
     onConstructorPoisoning: 'error',
@@ -67,9 +72,11 @@ export function buildApp(opts: AppOptions): FastifyInstance {
 
   // A callback hook, not an async one: no promise per request on the hot path.
   app.addHook('onRequest', (req, _reply, done) => {
-    const path = req.url;
+    // Decide by the route that matched, not the raw URL: the router decodes percent-escapes (`/%761/nodes` reaches
+    // `/v1/nodes`), so a prefix test on req.url could be walked around.
+    const route = req.routeOptions.url;
     try {
-      if (path.startsWith('/v1/') || path === '/v1' || path.startsWith('/metrics')) req.principal = auth.authenticate(req.headers.authorization);
+      if (route !== undefined && (route.startsWith('/v1/') || route === '/metrics')) req.principal = auth.authenticate(req.headers.authorization);
     } catch (err) {
       done(err as Error);
       return;
@@ -159,6 +166,12 @@ export function buildApp(opts: AppOptions): FastifyInstance {
   };
   app.post('/v1/jobs/:id/cancel', cancel);
   app.delete('/v1/jobs/:id', cancel);
+  app.post('/v1/jobs/:id/migrate', async (req) => {
+    // Operators only: moving a job is a cluster decision (tenants see the move in the job's events).
+    const p = requireKind(req.principal, 'admin');
+    const body = parseWire(W.MigrateRequest, req.body, 'migrate');
+    return jobView(await c.requestMigration(param(req, 'id'), body.to, p));
+  });
   app.get('/v1/jobs/:id/logs', async (req) => {
     const p = requireKind(req.principal, 'tenant', 'admin');
     const j = c.getJob(param(req, 'id'), p);
@@ -186,7 +199,7 @@ export function buildApp(opts: AppOptions): FastifyInstance {
     requireKind(req.principal, 'agent');
     const id = param(req, 'id');
     const hb = parseWire(W.Heartbeat, req.body ?? {}, 'heartbeat');
-    return { commands: await c.heartbeat(id, hb) };
+    return { commands: await c.heartbeat(id, hb), coordinator: c.instanceId };
   });
   app.get('/v1/nodes', async () => ({ nodes: c.listNodes().map((n) => nodeView(n.stored, n.allocated, n.used)) }));
   for (const [action, status] of [['drain', 'draining'], ['undrain', 'ready']] as const) {
@@ -198,24 +211,34 @@ export function buildApp(opts: AppOptions): FastifyInstance {
   }
 
   // ---- cluster ----
-  app.get('/v1/fairness', async () => c.fairness());
+  app.get('/v1/fairness', async (req) => visibleFairness(c.fairness(), req.principal));
   app.get('/v1/fairness/history', async (req) => {
     const q = parseWire(W.HistoryQuery, req.query, 'query');
     return { points: c.fairnessHistory(q.since ?? 0, q.limit) };
   });
-  app.get('/v1/cluster', async () => {
+  app.get('/v1/cluster', async (req): Promise<W.ClusterView> => {
     const f = c.fairness();
     const cycle = c.lastCycle();
+    const forecasts = c.forecasts();
+    const m = c.migrationsView();
+    let forecastNote: string | undefined;
+    if (!c.nodeForecasts) forecastNote = 'this coordinator runs no load forecaster';
+    else if (forecasts.length === 0) forecastNote = `no node has reported telemetry yet (one forecast step every ${c.nodeForecasts.stepMs / 1000} s)`;
     return {
       at: f.at, utilisation: f.utilisation, queueLength: c.queueLength(), jobs: c.countJobs(), nodes: c.listNodes().length,
       lastCycle: cycle ? { at: new Date(cycle.atMs).toISOString(), durationMs: cycle.durationMs, pending: cycle.pending, placed: cycle.placed } : null,
-      forecasts: null,
+      forecasts, ...(forecastNote ? { forecastNote } : {}),
+      migrations: { planned: visibleMigrations(m.planned, req.principal), recent: visibleMigrations(m.recent, req.principal), balancer: c.balancerEnabled() },
     };
   });
 
   // ---- live events (SSE) ----
   app.get('/v1/events', (req, reply) => {
-    const p = req.principal!;
+    const p = requireKind(req.principal, 'admin', 'tenant', 'agent');
+    // `?logs=1`: also each heartbeat's new log lines per job (`event: logs`), for watchers that follow progress.
+    const withLogs = parseWire(W.EventsQuery, req.query, 'query').logs;
+    // Logs are readable by the admin and the job's tenant only (as GET /v1/jobs/:id/logs).
+    if (withLogs) requireKind(p, 'admin', 'tenant');
     reply.hijack();
     reply.raw.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', connection: 'keep-alive' });
     reply.raw.write(': connected\n\n');
@@ -224,8 +247,9 @@ export function buildApp(opts: AppOptions): FastifyInstance {
       reply.raw.write(`event: ${e.type}\ndata: ${JSON.stringify(e)}\n\n`);
     };
     c.bus.on('event', listener);
+    if (withLogs) c.bus.on('logs', listener);
     const keepAlive = setInterval(() => reply.raw.write(': keep-alive\n\n'), 15_000);
-    const stop = (): void => { clearInterval(keepAlive); c.bus.off('event', listener); };
+    const stop = (): void => { clearInterval(keepAlive); c.bus.off('event', listener); c.bus.off('logs', listener); };
     req.raw.on('close', stop);
     c.bus.once('close', () => { stop(); reply.raw.end(); });
   });

@@ -29,6 +29,10 @@ function detailPanel(s: AppState): HTMLElement | null {
     h('div', { class: 'job-head' }, h('b', {}, `${d.job?.name ?? d.jobId}`), h('span', { class: 'muted small' }, ` ${d.jobId}${d.job ? ` · ${d.job.tenant} · ${d.job.state}` : ''}`),
       h('a', { href: '#jobs', class: 'close' }, 'close')),
     d.job ? h('div', { class: 'small' }, h('code', {}, d.job.command.join(' ').slice(0, 300))) : null,
+    d.job?.waiting ? h('div', { class: 'small', 'data-testid': 'detail-waiting' },
+      `waiting: ${d.job.waiting.position}/${d.job.waiting.queueLength} in the queue · estimated start `,
+      h('b', {}, d.job.waiting.estimatedStartAt ? fmtTime(d.job.waiting.estimatedStartAt) : 'none'),
+      d.job.waiting.estimate ? h('span', { class: 'muted' }, ` — ${d.job.waiting.estimate.note}`) : null) : null,
     h('div', { class: 'detail-cols' },
       h('div', {}, h('div', { class: 'card-title' }, 'events'),
         h('ul', { class: 'small' }, ...d.events.map((e) => h('li', {}, `${fmtTime(e.at)} ${e.type}`, Object.keys(e.data).length ? h('span', { class: 'muted' }, ` ${JSON.stringify(e.data).slice(0, 200)}`) : null)))),
@@ -36,6 +40,20 @@ function detailPanel(s: AppState): HTMLElement | null {
         h('pre', { class: 'logs' }, d.logs.length ? d.logs.join('\n') : '(no output yet)')),
     ),
   );
+}
+
+const BASIS: Record<string, string> = { reservation: 'nodes reserved', queue: 'from the queue' };
+
+/** The estimated start and how it was made, or why there is none (the coordinator's words, views.ts startEstimate). */
+function startCell(j: JobView): HTMLElement {
+  const w = j.waiting;
+  const e = w?.estimate;
+  return h('td', { class: 'small eta', 'data-testid': `eta-${j.id}`, 'data-basis': e?.basis ?? '' },
+    w?.estimatedStartAt ? h('b', {}, fmtTime(w.estimatedStartAt)) : h('span', {}, w ? 'no estimate' : '…'),
+    e && e.basis !== 'none' ? h('span', { class: 'muted' }, ` (${BASIS[e.basis] ?? e.basis})`) : null,
+    w?.reservation ? h('div', {}, `holds ${w.reservation.nodeIds.join(', ')}`) : null,
+    e ? h('div', { class: 'muted' }, e.note) : null,
+    w?.postponements ? h('div', { class: 'muted' }, `postponed ${w.postponements}×`) : null);
 }
 
 function pendingSection(s: AppState, jobs: JobView[]): HTMLElement {
@@ -56,7 +74,7 @@ function pendingSection(s: AppState, jobs: JobView[]): HTMLElement {
           : h('span', { class: 'muted' }, w ? 'waiting for the next scheduling cycle' : 'loading…'),
         w?.priority ? h('div', { class: 'muted small' }, 'priority: ', Object.entries(w.priority).map(([k, v]) => `${k} ${Number(v).toFixed(2)}`).join(' · ')) : null,
       ),
-      h('td', { class: 'small' }, w?.estimatedStartAt ? fmtTime(w.estimatedStartAt) : 'unknown', w?.postponements ? h('div', { class: 'muted' }, `postponed ${w.postponements}×`) : null),
+      startCell(j),
     );
   });
   return h('div', {}, h('h2', {}, `Pending (${pending.length})`),
