@@ -9,7 +9,7 @@ import { isTerminal, totalRequest, validateJobSpec, type JobState } from '../cor
 import type { Node, NodeStatus } from '../core/domain/node.ts';
 import type { Reason } from '../core/domain/plan.ts';
 import { add, fits, resources, shares, ZERO, type Resources } from '../core/domain/resources.ts';
-import { createControlState, explainJob, fairnessNow, migrationBlocker, step, type ControlState } from '../core/control/index.ts';
+import { createControlState, explainJob, fairnessNow, migrationBlocker, setQueueDepth, step, type ControlState } from '../core/control/index.ts';
 import { createRng } from '../core/util/rng.ts';
 import { Driver } from '../runtime/driver.ts';
 import type { ClusterPort, TimerPort } from '../runtime/ports.ts';
@@ -25,7 +25,7 @@ import { toJobSpec, toResources } from '../wire/job-spec.ts';
 import { ForbiddenError, hashToken, newToken, type Principal, type Authenticator } from './auth.ts';
 import { DuplicateSubmissionError, NeverFitsError } from './errors.ts';
 import type { WaitExplanation } from './views.ts';
-import type { StateStore, StoredJob, StoredNode, StoredTenant, WriteOp } from './store/state-store.ts';
+import { IdempotencyConflictError, type StateStore, type StoredJob, type StoredNode, type StoredTenant, type WriteOp } from './store/state-store.ts';
 
 export interface CoordinatorOptions {
   readonly store: StateStore;
@@ -133,7 +133,8 @@ export class Coordinator {
     this.driver = new Driver<ControlState>({
       reducer: step,
       initialState: createControlState({
-        cycleIntervalMs: opts.cycleIntervalMs ?? DEFAULT_CYCLE_INTERVAL_MS, queueDepth: opts.queueDepth ?? DEFAULT_COORDINATOR_QUEUE_DEPTH,
+        // Unbounded while restoring (every job running before a restart is re-placed in one cycle); see below.
+        cycleIntervalMs: opts.cycleIntervalMs ?? DEFAULT_CYCLE_INTERVAL_MS, queueDepth: Number.POSITIVE_INFINITY,
         // Views of finished jobs come from the store; the core keeps only the recent ones (bounded memory).
         retainFinishedJobs: RETAIN_FINISHED_JOBS,
         ...(opts.profile ? { profile: opts.profile } : {}), ...(opts.balancer ? { balancer: opts.balancer } : {}),
@@ -142,6 +143,7 @@ export class Coordinator {
       ports: { clock: { nowMs: () => this.clock() }, cluster, timers },
     });
     this.restore();
+    setQueueDepth(this.driver.state, opts.queueDepth ?? DEFAULT_COORDINATOR_QUEUE_DEPTH);
     this.nextSeq = this.store.maxJobSeq();
     const fi = opts.fairnessIntervalMs ?? 10_000;
     // Timer-driven writes have no caller to answer: a failed commit (store unavailable) is logged, never left as an
@@ -463,15 +465,19 @@ export class Coordinator {
         this.counters.duplicates++;
         throw new DuplicateSubmissionError(first.spec.id, true);
       }
-      const prior = this.store.idempotency(tenantId, idempotency.key);
-      if (prior) {
-        this.counters.duplicates++;
-        throw new DuplicateSubmissionError(prior.jobId, prior.bodyHash === idempotency.bodyHash);
-      }
     }
+    // No read of the idempotency table on the hot path: its primary key (tenant, key) makes the insert of a replay
+    // fail, and only then is the prior job looked up (a replay of an accepted submission answers as before).
     const seq = ++this.nextSeq;
-    const spec = validateJobSpec(toJobSpec(sub, `j${seq}`, tenantId, now));
-    this.checkCouldEverFit(spec, tenant.tenant);
+    let spec: StoredJob['spec'];
+    try {
+      spec = validateJobSpec(toJobSpec(sub, `j${seq}`, tenantId, now));
+      this.checkCouldEverFit(spec, tenant.tenant);
+    } catch (err) {
+      // A replay whose first copy was accepted is a duplicate even if the cluster could no longer hold it.
+      if (idempotency) this.throwIfReplayed(tenantId, idempotency);
+      throw err;
+    }
     const job: StoredJob = {
       seq, spec, command: sub.command, ...(sub.env ? { env: sub.env } : {}), state: 'pending', nodeIds: [], exitCode: null, updatedAtMs: now,
     };
@@ -482,6 +488,9 @@ export class Coordinator {
     if (k) this.inflightIdem.set(k, write);
     try {
       await write;
+    } catch (err) {
+      if (idempotency && err instanceof IdempotencyConflictError) this.throwIfReplayed(tenantId, idempotency);
+      throw err;
     } finally {
       if (k) this.inflightIdem.delete(k);
     }
@@ -490,6 +499,14 @@ export class Coordinator {
     this.feed({ type: 'JobSubmitted', atMs: now, job: spec });
     this.emit(() => ({ type: 'job', jobId: spec.id, tenant: tenantId, state: 'pending', at: new Date(now).toISOString() }));
     return job;
+  }
+
+  /** Throws DuplicateSubmissionError when the store already holds a submission with this Idempotency-Key. */
+  private throwIfReplayed(tenantId: string, idempotency: { key: string; bodyHash: string }): void {
+    const prior = this.store.idempotency(tenantId, idempotency.key);
+    if (!prior) return;
+    this.counters.duplicates++;
+    throw new DuplicateSubmissionError(prior.jobId, prior.bodyHash === idempotency.bodyHash);
   }
 
   private checkCouldEverFit(spec: StoredJob['spec'], tenant: Tenant): void {

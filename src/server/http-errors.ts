@@ -13,6 +13,7 @@ const STATUS_BY_CODE: Readonly<Record<string, number>> = {
   conflict: 409,
   invalid_transition: 409,
   duplicate_submission: 409,
+  idempotency_conflict: 409,
   body_too_large: 413,
   unsupported_media_type: 415,
   idempotency_key_reused: 422,

@@ -190,3 +190,13 @@ export function createControlState(options: ControlOptions = {}): ControlState {
     ...(balance ? { balance } : {}),
   };
 }
+
+/**
+ * Changes the queue depth of a running state (profiles.ts `queueDepth`). The coordinator restores the jobs that were
+ * running before a restart with an unbounded depth (every one must be re-placed in that one cycle, however many),
+ * then applies its own.
+ */
+export function setQueueDepth(state: ControlState, queueDepth: number): void {
+  if (!isQueueDepth(queueDepth)) throw new InvalidInputError(`queueDepth must be a positive integer (or Infinity), got ${queueDepth}`, { field: 'queueDepth' });
+  (state as { config: ControlConfig }).config = { ...state.config, profile: { ...state.config.profile, queueDepth } };
+}

@@ -1,9 +1,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import fc from 'fast-check';
 import { makeJob, makeSnapshot, makeTenant, makeNode } from '../../../test/harness/builders.ts';
 import { createRng } from '../util/rng.ts';
 import { CycleState } from './cycle-state.ts';
-import { computePriority, DEFAULT_PRIORITY_WEIGHTS, STARVING_LIFT, type PriorityWeights } from './priority.ts';
+import { computePriority, DEFAULT_PRIORITY_WEIGHTS, priorityTotal, STARVING_LIFT, tenantTerms, type PriorityWeights } from './priority.ts';
 import type { PendingJob } from './snapshot.ts';
 
 const snapshot = makeSnapshot({
@@ -61,4 +62,24 @@ test('the starvation lift applies after the guard only to tenants within their f
   t.alloc[1] = 4000; // share 0.5 > fair 0.25: over its share, no lift
   assert.equal(computePriority(job, t, 60_000, guard).starving, false);
   t.alloc[1] = 0;
+});
+
+test('priorityTotal equals computePriority(...).total exactly (the queue sort uses the lean one)', () => {
+  const ids = ['gold2', 'bronze', 'plat', 'unknown'];
+  fc.assert(
+    fc.property(
+      fc.constantFrom(...ids), fc.integer({ min: 0, max: 10 * 3_600_000 }), fc.integer({ min: 0, max: 40 }),
+      fc.constantFrom<('low' | 'normal' | 'high' | 'critical')[]>('low', 'normal', 'high', 'critical'),
+      fc.option(fc.integer({ min: 0, max: 20 * 3_600_000 })), fc.boolean(),
+      (tid, submittedAt, postponements, cls, deadline, guard) => {
+        const b = makeJob().tenant(tid).submittedAt(submittedAt).priority(cls);
+        const job = { ...(deadline === null ? b : b.deadline(deadline)).pending(), postponements };
+        const weights = guard ? DEFAULT_PRIORITY_WEIGHTS : w;
+        const t = cycle.tenants.get(tid);
+        const now = 12 * 3_600_000;
+        assert.equal(priorityTotal(job, t, now, weights, tenantTerms(t)), computePriority(job, t, now, weights).total);
+      },
+    ),
+    { numRuns: 300 },
+  );
 });

@@ -106,3 +106,23 @@ export function computePriority(job: PendingJob, tenant: TenantScratch | undefin
   const total = starving ? STARVING_LIFT + (100 * waitMs) / w.agingUnitMs : tier + cls + weight + urgency + aging + fairness;
   return { total, tier, class: cls, weight, urgency, aging, fairness, starving, waitMs };
 }
+
+/**
+ * computePriority(...).total without building the breakdown: the queue sort ranks every pending job each cycle, so
+ * this runs pending-count times per cycle and allocates nothing. Same formula (checked against computePriority).
+ */
+export function priorityTotal(job: PendingJob, tenant: TenantScratch | undefined, now: number, w: PriorityWeights, terms: TenantTerms): number {
+  const spec = job.spec;
+  const waitMs = Math.max(0, now - (job.enqueuedAtMs ?? spec.submittedAtMs));
+  if (waitMs >= w.starvationGuardMs && terms.withinShare) return STARVING_LIFT + (100 * waitMs) / w.agingUnitMs;
+  const tier = w.tier * (tenant ? TIER_POINTS[tenant.tenant.tier] : 0);
+  const cls = w.class * CLASS_POINTS[spec.priorityClass];
+  const weight = w.weight * (tenant ? clamp(50 * Math.log2(tenant.tenant.weight), -100, 100) : 0);
+  let urgency = 0;
+  if (spec.deadlineMs !== undefined) {
+    const slack = spec.deadlineMs - now - (spec.expectedDurationMs ?? 0);
+    urgency = w.urgency * 200 * clamp(1 - slack / w.urgencyHorizonMs, 0, 1);
+  }
+  const aging = w.aging * ((100 * waitMs) / w.agingUnitMs + Math.min(10 * (job.postponements ?? 0), 200));
+  return tier + cls + weight + urgency + aging + w.fairness * 200 * terms.boost;
+}

@@ -12,6 +12,7 @@ import { Worker } from 'node:worker_threads';
 import { FairwayError } from '../../core/util/errors.ts';
 import type { JobState } from '../../core/domain/job.ts';
 import { commitGroups, encodeGroups, type CommitError, type Stmt, type WriterInit, type WriterReply, type WriterRequest } from './sqlite-writer.worker.mjs';
+import { IdempotencyConflictError } from './state-store.ts';
 import type {
   FairnessPoint, IdempotencyRecord, JobQuery, StateStore, StoredJob, StoredJobEvent, StoredLogLine, StoredNode, StoredTenant, WriteOp,
 } from './state-store.ts';
@@ -40,6 +41,8 @@ function commitFailure(e: CommitError): FairwayError {
   if (e.code && UNAVAILABLE_CODES.test(e.code)) {
     return new StoreUnavailableError(`the state store cannot persist writes now (${e.code}: ${e.message}); nothing was saved`, e.code);
   }
+  // A replayed Idempotency-Key: the primary key refused the insert (the coordinator answers it as a duplicate).
+  if (/UNIQUE constraint failed: idempotency\./.test(e.message)) return new IdempotencyConflictError(`commit refused: ${e.message}`);
   return new StoreError(`commit failed: ${e.message}`);
 }
 

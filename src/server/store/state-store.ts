@@ -4,6 +4,18 @@
 import type { JobSpec, JobState } from '../../core/domain/job.ts';
 import type { Node } from '../../core/domain/node.ts';
 import type { Tenant } from '../../core/domain/tenant.ts';
+import { FairwayError } from '../../core/util/errors.ts';
+
+/**
+ * A write was refused because its insertJob carried an idempotency key the store already holds for that tenant
+ * (nothing of that write was committed). Adapters must detect this themselves: callers rely on it instead of
+ * reading the key before every write.
+ */
+export class IdempotencyConflictError extends FairwayError {
+  constructor(message: string) {
+    super('idempotency_conflict', message);
+  }
+}
 
 export interface StoredTenant {
   readonly tenant: Tenant;

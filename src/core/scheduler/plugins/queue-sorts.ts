@@ -5,7 +5,7 @@ import { Heap } from '../../util/heap.ts';
 import { topK } from '../../util/top-k.ts';
 import { type CycleState, type TenantScratch } from '../cycle-state.ts';
 import type { JobQueue, QueueSortPlugin } from '../framework.ts';
-import { computePriority, DEFAULT_PRIORITY_WEIGHTS, tenantTerms, type PriorityWeights, type TenantTerms } from '../priority.ts';
+import { DEFAULT_PRIORITY_WEIGHTS, priorityTotal, tenantTerms, type PriorityWeights, type TenantTerms } from '../priority.ts';
 import type { PendingJob } from '../snapshot.ts';
 
 const arrival = (j: PendingJob): number => j.enqueuedAtMs ?? j.spec.submittedAtMs;
@@ -87,7 +87,7 @@ export const priorityQueue: QueueSortPlugin = {
     for (let i = 0; i < pending.length; i++) {
       const j = pending[i] as PendingJob;
       const tid = j.spec.tenantId;
-      p[i] = computePriority(j, cycle.tenants.get(tid), cycle.now, w, terms.get(tid) ?? none).total;
+      p[i] = priorityTotal(j, cycle.tenants.get(tid), cycle.now, w, terms.get(tid) ?? none);
     }
     // Higher priority first, then arrival order (a strict total order: ids are unique).
     if (depth === undefined || depth >= pending.length) {
