@@ -1,6 +1,6 @@
 // The coordinator's HTTP API (Fastify 5). Routes validate with the zod schemas of src/wire, authenticate every
 // /v1 call with a Bearer token, and leave errors to the one mapper in http-errors.ts.
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import Fastify, { LogController, type FastifyInstance, type FastifyRequest } from 'fastify';
 import * as W from '../wire/schemas.ts';
 import { parseWire } from '../wire/parse.ts';
@@ -131,7 +131,7 @@ export function buildApp(opts: AppOptions): FastifyInstance {
       if (typeof key !== 'string' || !/^[\x21-\x7e]{1,200}$/.test(key)) {
         throw new InvalidInputError('Idempotency-Key must be 1-200 printable ASCII characters', { field: 'Idempotency-Key' });
       }
-      idem = { key, bodyHash: createHash('sha256').update(JSON.stringify(req.body)).digest('hex') };
+      idem = { key, bodyHash: hash('sha256', JSON.stringify(req.body), 'hex') };
     }
     const job = await c.submit(tenantId, sub, idem);
     return reply.code(201).header('location', `/v1/jobs/${job.spec.id}`).send(jobView(job));

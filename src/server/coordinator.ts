@@ -37,7 +37,19 @@ export interface CoordinatorOptions {
   /** A node that has not sent a heartbeat for this long is lost (its jobs go back to the queue). 0: never. */
   readonly nodeTimeoutMs?: number;
   readonly seed?: number;
+  /**
+   * At most this many pending jobs per scheduling cycle, the first in priority order (Slurm's default_queue_depth);
+   * the rest wait with the reason 'beyond-queue-depth'. Bounds a cycle's time on a deep queue. Default 1,000.
+   */
+  readonly queueDepth?: number;
 }
+
+/** The coordinator's default queue depth (see CoordinatorOptions.queueDepth). */
+export const DEFAULT_COORDINATOR_QUEUE_DEPTH = 1000;
+/** Finished jobs the core keeps in memory (for late agent reports); older ones live only in the store. */
+export const RETAIN_FINISHED_JOBS = 1000;
+/** The coordinator's default cycle interval: changes within it share one cycle. */
+export const DEFAULT_CYCLE_INTERVAL_MS = 100;
 
 interface NodeEntry { stored: StoredNode; usage?: Resources }
 
@@ -82,14 +94,19 @@ export class Coordinator {
         for (const n of new Set(fromNodeIds)) this.enqueue(n, { type: 'MigrateJob', jobId, nodeIds: [...toNodeIds], reason: { ...reason } });
         // The dashboard lists the balancer's migrations as they are planned and when they complete.
         const tenant = this.active.get(jobId)?.spec.tenantId;
-        this.emit({ type: 'migration', jobId, ...(tenant ? { tenant } : {}), at: new Date(this.clock()).toISOString(), data: { phase: 'planned', from: [...fromNodeIds], to: [...toNodeIds], reason: reason.message } });
+        this.emit(() => ({ type: 'migration', jobId, ...(tenant ? { tenant } : {}), at: new Date(this.clock()).toISOString(), data: { phase: 'planned', from: [...fromNodeIds], to: [...toNodeIds], reason: reason.message } }));
       },
       preempt: (jobId, reason) => this.onPreempt(jobId, reason),
     };
     const timers: TimerPort = { set: (timerId, atMs, purpose) => this.setTimer(timerId, atMs, purpose) };
     this.driver = new Driver<ControlState>({
       reducer: step,
-      initialState: createControlState({ cycleIntervalMs: opts.cycleIntervalMs ?? 50, ...(opts.profile ? { profile: opts.profile } : {}), ...(opts.balancer ? { balancer: opts.balancer } : {}) }),
+      initialState: createControlState({
+        cycleIntervalMs: opts.cycleIntervalMs ?? DEFAULT_CYCLE_INTERVAL_MS, queueDepth: opts.queueDepth ?? DEFAULT_COORDINATOR_QUEUE_DEPTH,
+        // Views of finished jobs come from the store; the core keeps only the recent ones (bounded memory).
+        retainFinishedJobs: RETAIN_FINISHED_JOBS,
+        ...(opts.profile ? { profile: opts.profile } : {}), ...(opts.balancer ? { balancer: opts.balancer } : {}),
+      }),
       rng: createRng(opts.seed ?? 1),
       ports: { clock: { nowMs: () => this.clock() }, cluster, timers },
     });
@@ -112,6 +129,7 @@ export class Coordinator {
     for (const n of this.store.loadNodes()) {
       // Agents get a full heartbeat timeout from the restart before they count as lost (the coordinator was away, not they).
       this.nodes.set(n.node.id, { stored: { ...n, lastHeartbeatMs: now } });
+      this.usable = undefined;
       this.feed({ type: 'NodeRegistered', atMs: now, node: n.node });
     }
     const jobs = this.store.loadActiveJobs();
@@ -214,7 +232,7 @@ export class Coordinator {
           env: { ...j.env, FAIRWAY_TENANT: j.spec.tenantId }, ...(resumeFromCheckpointId ? { resumeFromCheckpointId } : {}),
         });
       }
-      this.emit({ type: 'job', jobId, tenant: j.spec.tenantId, state: 'running', at: new Date(now).toISOString(), data: { nodeIds: [...nodeIds] } });
+      this.emit(() => ({ type: 'job', jobId, tenant: j.spec.tenantId, state: 'running', at: new Date(now).toISOString(), data: { nodeIds: [...nodeIds] } }));
     }));
   }
 
@@ -230,7 +248,7 @@ export class Coordinator {
       const j = this.active.get(jobId);
       if (j) this.active.set(jobId, { ...j, state: 'pending', nodeIds: [], updatedAtMs: now });
       for (const n of new Set(nodeIds)) this.enqueue(n, { type: 'PreemptJob', jobId, reason: { ...reason } });
-      this.emit({ type: 'job', jobId, ...(j ? { tenant: j.spec.tenantId } : {}), state: 'pending', at: new Date(now).toISOString(), data: { preempted: true } });
+      this.emit(() => ({ type: 'job', jobId, ...(j ? { tenant: j.spec.tenantId } : {}), state: 'pending', at: new Date(now).toISOString(), data: { preempted: true } }));
     }));
   }
 
@@ -338,7 +356,7 @@ export class Coordinator {
     this.counters.submissions++;
     this.active.set(spec.id, job);
     this.feed({ type: 'JobSubmitted', atMs: now, job: spec });
-    this.emit({ type: 'job', jobId: spec.id, tenant: tenantId, state: 'pending', at: new Date(now).toISOString() });
+    this.emit(() => ({ type: 'job', jobId: spec.id, tenant: tenantId, state: 'pending', at: new Date(now).toISOString() }));
     return job;
   }
 
@@ -347,14 +365,25 @@ export class Coordinator {
     if (tenant.cap && !fits(total, tenant.cap)) {
       throw new NeverFitsError(`job needs more than tenant '${tenant.id}' may ever hold (its cap)`, { field: 'request', request: total, cap: tenant.cap });
     }
-    const usable = [...this.nodes.values()].filter((n) => n.stored.node.status !== 'down').map((n) => n.stored.node.capacity);
+    const usable = this.usableCapacities();
     // With no node registered yet we cannot tell; the job waits with a reason instead.
     if (usable.length === 0) return;
     if (!usable.some((c) => fits(spec.request, c))) {
       throw new NeverFitsError('no node of the cluster could ever hold one task of this job', { field: 'request', request: spec.request, nodes: usable.length });
     }
-    const cluster = usable.reduce(add, ZERO);
+    const cluster = this.usable!.total;
     if (!fits(total, cluster)) throw new NeverFitsError('the whole gang needs more than the cluster has', { field: 'gangSize', request: total, cluster });
+  }
+
+  /** Capacities of the nodes not down, and their sum; kept until a node changes (not rebuilt per submission). */
+  private usable: { list: Resources[]; total: Resources } | undefined;
+
+  private usableCapacities(): Resources[] {
+    if (!this.usable) {
+      const list = [...this.nodes.values()].filter((n) => n.stored.node.status !== 'down').map((n) => n.stored.node.capacity);
+      this.usable = { list, total: list.reduce(add, ZERO) };
+    }
+    return this.usable.list;
   }
 
   /** Throws NotFoundError unless `who` may see the job (a tenant sees only its own; the answer does not reveal others' ids). */
@@ -402,7 +431,7 @@ export class Coordinator {
   private finish(next: StoredJob): void {
     this.active.delete(next.spec.id);
     this.counters.transitions++;
-    this.emit({ type: 'job', jobId: next.spec.id, tenant: next.spec.tenantId, state: next.state, at: new Date(next.updatedAtMs).toISOString() });
+    this.emit(() => ({ type: 'job', jobId: next.spec.id, tenant: next.spec.tenantId, state: next.state, at: new Date(next.updatedAtMs).toISOString() }));
   }
 
   // ---- nodes and the agent gateway -------------------------------------------------------------------------
@@ -415,8 +444,9 @@ export class Coordinator {
     const stored: StoredNode = { node, lastHeartbeatMs: now };
     await this.store.write([{ type: 'putNode', node: stored }]);
     this.nodes.set(reg.id, { stored });
+    this.usable = undefined;
     this.feed({ type: 'NodeRegistered', atMs: now, node });
-    this.emit({ type: 'node', at: new Date(now).toISOString(), data: { nodeId: reg.id, status } });
+    this.emit(() => ({ type: 'node', at: new Date(now).toISOString(), data: { nodeId: reg.id, status } }));
     return stored;
   }
 
@@ -427,8 +457,9 @@ export class Coordinator {
     const stored: StoredNode = { ...n.stored, node: { ...n.stored.node, status } };
     await this.store.write([{ type: 'putNode', node: stored }]);
     n.stored = stored;
+    this.usable = undefined;
     this.feed({ type: 'NodeStatusChanged', atMs: now, nodeId: id, status });
-    this.emit({ type: 'node', at: new Date(now).toISOString(), data: { nodeId: id, status } });
+    this.emit(() => ({ type: 'node', at: new Date(now).toISOString(), data: { nodeId: id, status } }));
     return stored;
   }
 
@@ -439,10 +470,11 @@ export class Coordinator {
       if (n.stored.node.status === 'down' || now - last < timeoutMs) continue;
       const stored: StoredNode = { ...n.stored, node: { ...n.stored.node, status: 'down' } };
       n.stored = stored;
+      this.usable = undefined;
       await this.store.write([{ type: 'putNode', node: stored }]);
       if (this.closed) return;
       this.feed({ type: 'NodeLost', atMs: now, nodeId: stored.node.id });
-      this.emit({ type: 'node', at: new Date(now).toISOString(), data: { nodeId: stored.node.id, status: 'down' } });
+      this.emit(() => ({ type: 'node', at: new Date(now).toISOString(), data: { nodeId: stored.node.id, status: 'down' } }));
     }
   }
 
@@ -489,7 +521,7 @@ export class Coordinator {
         after.push(() => {
           this.active.set(j.spec.id, next);
           this.placedOn.set(j.spec.id, r.toNodeIds);
-          this.emit({ type: 'migration', jobId: r.jobId, tenant: j.spec.tenantId, at: new Date(now).toISOString(), data: { phase: 'done', from: [...j.nodeIds], to: [...r.toNodeIds] } });
+          this.emit(() => ({ type: 'migration', jobId: r.jobId, tenant: j.spec.tenantId, at: new Date(now).toISOString(), data: { phase: 'done', from: [...j.nodeIds], to: [...r.toNodeIds] } }));
         });
         events.push({ type: 'MigrationCompleted', atMs: now, jobId: r.jobId, toNodeIds: r.toNodeIds });
       }
@@ -504,7 +536,9 @@ export class Coordinator {
     for (const t of hb.telemetry) {
       const used = toResources({ cpu: t.cpu, memoryMiB: t.memoryMiB, gpu: t.gpu, netMbps: t.netMbps });
       if (!t.jobId) n.usage = used;
-      if (t.jobId && !this.driver.state.jobs.has(t.jobId)) continue;
+      // Samples of jobs that no longer hold resources (finished in this very heartbeat, requeued) would only leave
+      // profiler state behind for jobs that are gone.
+      if (t.jobId && !this.driver.state.running.has(t.jobId)) continue;
       events.push({ type: 'TelemetrySampled', atMs: now, sample: { nodeId, ...(t.jobId ? { jobId: t.jobId } : {}), atMs: now, used } });
     }
     events.push({ type: 'NodeHeartbeat', atMs: now, nodeId });
@@ -547,7 +581,7 @@ export class Coordinator {
 
   lastCycle(): { atMs: number; durationMs: number; pending: number; placed: number } | undefined {
     const c = this.driver.state.lastCycle;
-    return c ? { atMs: c.atMs, durationMs: this.counters.lastCycleMs, pending: c.placed + c.postponed, placed: c.placed } : undefined;
+    return c ? { atMs: c.atMs, durationMs: this.counters.lastCycleMs, pending: c.placed + c.postponed + c.beyondDepth, placed: c.placed } : undefined;
   }
 
   // ---- fairness and utilisation ----------------------------------------------------------------------------
@@ -615,6 +649,11 @@ export class Coordinator {
     return this.driver.state.pending.size;
   }
 
+  /** Jobs in the core's state, recently finished ones included (bounded by RETAIN_FINISHED_JOBS). */
+  coreJobs(): number {
+    return this.driver.state.jobs.size;
+  }
+
   activeJobs(): number {
     return this.active.size;
   }
@@ -625,8 +664,10 @@ export class Coordinator {
     throw new ForbiddenError(`not allowed to act for tenant '${tenantId}'`);
   }
 
-  private emit(e: StreamEvent): void {
-    this.bus.emit('event', e);
+  /** Publishes a live event; built only when someone listens (no per-submission work when no dashboard is open). */
+  private emit(make: () => StreamEvent): void {
+    if (this.bus.listenerCount('event') === 0) return;
+    this.bus.emit('event', make());
   }
 
   async close(): Promise<void> {

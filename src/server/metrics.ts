@@ -29,6 +29,13 @@ export function renderMetrics(c: Coordinator, storeStats?: { commits: number; op
   metric('fairway_tenant_share', 'gauge', 'Dominant share held by each tenant', f.tenants.map((t) => [{ tenant: t.tenant }, t.share]));
   metric('fairway_tenant_fair_share', 'gauge', 'Fair share of each active tenant', f.tenants.map((t) => [{ tenant: t.tenant }, t.fairShare]));
   metric('fairway_utilisation', 'gauge', 'Allocated share of cluster capacity per dimension', Object.entries(f.utilisation).map(([d, v]) => [{ dimension: d }, v]));
+  // Memory, under the names Prometheus' own Node.js client uses, so a soak can tell a leak (heap keeps rising)
+  // from the heap simply growing into its limits (RSS up, heap used flat across collections).
+  const mem = process.memoryUsage();
+  metric('process_resident_memory_bytes', 'gauge', 'Resident memory size in bytes', [[{}, mem.rss]]);
+  metric('nodejs_heap_size_used_bytes', 'gauge', 'V8 heap used in bytes', [[{}, mem.heapUsed]]);
+  metric('nodejs_heap_size_total_bytes', 'gauge', 'V8 heap allocated in bytes', [[{}, mem.heapTotal]]);
+  metric('fairway_core_jobs', 'gauge', "Jobs the core's state holds (pending, running, recently finished)", [[{}, c.coreJobs()]]);
   if (storeStats) {
     metric('fairway_store_commits_total', 'counter', 'Store transactions committed (group commits)', [[{}, storeStats.commits]]);
     metric('fairway_store_ops_total', 'counter', 'Store operations committed', [[{}, storeStats.ops]]);

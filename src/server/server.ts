@@ -23,6 +23,8 @@ export interface ServerOptions {
   readonly cycleIntervalMs?: number;
   readonly profile?: string;
   readonly nodeTimeoutMs?: number;
+  /** Pending jobs a scheduling cycle considers at most (CoordinatorOptions.queueDepth). */
+  readonly queueDepth?: number;
   /** Serve HTTPS with this certificate and private key (PEM files); both or neither. */
   readonly tlsCertFile?: string;
   readonly tlsKeyFile?: string;
@@ -74,7 +76,7 @@ export async function startServer(o: ServerOptions): Promise<RunningServer> {
   const auth = new Authenticator(o.adminToken, join_.token);
   const coordinator = new Coordinator({
     store, auth, ...(o.cycleIntervalMs !== undefined ? { cycleIntervalMs: o.cycleIntervalMs } : {}), ...(o.profile ? { profile: o.profile } : {}),
-    ...(o.nodeTimeoutMs !== undefined ? { nodeTimeoutMs: o.nodeTimeoutMs } : {}),
+    ...(o.nodeTimeoutMs !== undefined ? { nodeTimeoutMs: o.nodeTimeoutMs } : {}), ...(o.queueDepth !== undefined ? { queueDepth: o.queueDepth } : {}),
   });
   const app = buildApp({ coordinator, auth, ...(https ? { https } : {}), dashboardDir: join(repoRoot, 'web', 'dist'), storeStats: () => store.stats, ...(o.bodyLimit ? { bodyLimit: o.bodyLimit } : {}), ...(o.logger !== undefined ? { logger: o.logger } : {}), ...(o.version ? { version: o.version } : {}) });
   const address = await app.listen({ port: o.port, host: o.host ?? '127.0.0.1' });

@@ -15,21 +15,24 @@ export function registerServer(program: Command): void {
     .option('--sync <mode>', 'SQLite synchronous mode: full (survives power loss) or normal (survives a process crash)', 'full')
     .option('--body-limit <bytes>', 'largest request body', String(1024 * 1024))
     .option('--log', 'log warnings and errors as JSON lines')
+    .option('--queue-depth <n>', 'pending jobs a scheduling cycle considers at most, highest priority first', '1000')
     .option('--tls-cert <file>', 'serve HTTPS with this certificate, PEM (or env FAIRWAY_TLS_CERT); needs --tls-key')
     .option('--tls-key <file>', 'private key of --tls-cert, PEM (or env FAIRWAY_TLS_KEY)')
-    .action(async (o: { port: string; host: string; dataDir: string; adminToken?: string; joinToken?: string; sync: string; bodyLimit: string; log?: boolean; tlsCert?: string; tlsKey?: string }) => {
+    .action(async (o: { port: string; host: string; dataDir: string; adminToken?: string; joinToken?: string; sync: string; bodyLimit: string; log?: boolean; queueDepth: string; tlsCert?: string; tlsKey?: string }) => {
       const adminToken = o.adminToken ?? process.env.FAIRWAY_ADMIN_TOKEN;
       if (!adminToken) throw new InvalidInputError('--admin-token (or FAIRWAY_ADMIN_TOKEN) is required', { field: 'adminToken' });
       if (o.sync !== 'full' && o.sync !== 'normal') throw new InvalidInputError(`--sync must be full or normal, got ${o.sync}`, { field: 'sync' });
       const port = Number(o.port);
       if (!Number.isInteger(port) || port < 0 || port > 65535) throw new InvalidInputError(`--port must be 0-65535, got ${o.port}`, { field: 'port' });
+      const queueDepth = Number(o.queueDepth);
+      if (!Number.isInteger(queueDepth) || queueDepth < 1) throw new InvalidInputError(`--queue-depth must be a positive integer, got ${o.queueDepth}`, { field: 'queueDepth' });
       const joinToken = o.joinToken ?? process.env.FAIRWAY_JOIN_TOKEN;
       const tlsCertFile = o.tlsCert ?? (process.env.FAIRWAY_TLS_CERT || undefined);
       const tlsKeyFile = o.tlsKey ?? (process.env.FAIRWAY_TLS_KEY || undefined);
       const s = await startServer({
         ...(tlsCertFile !== undefined ? { tlsCertFile } : {}), ...(tlsKeyFile !== undefined ? { tlsKeyFile } : {}),
         port, host: o.host, dataDir: o.dataDir, adminToken, sync: o.sync, bodyLimit: Number(o.bodyLimit), logger: o.log ?? false,
-        version: packageVersion(), ...(joinToken ? { joinToken } : {}),
+        version: packageVersion(), queueDepth, ...(joinToken ? { joinToken } : {}),
       });
       console.log(`fairway coordinator listening on ${s.url}`);
       if (tlsCertFile === undefined && o.host !== '127.0.0.1' && o.host !== '::1' && o.host !== 'localhost') {

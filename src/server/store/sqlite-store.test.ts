@@ -42,3 +42,9 @@ for (const writer of ['worker', 'inline'] as const) {
     }
   });
 }
+
+test('the flat encoding of a batch for the writer thread decodes to the same groups', async () => {
+  const { decodeGroups, encodeGroups } = await import('./sqlite-writer.worker.mjs');
+  const groups = [[['insertJob', [1, 'j1', null, '{"a":[1,2]}']], ['jobEvent', []]], [], [['log', ['j1', 5, 'stdout', '']]]] as const;
+  assert.deepEqual(decodeGroups(encodeGroups(groups)), groups.map((g) => g.map(([n, a]) => [n, [...a]])));
+});

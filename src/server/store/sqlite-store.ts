@@ -11,7 +11,7 @@ import { dirname } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { FairwayError } from '../../core/util/errors.ts';
 import type { JobState } from '../../core/domain/job.ts';
-import { commitGroups, type Stmt, type WriterInit, type WriterReply, type WriterRequest } from './sqlite-writer.worker.mjs';
+import { commitGroups, encodeGroups, type Stmt, type WriterInit, type WriterReply, type WriterRequest } from './sqlite-writer.worker.mjs';
 import type {
   FairnessPoint, IdempotencyRecord, JobQuery, StateStore, StoredJob, StoredJobEvent, StoredLogLine, StoredNode, StoredTenant, WriteOp,
 } from './state-store.ts';
@@ -220,7 +220,7 @@ export class SqliteStore implements StateStore {
         // Whatever arrived during this commit goes out at once as the next batch.
         if (this.pending.length > 0) void this.flush();
       });
-      this.worker!.postMessage({ id, groups } satisfies WriterRequest);
+      this.worker!.postMessage({ id, flat: encodeGroups(groups) } satisfies WriterRequest);
     });
     return this.inflight;
   }
