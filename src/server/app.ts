@@ -10,7 +10,7 @@ import type { Coordinator } from './coordinator.ts';
 import { errorHandler } from './http-errors.ts';
 import { renderMetrics } from './metrics.ts';
 import { openApiDocument } from './openapi.ts';
-import { jobView, nodeView, tenantView } from './views.ts';
+import { jobView, nodeView, tenantView, visibleFairness, visibleMigrations } from './views.ts';
 import { registerDashboard } from './dashboard.ts';
 
 export interface AppOptions {
@@ -198,24 +198,34 @@ export function buildApp(opts: AppOptions): FastifyInstance {
   }
 
   // ---- cluster ----
-  app.get('/v1/fairness', async () => c.fairness());
+  app.get('/v1/fairness', async (req) => visibleFairness(c.fairness(), req.principal));
   app.get('/v1/fairness/history', async (req) => {
     const q = parseWire(W.HistoryQuery, req.query, 'query');
     return { points: c.fairnessHistory(q.since ?? 0, q.limit) };
   });
-  app.get('/v1/cluster', async () => {
+  app.get('/v1/cluster', async (req): Promise<W.ClusterView> => {
     const f = c.fairness();
     const cycle = c.lastCycle();
+    const forecasts = c.forecasts();
+    const m = c.migrationsView();
+    let forecastNote: string | undefined;
+    if (!c.nodeForecasts) forecastNote = 'this coordinator runs no load forecaster';
+    else if (forecasts.length === 0) forecastNote = `no node has reported telemetry yet (one forecast step every ${c.nodeForecasts.stepMs / 1000} s)`;
     return {
       at: f.at, utilisation: f.utilisation, queueLength: c.queueLength(), jobs: c.countJobs(), nodes: c.listNodes().length,
       lastCycle: cycle ? { at: new Date(cycle.atMs).toISOString(), durationMs: cycle.durationMs, pending: cycle.pending, placed: cycle.placed } : null,
-      forecasts: null,
+      forecasts, ...(forecastNote ? { forecastNote } : {}),
+      migrations: { planned: visibleMigrations(m.planned, req.principal), recent: visibleMigrations(m.recent, req.principal), balancer: c.balancerEnabled() },
     };
   });
 
   // ---- live events (SSE) ----
   app.get('/v1/events', (req, reply) => {
     const p = requireKind(req.principal, 'admin', 'tenant', 'agent');
+    // `?logs=1`: also each heartbeat's new log lines per job (`event: logs`), for watchers that follow progress.
+    const withLogs = parseWire(W.EventsQuery, req.query, 'query').logs;
+    // Logs are readable by the admin and the job's tenant only (as GET /v1/jobs/:id/logs).
+    if (withLogs) requireKind(p, 'admin', 'tenant');
     reply.hijack();
     reply.raw.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', connection: 'keep-alive' });
     reply.raw.write(': connected\n\n');
@@ -224,8 +234,9 @@ export function buildApp(opts: AppOptions): FastifyInstance {
       reply.raw.write(`event: ${e.type}\ndata: ${JSON.stringify(e)}\n\n`);
     };
     c.bus.on('event', listener);
+    if (withLogs) c.bus.on('logs', listener);
     const keepAlive = setInterval(() => reply.raw.write(': keep-alive\n\n'), 15_000);
-    const stop = (): void => { clearInterval(keepAlive); c.bus.off('event', listener); };
+    const stop = (): void => { clearInterval(keepAlive); c.bus.off('event', listener); c.bus.off('logs', listener); };
     req.raw.on('close', stop);
     c.bus.once('close', () => { stop(); reply.raw.end(); });
   });

@@ -15,7 +15,10 @@ import type { ClusterPort, TimerPort } from '../runtime/ports.ts';
 import type { Tenant } from '../core/domain/tenant.ts';
 import { validateTenant } from '../core/domain/tenant.ts';
 import { ConflictError, NotFoundError } from '../core/util/errors.ts';
-import type { AgentCommand, FairnessView, Heartbeat, JobSubmission, NodeRegister, StreamEvent, TenantCreate, TenantUpdate } from '../wire/schemas.ts';
+import type { AgentCommand, FairnessView, Heartbeat, JobSubmission, MigrationView, NodeForecast, NodeRegister, StreamEvent, TenantCreate, TenantUpdate } from '../wire/schemas.ts';
+import type { Grid } from '../grid/grid.ts';
+import { NodeLoadForecasts, type NodeForecastOptions } from './node-forecasts.ts';
+import { TenantGridUsagePoller } from './tenant-grid-usage.ts';
 import { toJobSpec, toResources } from '../wire/job-spec.ts';
 import { ForbiddenError, hashToken, newToken, type Principal, type Authenticator } from './auth.ts';
 import { DuplicateSubmissionError, NeverFitsError } from './errors.ts';
@@ -42,6 +45,12 @@ export interface CoordinatorOptions {
    * the rest wait with the reason 'beyond-queue-depth'. Bounds a cycle's time on a deep queue. Default 1,000.
    */
   readonly queueDepth?: number;
+  /** Per-node load forecasts from agent telemetry for /v1/cluster (./node-forecasts.ts); false: none. Default on, 5 s steps. */
+  readonly forecast?: NodeForecastOptions | false;
+  /** The data grid whose per-tenant usage /v1/fairness reports (the coordinator closes it); see attachGrid. */
+  readonly grid?: Grid;
+  /** How often the grid's per-tenant usage is read. Default 2 s. */
+  readonly gridIntervalMs?: number;
 }
 
 /** The coordinator's default queue depth (see CoordinatorOptions.queueDepth). */
@@ -50,6 +59,9 @@ export const DEFAULT_COORDINATOR_QUEUE_DEPTH = 1000;
 export const RETAIN_FINISHED_JOBS = 1000;
 /** The coordinator's default cycle interval: changes within it share one cycle. */
 export const DEFAULT_CYCLE_INTERVAL_MS = 100;
+
+/** Migrations kept for /v1/cluster (planned and done, newest last). */
+const RECENT_MIGRATIONS = 50;
 
 interface NodeEntry { stored: StoredNode; usage?: Resources }
 
@@ -79,6 +91,11 @@ export class Coordinator {
   private restoring: Map<string, readonly string[]> | undefined;
   private nextSeq: number;
   private closed = false;
+  /** Load forecasts per node (undefined when turned off). */
+  readonly nodeForecasts: NodeLoadForecasts | undefined;
+  private gridUsage: TenantGridUsagePoller | undefined;
+  private readonly gridIntervalMs: number;
+  private readonly migrations: MigrationView[] = [];
   private lastCycleEndMs = 0;
 
   constructor(opts: CoordinatorOptions) {
@@ -94,7 +111,9 @@ export class Coordinator {
         for (const n of new Set(fromNodeIds)) this.enqueue(n, { type: 'MigrateJob', jobId, nodeIds: [...toNodeIds], reason: { ...reason } });
         // The dashboard lists the balancer's migrations as they are planned and when they complete.
         const tenant = this.active.get(jobId)?.spec.tenantId;
-        this.emit(() => ({ type: 'migration', jobId, ...(tenant ? { tenant } : {}), at: new Date(this.clock()).toISOString(), data: { phase: 'planned', from: [...fromNodeIds], to: [...toNodeIds], reason: reason.message } }));
+        const at = new Date(this.clock()).toISOString();
+        this.rememberMigration({ jobId, ...(tenant ? { tenant } : {}), phase: 'planned', from: [...fromNodeIds], to: [...toNodeIds], reason: reason.message, at });
+        this.emit(() => ({ type: 'migration', jobId, ...(tenant ? { tenant } : {}), at, data: { phase: 'planned', from: [...fromNodeIds], to: [...toNodeIds], reason: reason.message } }));
       },
       preempt: (jobId, reason) => this.onPreempt(jobId, reason),
     };
@@ -114,6 +133,15 @@ export class Coordinator {
     this.nextSeq = this.store.maxJobSeq();
     const fi = opts.fairnessIntervalMs ?? 10_000;
     if (fi > 0) this.intervals.push(setInterval(() => void this.recordFairness(), fi).unref());
+    if (opts.forecast !== false) {
+      const nf = new NodeLoadForecasts(opts.forecast ?? {});
+      this.nodeForecasts = nf;
+      this.intervals.push(setInterval(() => {
+        if (!this.closed) nf.tick(this.clock(), [...this.nodes.values()].map((n) => n.stored.node), this.driver.state.balance);
+      }, nf.stepMs).unref());
+    }
+    this.gridIntervalMs = opts.gridIntervalMs ?? 2000;
+    if (opts.grid) this.attachGrid(opts.grid);
     const nodeTimeoutMs = opts.nodeTimeoutMs ?? 30_000;
     if (nodeTimeoutMs > 0) this.intervals.push(setInterval(() => void this.checkHeartbeats(nodeTimeoutMs), Math.max(100, nodeTimeoutMs / 3)).unref());
   }
@@ -400,7 +428,8 @@ export class Coordinator {
     const now = this.clock();
     const e = explainJob(st, jobId, now);
     if (e.state !== 'pending') return undefined;
-    const { starving: _s, ...priority } = e.priority ?? ({} as Record<string, number> & { starving?: boolean });
+    const { starving, ...priority } = e.priority ?? ({} as Record<string, number> & { starving?: boolean });
+    const profile = st.config.profile;
     return {
       position: e.position ?? 0,
       queueLength: e.queueLength,
@@ -409,6 +438,11 @@ export class Coordinator {
       neverFits: e.neverFits,
       postponements: e.postponements,
       estimatedStartMs: e.estimatedStartMs ?? null,
+      reservation: e.reservation ?? null,
+      starving: starving === true,
+      // Reservations exist only under a profile that blocks for starving jobs, and only after the starvation guard.
+      reservesAfterMs: profile.blocking === 'starving' && Number.isFinite(profile.priority.starvationGuardMs) ? profile.priority.starvationGuardMs : null,
+      runningWithoutDuration: [...st.running.values()].some((r) => r.spec.expectedDurationMs === undefined),
       lastCycleMs: st.lastCycle?.atMs ?? null,
     };
   }
@@ -521,6 +555,7 @@ export class Coordinator {
         after.push(() => {
           this.active.set(j.spec.id, next);
           this.placedOn.set(j.spec.id, r.toNodeIds);
+          this.rememberMigration({ jobId: r.jobId, tenant: j.spec.tenantId, phase: 'done', from: [...j.nodeIds], to: [...r.toNodeIds], at: new Date(now).toISOString() });
           this.emit(() => ({ type: 'migration', jobId: r.jobId, tenant: j.spec.tenantId, at: new Date(now).toISOString(), data: { phase: 'done', from: [...j.nodeIds], to: [...r.toNodeIds] } }));
         });
         events.push({ type: 'MigrationCompleted', atMs: now, jobId: r.jobId, toNodeIds: r.toNodeIds });
@@ -533,9 +568,15 @@ export class Coordinator {
     await this.store.write(ops);
     n.stored = stored;
     for (const f of after) f();
+    // Watchers (the dashboard) get the new log lines on the event stream — one event per job and heartbeat — so they
+    // follow progress without polling logs. Nobody watching: nothing to build.
+    if (lines.length > 0 && this.bus.listenerCount('logs') > 0) this.emitLogs(lines, now);
     for (const t of hb.telemetry) {
       const used = toResources({ cpu: t.cpu, memoryMiB: t.memoryMiB, gpu: t.gpu, netMbps: t.netMbps });
-      if (!t.jobId) n.usage = used;
+      if (!t.jobId) {
+        n.usage = used;
+        this.nodeForecasts?.sample(nodeId, used, now);
+      }
       // Samples of jobs that no longer hold resources (finished in this very heartbeat, requeued) would only leave
       // profiler state behind for jobs that are gone.
       if (t.jobId && !this.driver.state.running.has(t.jobId)) continue;
@@ -617,7 +658,76 @@ export class Coordinator {
         tenant: t.id, weight: this.tenants.get(t.id)?.tenant.weight ?? 1, share: t.share, fairShare: t.fairShare, rho: t.rho,
         running: counts.get(t.id)?.running ?? 0, pending: counts.get(t.id)?.pending ?? 0,
       })),
+      tenantCount: this.tenants.size,
+      grid: this.gridUsage
+        ? { kind: this.gridUsage.kind, at: this.gridUsage.at === null ? null : new Date(this.gridUsage.at).toISOString(), tenants: this.gridUsage.of([...this.tenants.keys()].sort()) }
+        : null,
     };
+  }
+
+  /**
+   * The grid whose per-tenant usage /v1/fairness reports (read in the background every gridIntervalMs); replaces
+   * (and closes) one attached before. The coordinator closes it on close().
+   */
+  attachGrid(grid: Grid): void {
+    const prev = this.gridUsage;
+    this.gridUsage = new TenantGridUsagePoller(grid, this.clock, this.gridIntervalMs);
+    if (!this.closed) this.gridUsage.start();
+    if (prev) void prev.close();
+  }
+
+  /** Reads the grid's usage now (tests; the poller does it on its own every gridIntervalMs). */
+  async refreshGridUsage(): Promise<void> {
+    await this.gridUsage?.poll();
+  }
+
+  /** Per-node load forecasts (telemetry, and the balancer's own when it runs). */
+  forecasts(): NodeForecast[] {
+    if (!this.nodeForecasts) return [];
+    return this.nodeForecasts.forecasts([...this.nodes.values()].map((n) => n.stored.node), this.driver.state.balance);
+  }
+
+  /** Runs one forecast step now (tests; the coordinator does it every step on its own). */
+  forecastTick(): void {
+    this.nodeForecasts?.tick(this.clock(), [...this.nodes.values()].map((n) => n.stored.node), this.driver.state.balance);
+  }
+
+  balancerEnabled(): boolean {
+    return this.driver.state.balance !== undefined;
+  }
+
+  /** Moves under way (the balancer holds their targets) and the last ones planned or done, newest first. */
+  migrationsView(): { planned: MigrationView[]; recent: MigrationView[] } {
+    const holds = this.driver.state.balance?.holds;
+    const planned: MigrationView[] = [];
+    if (holds) {
+      for (const [jobId, to] of [...holds.entries()].sort((a, b) => (a[0] < b[0] ? -1 : 1))) {
+        const m = [...this.migrations].reverse().find((x) => x.jobId === jobId && x.phase === 'planned');
+        const tenant = this.driver.state.jobs.get(jobId)?.spec.tenantId;
+        planned.push(m ?? { jobId, ...(tenant ? { tenant } : {}), phase: 'planned', from: [...(this.placedOn.get(jobId) ?? [])], to: [...to], at: new Date(this.clock()).toISOString() });
+      }
+    }
+    return { planned, recent: [...this.migrations].reverse() };
+  }
+
+  private emitLogs(lines: readonly { jobId: string; stream: 'stdout' | 'stderr'; line: string }[], now: number): void {
+    const byJob = new Map<string, { stream: string; line: string }[]>();
+    for (const l of lines) {
+      const list = byJob.get(l.jobId) ?? [];
+      list.push({ stream: l.stream, line: l.line });
+      byJob.set(l.jobId, list);
+    }
+    const at = new Date(now).toISOString();
+    for (const [jobId, list] of byJob) {
+      const tenant = this.active.get(jobId)?.spec.tenantId;
+      // A channel of its own: only streams that asked for logs (/v1/events?logs=1) listen to it.
+      this.bus.emit('logs', { type: 'logs', jobId, ...(tenant ? { tenant } : {}), at, data: { lines: list } } satisfies StreamEvent);
+    }
+  }
+
+  private rememberMigration(m: MigrationView): void {
+    this.migrations.push(m);
+    if (this.migrations.length > RECENT_MIGRATIONS) this.migrations.splice(0, this.migrations.length - RECENT_MIGRATIONS);
   }
 
   private async recordFairness(): Promise<void> {
@@ -676,6 +786,7 @@ export class Coordinator {
     for (const t of this.timers.values()) clearTimeout(t);
     this.timers.clear();
     await this.settle();
+    await this.gridUsage?.close();
     for (const set of this.waiters.values()) for (const w of set) w();
   }
 }

@@ -36,6 +36,14 @@ export function renderMetrics(c: Coordinator, storeStats?: { commits: number; op
   metric('nodejs_heap_size_used_bytes', 'gauge', 'V8 heap used in bytes', [[{}, mem.heapUsed]]);
   metric('nodejs_heap_size_total_bytes', 'gauge', 'V8 heap allocated in bytes', [[{}, mem.heapTotal]]);
   metric('fairway_core_jobs', 'gauge', "Jobs the core's state holds (pending, running, recently finished)", [[{}, c.coreJobs()]]);
+  const nf = c.nodeForecasts;
+  if (nf) {
+    metric('fairway_forecast_steps_total', 'counter', 'Load forecast steps run (all nodes observed and forecast)', [[{}, nf.ticks]]);
+    metric('fairway_forecast_step_seconds_sum', 'counter', 'Time spent in load forecast steps (on the event loop)', [[{}, nf.tickMsTotal / 1000]]);
+    metric('fairway_forecast_step_seconds_max', 'gauge', 'Longest load forecast step so far', [[{}, nf.tickMsMax / 1000]]);
+  }
+  const grid = f.grid?.tenants ?? [];
+  if (grid.length > 0) metric('fairway_tenant_grid_bytes', 'gauge', 'Bytes each tenant holds in the data grid', grid.map((g) => [{ tenant: g.tenant }, g.bytes]));
   if (storeStats) {
     metric('fairway_store_commits_total', 'counter', 'Store transactions committed (group commits)', [[{}, storeStats.commits]]);
     metric('fairway_store_ops_total', 'counter', 'Store operations committed', [[{}, storeStats.ops]]);

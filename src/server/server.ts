@@ -8,6 +8,7 @@ import { Authenticator, newToken } from './auth.ts';
 import { Coordinator } from './coordinator.ts';
 import { SqliteStore } from './store/sqlite-store.ts';
 import { repoRoot } from '../paths.ts';
+import { connectGrid, gridTlsCa } from '../grid/connect.ts';
 
 export interface ServerOptions {
   readonly port: number;
@@ -25,6 +26,10 @@ export interface ServerOptions {
   readonly nodeTimeoutMs?: number;
   /** Pending jobs a scheduling cycle considers at most (CoordinatorOptions.queueDepth). */
   readonly queueDepth?: number;
+  /** The data grid whose per-tenant usage /v1/fairness reports: embedded (default), redis[s]://…, redis[s]-cluster://…. */
+  readonly gridUrl?: string;
+  /** One load-forecast step per node this often (default 5000). */
+  readonly forecastStepMs?: number;
   /** Serve HTTPS with this certificate and private key (PEM files); both or neither. */
   readonly tlsCertFile?: string;
   readonly tlsKeyFile?: string;
@@ -74,8 +79,12 @@ export async function startServer(o: ServerOptions): Promise<RunningServer> {
   const store = new SqliteStore(join(o.dataDir, 'fairway.db'), { sync: o.sync ?? 'full', writer: 'worker' });
   const join_ = joinTokenFrom(o.dataDir, o.joinToken);
   const auth = new Authenticator(o.adminToken, join_.token);
+  const gridUrl = o.gridUrl ?? 'embedded';
+  // A rediss:// grid trusts the CA in FAIRWAY_GRID_CA (else FAIRWAY_CA), as agents and jobs do.
+  const gridCa = gridTlsCa(gridUrl);
+  const grid = await connectGrid(gridUrl, gridCa !== undefined ? { tlsCa: gridCa } : {});
   const coordinator = new Coordinator({
-    store, auth, ...(o.cycleIntervalMs !== undefined ? { cycleIntervalMs: o.cycleIntervalMs } : {}), ...(o.profile ? { profile: o.profile } : {}),
+    store, auth, grid, ...(o.forecastStepMs !== undefined ? { forecast: { stepMs: o.forecastStepMs } } : {}), ...(o.cycleIntervalMs !== undefined ? { cycleIntervalMs: o.cycleIntervalMs } : {}), ...(o.profile ? { profile: o.profile } : {}),
     ...(o.nodeTimeoutMs !== undefined ? { nodeTimeoutMs: o.nodeTimeoutMs } : {}), ...(o.queueDepth !== undefined ? { queueDepth: o.queueDepth } : {}),
   });
   const app = buildApp({ coordinator, auth, ...(https ? { https } : {}), dashboardDir: join(repoRoot, 'web', 'dist'), storeStats: () => store.stats, ...(o.bodyLimit ? { bodyLimit: o.bodyLimit } : {}), ...(o.logger !== undefined ? { logger: o.logger } : {}), ...(o.version ? { version: o.version } : {}) });

@@ -16,9 +16,11 @@ export function registerServer(program: Command): void {
     .option('--body-limit <bytes>', 'largest request body', String(1024 * 1024))
     .option('--log', 'log warnings and errors as JSON lines')
     .option('--queue-depth <n>', 'pending jobs a scheduling cycle considers at most, highest priority first', '1000')
+    .option('--grid <url>', 'the data grid whose per-tenant usage the coordinator reports: embedded, redis://host:port, redis-cluster://… (or env FAIRWAY_GRID)')
+    .option('--forecast-step-ms <ms>', 'one per-node load forecast step this often', '5000')
     .option('--tls-cert <file>', 'serve HTTPS with this certificate, PEM (or env FAIRWAY_TLS_CERT); needs --tls-key')
     .option('--tls-key <file>', 'private key of --tls-cert, PEM (or env FAIRWAY_TLS_KEY)')
-    .action(async (o: { port: string; host: string; dataDir: string; adminToken?: string; joinToken?: string; sync: string; bodyLimit: string; log?: boolean; queueDepth: string; tlsCert?: string; tlsKey?: string }) => {
+    .action(async (o: { port: string; host: string; dataDir: string; adminToken?: string; joinToken?: string; sync: string; bodyLimit: string; log?: boolean; queueDepth: string; grid?: string; forecastStepMs: string; tlsCert?: string; tlsKey?: string }) => {
       const adminToken = o.adminToken ?? process.env.FAIRWAY_ADMIN_TOKEN;
       if (!adminToken) throw new InvalidInputError('--admin-token (or FAIRWAY_ADMIN_TOKEN) is required', { field: 'adminToken' });
       if (o.sync !== 'full' && o.sync !== 'normal') throw new InvalidInputError(`--sync must be full or normal, got ${o.sync}`, { field: 'sync' });
@@ -29,10 +31,13 @@ export function registerServer(program: Command): void {
       const joinToken = o.joinToken ?? process.env.FAIRWAY_JOIN_TOKEN;
       const tlsCertFile = o.tlsCert ?? (process.env.FAIRWAY_TLS_CERT || undefined);
       const tlsKeyFile = o.tlsKey ?? (process.env.FAIRWAY_TLS_KEY || undefined);
+      const forecastStepMs = Number(o.forecastStepMs);
+      if (!Number.isInteger(forecastStepMs) || forecastStepMs < 100) throw new InvalidInputError(`--forecast-step-ms must be an integer ≥ 100, got ${o.forecastStepMs}`, { field: 'forecastStepMs' });
+      const gridUrl = o.grid ?? process.env.FAIRWAY_GRID;
       const s = await startServer({
         ...(tlsCertFile !== undefined ? { tlsCertFile } : {}), ...(tlsKeyFile !== undefined ? { tlsKeyFile } : {}),
         port, host: o.host, dataDir: o.dataDir, adminToken, sync: o.sync, bodyLimit: Number(o.bodyLimit), logger: o.log ?? false,
-        version: packageVersion(), queueDepth, ...(joinToken ? { joinToken } : {}),
+        version: packageVersion(), queueDepth, ...(joinToken ? { joinToken } : {}), forecastStepMs, ...(gridUrl ? { gridUrl } : {}),
       });
       console.log(`fairway coordinator listening on ${s.url}`);
       if (tlsCertFile === undefined && o.host !== '127.0.0.1' && o.host !== '::1' && o.host !== 'localhost') {
