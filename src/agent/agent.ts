@@ -2,12 +2,14 @@
 // checkpoint, migrate, preempt), runs job processes, and pushes what happened (started/exited/checkpointed reports,
 // log lines, /proc telemetry) in heartbeats. Two loops share the heartbeat endpoint: a long-poll that only waits for
 // commands, and a push loop that sends reports promptly; both hand any commands they receive to the same handler.
-import { hostname } from 'node:os';
+import { constants as osConstants, hostname } from 'node:os';
+import { join } from 'node:path';
 import { FairwayError } from '../core/util/errors.ts';
 import { AgentCommand as AgentCommandSchema, type AgentCommand, type AgentReport, type Heartbeat } from '../wire/schemas.ts';
 import { parseProgressLine, type JobProgressEvent } from '../wire/job-progress.ts';
 import { InsecureUrlError, makeFetch, UntrustedCertificateError, type FetchLike } from '../wire/http-transport.ts';
 import type { NodeCapacity } from './capacity.ts';
+import { JobPidFile, reapStaleJobs } from './job-pids.ts';
 import { JobProcess, whichSync } from './job-process.ts';
 import { netBytes, RateMeter, treeUsage, CLOCK_TICKS_PER_S } from './proc-stats.ts';
 
@@ -37,6 +39,11 @@ export interface AgentOptions {
   readonly maxProcessesPerJob?: number;
   /** Working directory of job processes. */
   readonly cwd?: string;
+  /**
+   * The agent's own state directory: the pid file of its job processes (job-pids.ts), read at start to stop jobs a
+   * crashed previous incarnation left behind. Undefined: no pid file.
+   */
+  readonly workDir?: string;
   readonly log?: (line: string) => void;
   /** Called for every progress line a job prints (in-process users: tests, `fairway up`). */
   readonly onProgress?: (jobId: string, event: JobProgressEvent) => void;
@@ -58,6 +65,7 @@ type LogItem = Heartbeat['logs'][number];
 const MAX_LOGS_PER_HEARTBEAT = 2000;
 /** Generous for training jobs (data loader workers are processes; threads do not count), far below a fork bomb. */
 export const DEFAULT_MAX_PROCESSES_PER_JOB = 256;
+const MIGRATED_EXITS = new Set([75, 76, 128 + osConstants.signals.SIGUSR2, 128 + osConstants.signals.SIGKILL]);
 
 export class NodeAgent {
   readonly nodeId: string;
@@ -80,7 +88,13 @@ export class NodeAgent {
   /** Jobs per host CPU, to spread pinned jobs over this agent's cpu set. */
   private readonly cpuLoad = new Map<number, number>();
 
+  private readonly pidFile: JobPidFile | undefined;
+  /** The coordinator process we last heard from (its instance id in heartbeat replies). */
+  private coordinatorInstance: string | undefined;
+  private reRegistering = false;
+
   constructor(private readonly o: AgentOptions) {
+    this.pidFile = o.workDir !== undefined ? new JobPidFile(join(o.workDir, 'job-pids.json')) : undefined;
     this.nodeId = o.nodeId;
     this.url = o.coordinatorUrl.replace(/\/+$/, '');
     this.headers = { authorization: `Bearer ${o.joinToken}`, 'content-type': 'application/json' };
@@ -112,11 +126,30 @@ export class NodeAgent {
       id: this.nodeId,
       capacity: { cpu: c.cpus, memoryMiB: c.memoryMiB, ...(c.gpus > 0 ? { gpu: c.gpus } : {}) },
       labels: { host: hostname().slice(0, 63).replace(/[^A-Za-z0-9._-]/g, '-'), ...this.o.labels },
+      // The tasks we run, for the coordinator to re-adopt or stop (jobs it already took back are on their way out).
+      jobs: [...this.jobs].filter(([, r]) => !r.takenBack).map(([id]) => id),
     });
+  }
+
+  /** The coordinator restarted (its instance id changed): register again with our task list so it can reconcile. */
+  private reRegister(why: string): void {
+    if (this.reRegistering || this.stopping) return;
+    this.reRegistering = true;
+    this.log(`${why}; registering again with ${this.jobs.size} running job(s)`);
+    void this.register()
+      .catch((e: unknown) => { this.coordinatorInstance = undefined; this.log(`re-register failed: ${(e as Error).message}`); })
+      .finally(() => { this.reRegistering = false; });
   }
 
   /** Registers (retrying while the coordinator starts) and starts the loops. */
   async start(): Promise<void> {
+    if (this.pidFile) {
+      // A previous incarnation of this agent that died hard may have left job processes running; the coordinator
+      // has (or will have) rescheduled their jobs, so they must stop before we offer the node again.
+      const stale = await reapStaleJobs(this.pidFile.readPrevious(), 10_000, (l) => this.log(l));
+      if (stale.length > 0) this.log(`stopped ${stale.length} stale job process group(s) from a previous run`);
+      this.pidFile.save();
+    }
     const deadline = Date.now() + (this.o.connectTimeoutMs ?? 30_000);
     for (let attempt = 0; ; attempt++) {
       try {
@@ -237,6 +270,12 @@ export class NodeAgent {
   }
 
   private handleReply(reply: unknown): void {
+    const instance = (reply as { coordinator?: unknown }).coordinator;
+    if (typeof instance === 'string') {
+      const before = this.coordinatorInstance;
+      this.coordinatorInstance = instance;
+      if (before !== undefined && before !== instance) this.reRegister(`the coordinator restarted (instance ${before.slice(0, 8)} → ${instance.slice(0, 8)})`);
+    }
     const commands = (reply as { commands?: unknown }).commands;
     if (!Array.isArray(commands)) return;
     for (const raw of commands) {
@@ -313,6 +352,7 @@ export class NodeAgent {
     this.reports.push({ type: 'started', jobId });
     this.log(`launch ${jobId}: ${(c.command ?? []).join(' ').slice(0, 200)}${cpus.length ? ` on CPUs ${cpus.join(',')}` : ''}`);
     proc.start();
+    if (proc.pid !== undefined) this.pidFile?.add(jobId, proc.pid);
     this.urgent();
   }
 
@@ -333,11 +373,15 @@ export class NodeAgent {
     const r = this.jobs.get(jobId);
     if (r) for (const cpu of r.cpus) this.cpuLoad.set(cpu, Math.max(0, (this.cpuLoad.get(cpu) ?? 1) - 1));
     this.jobs.delete(jobId);
+    this.pidFile?.remove(jobId);
     this.telemetry.delete(jobId);
     this.meter.forget(jobId);
     const to = this.pendingMigrations.get(jobId);
     this.pendingMigrations.delete(jobId);
-    if (to && exitCode === 75) this.reports.push({ type: 'migrated', jobId, toNodeIds: to });
+    // Asked to move, it stopped (75: checkpointed; 76: no checkpoint store, it restarts from scratch; 140 / 137: a
+    // program without the SDK killed by SIGUSR2 or, past the grace period, SIGKILL): the coordinator resumes it on the
+    // target. A clean exit 0 means it finished first; other codes are real failures.
+    if (to && !r?.takenBack && MIGRATED_EXITS.has(exitCode)) this.reports.push({ type: 'migrated', jobId, toNodeIds: to });
     else if (!r?.takenBack) this.reports.push({ type: 'exited', jobId, exitCode, ...(reason ? { reason } : {}) });
     this.log(`${jobId} exited ${exitCode}${reason ? `: ${reason.split('\n')[0]}` : ''}`);
     const next = this.deferredLaunches.get(jobId);

@@ -97,7 +97,10 @@ export class JobProcess {
     if (this.spec.gpuIndices !== undefined) env.CUDA_VISIBLE_DEVICES = this.spec.gpuIndices.join(',');
     const pin = this.spec.taskset && this.spec.cpuSet && this.spec.cpuSet.length > 0;
     const argv = pin ? [this.spec.taskset!, '-c', this.spec.cpuSet!.join(','), cmd, ...args] : [cmd, ...args];
-    const child = spawn(argv[0]!, argv.slice(1), { cwd: this.spec.cwd, env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+    // fd 3: one end of a socket pair whose other end only this agent holds. The kernel closes it when the agent
+    // dies, however it dies, so the job (src/sdk/parent-watch.ts) can notice and stop instead of running on orphaned.
+    env.FAIRWAY_AGENT_FD = '3';
+    const child = spawn(argv[0]!, argv.slice(1), { cwd: this.spec.cwd, env, detached: true, stdio: ['ignore', 'pipe', 'pipe', 'pipe'] });
     this.child = child;
     for (const stream of ['stdout', 'stderr'] as const) {
       const rl = createInterface({ input: child[stream]!, crlfDelay: Infinity });
@@ -112,7 +115,11 @@ export class JobProcess {
       // spawn failures (EACCES, ENOENT raced with our check) arrive here instead of 'close'.
       this.finish(EXIT_NOT_FOUND, `could not start ${JSON.stringify(cmd)}: ${err.message}`);
     });
+    const lifeline = child.stdio[3] as (NodeJS.ReadableStream & { destroy(): void; on(e: 'error', f: () => void): unknown }) | null;
+    // A job that closes its end (or exits) must not take the agent down with an unhandled socket error.
+    lifeline?.on('error', () => { /* the job closed its end; its exit is reported through 'close' */ });
     child.on('close', (code, signal) => {
+      lifeline?.destroy();
       const exitCode = code ?? 128 + (signal ? (osConstants.signals[signal] ?? 0) : 0);
       let reason = this.killReason;
       if (reason === undefined && exitCode !== 0) {

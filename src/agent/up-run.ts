@@ -111,6 +111,8 @@ export async function runWorkload(cluster: LocalCluster, w: Workload, o: RunOpti
       const env: Record<string, string> = { FAIRWAY_TENANT: j.tenant, FAIRWAY_SEED: String(i + 1) };
       if (cluster.gridUrl) env.FAIRWAY_GRID = cluster.gridUrl;
       else env.FAIRWAY_CHECKPOINT_DIR = cluster.checkpointDir;
+      // The traditional baseline's data path (the seed paper's): read and decode from disk every epoch.
+      if (o.mode === 'baseline') env.FAIRWAY_DATA_RELOAD = 'epoch';
       const now = Date.now();
       const deadlineMs = j.deadlineS !== undefined ? now + j.deadlineS * 1000 : undefined;
       api('/v1/jobs', tokens.get(j.tenant)!, {

@@ -14,6 +14,7 @@ import { registerJobs } from './commands/jobs.ts';
 import { registerJob } from './commands/job.ts';
 import { registerLogs } from './commands/logs.ts';
 import { registerCancel } from './commands/cancel.ts';
+import { registerMigrate } from './commands/migrate.ts';
 import { registerNodes } from './commands/nodes.ts';
 import { registerFairness } from './commands/fairness.ts';
 
@@ -35,6 +36,7 @@ export function buildProgram(): Command {
   registerJob(program);
   registerLogs(program);
   registerCancel(program);
+  registerMigrate(program);
   registerNodes(program);
   registerFairness(program);
   return program;

@@ -23,6 +23,12 @@ export interface RedisStoreOptions extends StoreLimits {
   /** First retry delay; doubles per attempt (default 100 ms). */
   readonly retryBaseMs?: number;
   readonly connectTimeoutMs?: number;
+  /**
+   * Longest wait for one command's reply (default 2000 ms). A server that stops answering without closing the
+   * connection (a stopped or partitioned master) would otherwise leave the command, and the save waiting on it,
+   * hanging for good; timed out, it counts as connection trouble and is retried, on the new master after a failover.
+   */
+  readonly commandTimeoutMs?: number;
   /** Longest pause between the client's reconnect attempts (default 1000 ms). */
   readonly reconnectMaxMs?: number;
   /**
@@ -214,7 +220,8 @@ export class RedisStore implements GridStore {
     }
     const tls = useTls ? { tls: { ...(options.tlsCa !== undefined ? { ca: options.tlsCa } : {}) } } : {};
     // Commands fail fast while disconnected (one reconnect attempt); RedisStore#run retries them with backoff.
-    const common: RedisOptions = { connectTimeout, maxRetriesPerRequest: 1, lazyConnect: true, enableAutoPipelining: true, ...tls };
+    const commandTimeout = options.commandTimeoutMs ?? 2000;
+    const common: RedisOptions = { connectTimeout, commandTimeout, maxRetriesPerRequest: 1, lazyConnect: true, enableAutoPipelining: true, ...tls };
     let store: RedisStore;
     if (url.startsWith('redis-cluster://') || url.startsWith('rediss-cluster://')) {
       // redis-cluster://[user:password@]host:port,host:port…
@@ -234,7 +241,9 @@ export class RedisStore implements GridStore {
       const cluster = new Cluster(nodes, {
         enableAutoPipelining: true, lazyConnect: true,
         clusterRetryStrategy: (times) => Math.min(100 * 2 ** times, reconnectMax),
-        redisOptions: { connectTimeout, maxRetriesPerRequest: 1, ...auth, ...tls },
+        // Learn a failover's new slot owners even when no MOVED reply tells us (the old master just went silent).
+        slotsRefreshInterval: 2000,
+        redisOptions: { connectTimeout, commandTimeout, maxRetriesPerRequest: 1, ...auth, ...tls },
       });
       store = new RedisStore('redis-cluster', cluster, options);
     } else if (url.startsWith('redis://') || url.startsWith('rediss://')) {
@@ -267,6 +276,8 @@ export class RedisStore implements GridStore {
       } catch (err) {
         if (!isTransient(err)) throw err instanceof Error && err.name === 'ReplyError' ? new GridStoreRefusedError(operation, { cause: err }) : err;
         lastError = err;
+        // A Cluster node that stopped answering may have been replaced: ask for the slot owners again before the retry.
+        if (this.client instanceof Cluster) this.client.refreshSlotsCache();
         if (attempt < this.#maxAttempts) await new Promise((r) => setTimeout(r, this.#retryBaseMs * 2 ** (attempt - 1)));
       }
     }

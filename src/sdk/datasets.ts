@@ -72,6 +72,16 @@ function meta(name: DatasetName): { description: string; classNames: readonly st
     : { description: SYNTHETIC_CIFAR_LABEL, classNames: SYNTHETIC_CIFAR_CLASSES };
 }
 
+/**
+ * The "traditional" data path (the seed paper's baseline): read and decode the training split again, from disk (or
+ * regenerate the synthetic set), as a loader without an in-memory store does every epoch. Same items, same order.
+ */
+export function reloadTrainSplit(name: DatasetName, options: Pick<LoadDataOptions, 'trainLimit' | 'seed'> = {}): LabelledSet {
+  if (name === 'fashion-mnist') return fashionFromDisk('train', options.trainLimit).set;
+  const s = generateSyntheticCifar({ count: options.trainLimit ?? 5000, seed: options.seed ?? 1 });
+  return { count: s.count, itemShape: [s.height, s.width, s.channels], x: s.images, y: s.labels };
+}
+
 export async function loadTrainingData(name: DatasetName, options: LoadDataOptions = {}): Promise<TrainingData> {
   const { trainLimit, testLimit, seed = 1, grid } = options;
   if (!isDatasetName(name)) throw new DatasetUnavailableError(`unknown dataset '${String(name)}' (known: ${DATASET_NAMES.join(', ')})`, { name });

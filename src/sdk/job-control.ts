@@ -2,7 +2,8 @@
 // In a job process they arrive as signals (docs/sdk.md):
 //   SIGTERM → stop for preemption · SIGUSR2 → stop for migration · SIGINT → stop · SIGUSR1 → checkpoint now.
 // A library caller (or the agent's in-process runner) calls the methods directly.
-export type StopReason = 'preempt' | 'migrate' | 'stop';
+/** `orphaned`: the agent that launched the job is gone (parent-watch.ts); stopped like a preemption. */
+export type StopReason = 'preempt' | 'migrate' | 'stop' | 'orphaned';
 
 export class JobControl {
   private stop: StopReason | undefined;

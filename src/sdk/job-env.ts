@@ -13,6 +13,8 @@ export const JOB_ENV = {
   resume: 'FAIRWAY_RESUME',
   grid: 'FAIRWAY_GRID',
   progress: 'FAIRWAY_PROGRESS',
+  agentFd: 'FAIRWAY_AGENT_FD',
+  dataReload: 'FAIRWAY_DATA_RELOAD',
 } as const;
 
 const intFromString = z.string().regex(/^\d+$/, 'a non-negative integer').transform(Number);
@@ -27,6 +29,10 @@ const JobEnvSchema = z.object({
   resume: z.enum(['auto', 'never']).optional(),
   grid: z.string().min(1).optional(),
   progress: z.enum(['stdout', 'off']).optional(),
+  /** The agent's end-of-life socket (parent-watch.ts); set by the agent, never by hand. */
+  agentFd: intFromString.optional(),
+  /** `epoch`: re-read and decode the training data every epoch (the traditional baseline); `once` (default). */
+  dataReload: z.enum(['once', 'epoch']).optional(),
 });
 export type JobEnv = z.infer<typeof JobEnvSchema>;
 

@@ -6,10 +6,11 @@ import { join } from 'node:path';
 import { repoRoot } from '../paths.ts';
 import { FairwayError } from '../core/util/errors.ts';
 import { setupBackend, type BackendName } from './tf/backend.ts';
-import { loadTrainingData, type DatasetName, type GridDatasetReader } from './datasets.ts';
+import { loadTrainingData, reloadTrainSplit, type DatasetName, type GridDatasetReader } from './datasets.ts';
 import { DiskCheckpointStore, type CheckpointStore } from './checkpoint-store.ts';
 import { ProgressReporter, type ProgressListener } from './progress.ts';
 import { JobControl } from './job-control.ts';
+import { watchParent } from './parent-watch.ts';
 import { trainModel, type ModelSpec, type TrainResult } from './trainer.ts';
 import { readJobEnv } from './job-env.ts';
 import { JOB_EXIT } from '../wire/job-progress.ts';
@@ -39,6 +40,11 @@ export interface JobOptions {
   readonly checkpoints: CheckpointStore | 'grid' | 'none' | { dir: string };
   /** Read the dataset from the grid (a reader, or `grid` to connect via FAIRWAY_GRID); `disk` skips the grid. */
   readonly data: GridDatasetReader | 'grid' | 'disk';
+  /**
+   * The "traditional" data path: read and decode the training split from disk again every epoch (as a loader with no
+   * in-memory store does) instead of once per job. Ignored when the data comes from the grid.
+   */
+  readonly reloadDataEachEpoch?: boolean;
   /** An already connected grid (in-process use); otherwise `grid` connects via FAIRWAY_GRID when asked. */
   readonly grid?: JobGrid;
   /** Print JSON progress lines on stdout. */
@@ -82,7 +88,10 @@ export async function runTrainingJob(spec: ModelSpec, dataset: DatasetName, opti
       seed: options.seed, ...(options.trainLimit !== undefined ? { trainLimit: options.trainLimit } : {}),
       ...(options.testLimit !== undefined ? { testLimit: options.testLimit } : {}), ...(reader ? { grid: reader } : {}),
     });
-    const dataNote = options.data === 'grid' && !reader && gridProblem ? { ...data, note: `${gridProblem}; ${data.note}` } : data;
+    const gridNoted = options.data === 'grid' && !reader && gridProblem ? { ...data, note: `${gridProblem}; ${data.note}` } : data;
+    const reload = options.reloadDataEachEpoch === true && data.source !== 'grid';
+    const dataNote = reload ? { ...gridNoted, note: `${gridNoted.note}; the training split is ${data.source === 'generated' ? 'regenerated' : 're-read and decoded from disk'} every epoch` } : gridNoted;
+    const reloadOptions = { seed: options.seed, ...(options.trainLimit !== undefined ? { trainLimit: options.trainLimit } : {}) };
 
     let store: CheckpointStore | undefined;
     let storeNote: string | undefined;
@@ -103,6 +112,7 @@ export async function runTrainingJob(spec: ModelSpec, dataset: DatasetName, opti
       ...(options.evalItems !== undefined ? { evalItems: options.evalItems } : {}),
       checkpointEvery: options.checkpointEvery, progressEvery: options.progressEvery, resume: options.resume,
       ...(store ? { store } : {}), reporter, control,
+      ...(reload ? { reloadTrain: () => reloadTrainSplit(dataset, reloadOptions) } : {}),
       backend: {
         name: backend.name,
         ...(backend.fallbackReason || storeNote ? { note: [backend.fallbackReason, storeNote].filter(Boolean).join('; ') } : {}),
@@ -168,6 +178,7 @@ export async function runJobMain(spec: ModelSpec, dataset: DatasetName, defaults
     .option('--ca <file>', 'CA certificate (PEM) for a rediss:// grid (env FAIRWAY_GRID_CA, else FAIRWAY_CA)')
     .option('--no-resume', 'start afresh even if a checkpoint exists (env FAIRWAY_RESUME=never)')
     .option('--progress-every <n>', 'progress line every N steps', positiveInt, 10)
+    .option('--reload-data-each-epoch', 're-read and decode the training data from disk every epoch, as a traditional loader does (env FAIRWAY_DATA_RELOAD=epoch)')
     .option('--quiet', 'no JSON progress on stdout (env FAIRWAY_PROGRESS=off)')
     .exitOverride()
     .configureOutput({ writeErr: (s) => process.stderr.write(s) });
@@ -180,7 +191,7 @@ export async function runJobMain(spec: ModelSpec, dataset: DatasetName, defaults
   const o = program.opts<{
     jobId: string; tenant: string; epochs: number; batchSize: number; maxSteps?: number; trainLimit?: number;
     testLimit?: number; seed: number; backend: string; checkpointEvery: number; checkpointDir: string; grid?: string; ca?: string;
-    resume: boolean; progressEvery: number; quiet?: boolean;
+    resume: boolean; progressEvery: number; quiet?: boolean; reloadDataEachEpoch?: boolean;
   }>();
   jobId = o.jobId;
   if (!['auto', 'wasm', 'cpu'].includes(o.backend)) return reportError('job_config', `unknown backend '${o.backend}'`, JOB_EXIT.usage);
@@ -193,6 +204,10 @@ export async function runJobMain(spec: ModelSpec, dataset: DatasetName, defaults
   const useGrid = o.grid !== undefined && !embeddedOnly;
   const control = new JobControl();
   const removeHandlers = control.installSignalHandlers();
+  // Launched by an agent: stop (with a checkpoint) if the agent dies, rather than run on as an orphan.
+  const stopWatching = env.agentFd !== undefined || process.env.FAIRWAY_NODE_ID !== undefined
+    ? watchParent(control, { ...(env.agentFd !== undefined ? { fd: env.agentFd } : {}), onOrphaned: (why) => writeStderr(`fairway job: ${why}; checkpointing and stopping\n`) })
+    : () => {};
   try {
     const outcome = await runTrainingJob(spec, dataset, {
       jobId, tenant: o.tenant, seed: o.seed, backend: o.backend as BackendName | 'auto', epochs: o.epochs,
@@ -204,6 +219,7 @@ export async function runJobMain(spec: ModelSpec, dataset: DatasetName, defaults
       checkpoints: useGrid ? 'grid' : { dir: o.checkpointDir },
       data: useGrid ? 'grid' : 'disk',
       stdoutProgress: !o.quiet && env.progress !== 'off', control,
+      reloadDataEachEpoch: o.reloadDataEachEpoch === true || env.dataReload === 'epoch',
     });
     return outcome.exitCode;
   } catch (err) {
@@ -212,5 +228,11 @@ export async function runJobMain(spec: ModelSpec, dataset: DatasetName, defaults
     return reportError(code, err instanceof Error ? err.message : String(err), JOB_EXIT.failed);
   } finally {
     removeHandlers();
+    stopWatching();
   }
+}
+
+function writeStderr(line: string): void {
+  // stderr may be the dead agent's pipe too: a failed write is dropped (parent-watch handles the EPIPE).
+  process.stderr.write(line);
 }

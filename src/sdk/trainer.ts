@@ -13,6 +13,7 @@ import type { TrainingData, LabelledSet } from './datasets.ts';
 import type { ProgressReporter } from './progress.ts';
 import type { JobControl, StopReason } from './job-control.ts';
 import { CheckpointMismatchError } from './errors.ts';
+import { FairwayError } from '../core/util/errors.ts';
 import { JOB_EXIT } from '../wire/job-progress.ts';
 
 export interface ModelSpec {
@@ -40,6 +41,11 @@ export interface TrainOptions {
   readonly store?: CheckpointStore;
   readonly reporter: ProgressReporter;
   readonly control: JobControl;
+  /**
+   * Called at the start of every epoch after the first this run trains: a fresh copy of the training split (the
+   * baseline's per-epoch read and decode). It must hold the same items as `data.train`.
+   */
+  readonly reloadTrain?: () => LabelledSet;
   /** Backend name and note, for the start line. */
   readonly backend: { name: string; note?: string };
 }
@@ -59,11 +65,16 @@ export interface TrainResult {
   readonly trainingMs: number;
   readonly checkpoints: number;
   readonly lastCheckpointVersion: number | null;
+  /** How many times this run had the training split loaded: 1, plus one per epoch with `reloadTrain`. */
+  readonly trainSplitLoads: number;
 }
 
 interface Position { step: number; epoch: number; stepInEpoch: number }
 
 const yieldToEventLoop = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+
+/** Store errors that mean "not now" rather than "never": a skipped periodic checkpoint is retried at the next one. */
+const SKIPPABLE_SAVE_ERRORS = new Set(['grid_unavailable', 'grid_store_refused']);
 
 function itemSize(set: LabelledSet): number {
   return set.itemShape.reduce((a, b) => a * b, 1);
@@ -180,7 +191,9 @@ function evaluate(model: LayersModel, set: LabelledSet, numClasses: number, item
 export async function trainModel(options: TrainOptions): Promise<TrainResult> {
   const { data, batchSize, epochs, seed, reporter, control, store } = options;
   const numClasses = data.classNames.length;
-  const train = data.train;
+  let train = data.train;
+  let trainEpoch = -1;
+  let trainSplitLoads = 1;
   const per = itemSize(train);
   const stepsPerEpoch = Math.ceil(train.count / batchSize);
   const totalSteps = Math.min(options.maxSteps ?? Infinity, epochs * stepsPerEpoch);
@@ -228,13 +241,25 @@ export async function trainModel(options: TrainOptions): Promise<TrainResult> {
   let trainingMs = 0;
   let samplesDone = 0;
 
-  const checkpoint = async (reason: 'interval' | 'request' | 'stop' | 'final'): Promise<number> => {
+  let lastCheckpointStep: number | null = resumedFromStep;
+  const checkpoint = async (reason: 'interval' | 'request' | 'stop' | 'final'): Promise<number | null> => {
     assert(store !== undefined, 'checkpoint without a store');
     const t0 = performance.now();
     const snapshot = await snapshotOf(model, pos, {
       ...identity, seed, dataset: data.name, rngEpochStart, rngCurrent: rng.state(),
     });
-    const saved = await store.save(snapshot);
+    let saved;
+    try {
+      saved = await store.save(snapshot);
+    } catch (err) {
+      // The store is unavailable for now (after its retries): nothing was committed, the previous checkpoint still
+      // stands. A periodic or requested checkpoint is skipped and training goes on (the next interval tries again);
+      // a stop or final checkpoint cannot be skipped, so that error ends the run.
+      if (!(err instanceof FairwayError) || !SKIPPABLE_SAVE_ERRORS.has(err.code) || reason === 'stop' || reason === 'final') throw err;
+      reporter.emit('checkpoint_failed', { step: pos.step, epoch: pos.epoch, reason, code: err.code, message: err.message, fallbackStep: lastCheckpointStep });
+      return null;
+    }
+    lastCheckpointStep = pos.step;
     checkpoints++;
     lastCheckpointVersion = saved.version;
     reporter.emit('checkpoint', {
@@ -253,6 +278,13 @@ export async function trainModel(options: TrainOptions): Promise<TrainResult> {
   try {
     while (pos.step < totalSteps) {
       if (!perm) {
+        if (options.reloadTrain && trainEpoch !== -1 && trainEpoch !== pos.epoch) {
+          const fresh = options.reloadTrain();
+          assert(fresh.count === train.count && itemSize(fresh) === per, 'a reloaded training split differs from the first one');
+          train = fresh;
+          trainSplitLoads++;
+        }
+        trainEpoch = pos.epoch;
         rng = restoreRng(rngEpochStart);
         perm = shuffled(train.count, rng);
         if (expectedRngAfterShuffle) {
@@ -313,7 +345,7 @@ export async function trainModel(options: TrainOptions): Promise<TrainResult> {
           status: 'stopped', stopReason: stop, step: pos.step, epoch: pos.epoch, resumedFromStep, stepLosses, firstStep,
           testLoss: lastEval?.loss ?? NaN, testAccuracy: lastEval?.accuracy ?? NaN,
           samplesPerS: samplesDone / Math.max(1e-9, trainingMs / 1000), trainingMs: performance.now() - runStart,
-          checkpoints, lastCheckpointVersion,
+          checkpoints, lastCheckpointVersion, trainSplitLoads,
         };
       }
       const requested = control.takeCheckpointRequest();
@@ -327,7 +359,7 @@ export async function trainModel(options: TrainOptions): Promise<TrainResult> {
       status: 'completed', step: pos.step, epoch: pos.epoch, resumedFromStep, stepLosses, firstStep,
       testLoss: lastEval!.loss, testAccuracy: lastEval!.accuracy,
       samplesPerS: samplesDone / Math.max(1e-9, trainingMs / 1000), trainingMs: performance.now() - runStart,
-      checkpoints, lastCheckpointVersion,
+      checkpoints, lastCheckpointVersion, trainSplitLoads,
     };
     reporter.emit('done', {
       step: result.step, epoch: result.epoch, loss: stepLosses.at(-1) ?? NaN, testLoss: result.testLoss,

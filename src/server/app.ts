@@ -159,6 +159,12 @@ export function buildApp(opts: AppOptions): FastifyInstance {
   };
   app.post('/v1/jobs/:id/cancel', cancel);
   app.delete('/v1/jobs/:id', cancel);
+  app.post('/v1/jobs/:id/migrate', async (req) => {
+    // Operators only: moving a job is a cluster decision (tenants see the move in the job's events).
+    const p = requireKind(req.principal, 'admin');
+    const body = parseWire(W.MigrateRequest, req.body, 'migrate');
+    return jobView(await c.requestMigration(param(req, 'id'), body.to, p));
+  });
   app.get('/v1/jobs/:id/logs', async (req) => {
     const p = requireKind(req.principal, 'tenant', 'admin');
     const j = c.getJob(param(req, 'id'), p);
@@ -186,7 +192,7 @@ export function buildApp(opts: AppOptions): FastifyInstance {
     requireKind(req.principal, 'agent');
     const id = param(req, 'id');
     const hb = parseWire(W.Heartbeat, req.body ?? {}, 'heartbeat');
-    return { commands: await c.heartbeat(id, hb) };
+    return { commands: await c.heartbeat(id, hb), coordinator: c.instanceId };
   });
   app.get('/v1/nodes', async () => ({ nodes: c.listNodes().map((n) => nodeView(n.stored, n.allocated, n.used)) }));
   for (const [action, status] of [['drain', 'draining'], ['undrain', 'ready']] as const) {

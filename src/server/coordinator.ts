@@ -2,13 +2,14 @@
 // and executes the commands it returns (agent gateway queues, store writes). Every accepted submission and every
 // state change is committed before it is acknowledged or handed to an agent.
 import type { BalancerOptions } from '../core/control/balance-tick.ts';
+import { randomUUID } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import type { Event, TimerPurpose } from '../core/domain/events.ts';
 import { isTerminal, totalRequest, validateJobSpec, type JobState } from '../core/domain/job.ts';
 import type { Node, NodeStatus } from '../core/domain/node.ts';
 import type { Reason } from '../core/domain/plan.ts';
 import { add, fits, resources, shares, ZERO, type Resources } from '../core/domain/resources.ts';
-import { createControlState, explainJob, fairnessNow, step, type ControlState } from '../core/control/index.ts';
+import { createControlState, explainJob, fairnessNow, migrationBlocker, step, type ControlState } from '../core/control/index.ts';
 import { createRng } from '../core/util/rng.ts';
 import { Driver } from '../runtime/driver.ts';
 import type { ClusterPort, TimerPort } from '../runtime/ports.ts';
@@ -63,13 +64,16 @@ export const DEFAULT_CYCLE_INTERVAL_MS = 100;
 /** Migrations kept for /v1/cluster (planned and done, newest last). */
 const RECENT_MIGRATIONS = 50;
 
-interface NodeEntry { stored: StoredNode; usage?: Resources }
+/** `seenMs`: when the node last reached us, even if that heartbeat could not be stored (a full disk is not a lost node). */
+interface NodeEntry { stored: StoredNode; usage?: Resources; seenMs?: number }
 
 const vecToResources = (a: readonly number[]): Resources => resources({ cpuMilli: a[0] ?? 0, gpuMilli: a[1] ?? 0, memMiB: a[2] ?? 0, netMbps: a[3] ?? 0 });
 
 export class Coordinator {
   readonly bus = new EventEmitter();
-  readonly counters = { submissions: 0, duplicates: 0, placements: 0, preemptions: 0, cycles: 0, cycleMsTotal: 0, lastCycleMs: 0, transitions: 0 };
+  /** Changes with every start of the coordinator: agents re-register (with their task list) when they see it change. */
+  readonly instanceId = randomUUID();
+  readonly counters = { submissions: 0, duplicates: 0, placements: 0, preemptions: 0, migrations: 0, cycles: 0, cycleMsTotal: 0, lastCycleMs: 0, transitions: 0 };
   private readonly store: StateStore;
   private readonly auth: Authenticator;
   private readonly clock: () => number;
@@ -81,6 +85,12 @@ export class Coordinator {
   private readonly active = new Map<string, StoredJob>();
   /** Where the core placed each job (known synchronously, before the placement's commit lands). */
   private readonly placedOn = new Map<string, readonly string[]>();
+  /**
+   * Migrations under way (MigrateJob sent): the source nodes that have not yet reported their task stopped, and the
+   * targets. When the last source reports `migrated` the job is launched on the targets from its checkpoint and the
+   * core hears MigrationCompleted — the adapter's half of the MigrateJob command, as the simulator's cluster does.
+   */
+  private readonly migrating = new Map<string, { waitingFor: Set<string>; from: readonly string[]; to: readonly string[] }>();
   private readonly inflightIdem = new Map<string, Promise<StoredJob>>();
   private readonly inflightWrites = new Set<Promise<void>>();
   private readonly agentQueues = new Map<string, AgentCommand[]>();
@@ -89,6 +99,14 @@ export class Coordinator {
   private readonly intervals: NodeJS.Timeout[] = [];
   /** While restoring after a restart: launches the core decides for jobs that were already running. */
   private restoring: Map<string, readonly string[]> | undefined;
+  /**
+   * After a restart: jobs stored as placed on a node that never reported them started there. Their LaunchJob may
+   * have died with the previous process (queued, or its long-poll reply cut off by the crash), so nothing would ever
+   * run them. An agent's push heartbeat carries every report it could not deliver while we were away, so once a node
+   * has pushed twice since the restart without reporting the job started, its launch was lost: we send it again.
+   * jobId → nodeId → pushes seen without a start.
+   */
+  private readonly unconfirmedLaunches = new Map<string, Map<string, number>>();
   private nextSeq: number;
   private closed = false;
   /** Load forecasts per node (undefined when turned off). */
@@ -107,14 +125,7 @@ export class Coordinator {
       launch: (jobId, nodeIds, resumeFromCheckpointId) => this.onLaunch(jobId, nodeIds, resumeFromCheckpointId),
       stop: (jobId, reason) => this.sendToNodes(jobId, { type: 'StopJob', jobId, reason: { ...reason } }, true),
       checkpoint: (jobId, reason) => this.sendToNodes(jobId, { type: 'CheckpointJob', jobId, reason: { ...reason } }, false),
-      migrate: (jobId, fromNodeIds, toNodeIds, reason) => {
-        for (const n of new Set(fromNodeIds)) this.enqueue(n, { type: 'MigrateJob', jobId, nodeIds: [...toNodeIds], reason: { ...reason } });
-        // The dashboard lists the balancer's migrations as they are planned and when they complete.
-        const tenant = this.active.get(jobId)?.spec.tenantId;
-        const at = new Date(this.clock()).toISOString();
-        this.rememberMigration({ jobId, ...(tenant ? { tenant } : {}), phase: 'planned', from: [...fromNodeIds], to: [...toNodeIds], reason: reason.message, at });
-        this.emit(() => ({ type: 'migration', jobId, ...(tenant ? { tenant } : {}), at, data: { phase: 'planned', from: [...fromNodeIds], to: [...toNodeIds], reason: reason.message } }));
-      },
+      migrate: (jobId, fromNodeIds, toNodeIds, reason) => this.onMigrate(jobId, fromNodeIds, toNodeIds, reason),
       preempt: (jobId, reason) => this.onPreempt(jobId, reason),
     };
     const timers: TimerPort = { set: (timerId, atMs, purpose) => this.setTimer(timerId, atMs, purpose) };
@@ -132,7 +143,10 @@ export class Coordinator {
     this.restore();
     this.nextSeq = this.store.maxJobSeq();
     const fi = opts.fairnessIntervalMs ?? 10_000;
-    if (fi > 0) this.intervals.push(setInterval(() => void this.recordFairness(), fi).unref());
+    // Timer-driven writes have no caller to answer: a failed commit (store unavailable) is logged, never left as an
+    // unhandled rejection that would take the whole coordinator down.
+    const logFailure = (what: string) => (err: unknown): void => console.error(`fairway: ${what} failed: ${(err as Error).message}`);
+    if (fi > 0) this.intervals.push(setInterval(() => void this.recordFairness().catch(logFailure('storing a fairness point')), fi).unref());
     if (opts.forecast !== false) {
       const nf = new NodeLoadForecasts(opts.forecast ?? {});
       this.nodeForecasts = nf;
@@ -143,7 +157,7 @@ export class Coordinator {
     this.gridIntervalMs = opts.gridIntervalMs ?? 2000;
     if (opts.grid) this.attachGrid(opts.grid);
     const nodeTimeoutMs = opts.nodeTimeoutMs ?? 30_000;
-    if (nodeTimeoutMs > 0) this.intervals.push(setInterval(() => void this.checkHeartbeats(nodeTimeoutMs), Math.max(100, nodeTimeoutMs / 3)).unref());
+    if (nodeTimeoutMs > 0) this.intervals.push(setInterval(() => void this.checkHeartbeats(nodeTimeoutMs).catch(logFailure('marking a node lost')), Math.max(100, nodeTimeoutMs / 3)).unref());
   }
 
   /** Rebuilds the core's state from the store after a (re)start: tenants, nodes, running jobs on their nodes, the queue. */
@@ -175,6 +189,7 @@ export class Coordinator {
         const got = launched.get(j.spec.id);
         if (got) {
           this.placedOn.set(j.spec.id, j.nodeIds);
+          this.noteUnconfirmedLaunch(j);
           if (got.join() !== j.nodeIds.join()) this.feed({ type: 'MigrationCompleted', atMs: now, jobId: j.spec.id, toNodeIds: j.nodeIds });
         } else {
           // Its nodes cannot hold it any more (gone, drained, shrunk): stop it there; it waits in the queue again.
@@ -184,6 +199,34 @@ export class Coordinator {
       }
     }
     for (const j of jobs) if (j.state === 'pending') this.feed({ type: 'JobSubmitted', atMs: now, job: j.spec });
+  }
+
+  /** Remembers the nodes of a restored job that have not reported it started since its latest placement. */
+  private noteUnconfirmedLaunch(j: StoredJob): void {
+    const events = this.store.jobEvents(j.spec.id);
+    const lastPlaced = events.findLastIndex((e) => e.type === 'placed');
+    const startedOn = new Set(events.slice(lastPlaced + 1).filter((e) => e.type === 'started').map((e) => String(e.data.nodeId)));
+    const missing = [...new Set(j.nodeIds)].filter((n) => !startedOn.has(n));
+    if (missing.length > 0) this.unconfirmedLaunches.set(j.spec.id, new Map(missing.map((n) => [n, 0])));
+  }
+
+  /** Called for each push heartbeat of a node after its reports are applied (see unconfirmedLaunches). */
+  private confirmLaunches(nodeId: string, startedNow: ReadonlySet<string>): void {
+    for (const [jobId, nodes] of this.unconfirmedLaunches) {
+      const seen = nodes.get(nodeId);
+      if (seen === undefined) continue;
+      const j = this.active.get(jobId);
+      if (startedNow.has(jobId) || !j || j.state !== 'running' || !j.nodeIds.includes(nodeId)) nodes.delete(nodeId);
+      else if (seen + 1 < 2) nodes.set(nodeId, seen + 1);
+      else {
+        nodes.delete(nodeId);
+        console.error(`fairway: ${jobId} was placed on ${nodeId} before the restart but never started there; launching it again`);
+        this.enqueue(nodeId, {
+          type: 'LaunchJob', jobId, nodeIds: [...j.nodeIds], command: [...j.command], request: { ...j.spec.request }, ...(j.env ? { env: { ...j.env } } : {}),
+        });
+      }
+      if (nodes.size === 0) this.unconfirmedLaunches.delete(jobId);
+    }
   }
 
   /** Feeds one event to the shared driver (which runs the core's step and executes the commands through our ports). */
@@ -221,11 +264,35 @@ export class Coordinator {
   /** Runs a write whose outcome nobody awaits directly (placements, requeues); `settle()` waits for them. */
   private track(p: Promise<void>): void {
     const q = p.catch((err: unknown) => {
-      // A failed commit of a placement leaves the job pending in the store; the agent never saw it. Log loudly.
       console.error(`fairway: commit failed: ${(err as Error).message}`);
     });
     this.inflightWrites.add(q);
     void q.finally(() => this.inflightWrites.delete(q));
+  }
+
+  /**
+   * Commits a decision the core has already taken (a placement, a requeue), then applies it. The core's books and
+   * the agents must not part ways when the store is briefly unavailable (full disk): a placement that is not stored
+   * is not sent (the agent would run what the store does not know), yet the core counts the job as placed; a requeue
+   * not stored would leave the job running on its node while the core places it again. So a failed commit is tried
+   * again with backoff for as long as the decision still stands (`current()`), and applied once it lands.
+   */
+  private commitDecision(what: string, ops: () => WriteOp[], current: () => boolean, apply: () => void): void {
+    const attempt = async (): Promise<void> => {
+      for (let delayMs = 100; ; delayMs = Math.min(2000, delayMs * 2)) {
+        try {
+          await this.store.write(ops());
+          apply();
+          return;
+        } catch (err) {
+          if (this.closed || !current()) throw err;
+          console.error(`fairway: ${what} not stored yet (${(err as Error).message}); retrying in ${delayMs} ms`);
+          await new Promise((r) => setTimeout(r, delayMs));
+          if (this.closed || !current()) throw err;
+        }
+      }
+    };
+    this.track(attempt());
   }
 
   /** Waits until every placement and requeue decided so far is committed and handed to the agent queues. */
@@ -243,41 +310,77 @@ export class Coordinator {
     }
     const now = this.clock();
     // Commit first; only then may an agent see the launch (a crash in between loses nothing: the job is still pending).
-    this.track(this.store.write([
+    this.commitDecision(`placement of ${jobId}`, () => [
       { type: 'updateJob', jobId, state: 'running', nodeIds, exitCode: null, atMs: now },
       { type: 'jobEvent', jobId, atMs: now, event: 'placed', data: { nodeIds } },
-    ]).then(() => {
+    ], () => this.placedOn.get(jobId) === nodeIds, () => {
       const j = this.active.get(jobId);
       if (!j) return;
       const next: StoredJob = { ...j, state: 'running', nodeIds, updatedAtMs: now };
       this.active.set(jobId, next);
       this.counters.placements++;
       this.counters.transitions++;
-      for (const nodeId of new Set(nodeIds)) {
-        this.enqueue(nodeId, {
-          type: 'LaunchJob', jobId, nodeIds: [...nodeIds], command: [...j.command], request: { ...j.spec.request },
-          // FAIRWAY_TENANT names the grid namespace the SDK uses; set here, after the job's own variables, so it is the owner's.
-          env: { ...j.env, FAIRWAY_TENANT: j.spec.tenantId }, ...(resumeFromCheckpointId ? { resumeFromCheckpointId } : {}),
-        });
-      }
+      this.sendLaunch(next, nodeIds, resumeFromCheckpointId);
       this.emit(() => ({ type: 'job', jobId, tenant: j.spec.tenantId, state: 'running', at: new Date(now).toISOString(), data: { nodeIds: [...nodeIds] } }));
-    }));
+    });
+  }
+
+  /** Hands a job's tasks to the agents of its nodes (one LaunchJob per node; the agent starts one task per command). */
+  private sendLaunch(j: StoredJob, nodeIds: readonly string[], resumeFromCheckpointId?: string): void {
+    for (const nodeId of new Set(nodeIds)) {
+      this.enqueue(nodeId, {
+        type: 'LaunchJob', jobId: j.spec.id, nodeIds: [...nodeIds], command: [...j.command], request: { ...j.spec.request },
+        // FAIRWAY_TENANT names the grid namespace the SDK uses; set here, after the job's own variables, so it is the owner's.
+        env: { ...j.env, FAIRWAY_TENANT: j.spec.tenantId }, ...(resumeFromCheckpointId ? { resumeFromCheckpointId } : {}),
+      });
+    }
+  }
+
+  /**
+   * MigrateJob: ask the source agents to checkpoint and stop the job's tasks (SIGUSR2 → the SDK checkpoints, exits 75,
+   * the agent reports `migrated`); the relaunch on the targets happens when the last source has reported.
+   */
+  private onMigrate(jobId: string, fromNodeIds: readonly string[], toNodeIds: readonly string[], reason: Reason): void {
+    const now = this.clock();
+    this.migrating.set(jobId, { waitingFor: new Set(fromNodeIds), from: [...fromNodeIds], to: [...toNodeIds] });
+    for (const n of new Set(fromNodeIds)) this.enqueue(n, { type: 'MigrateJob', jobId, nodeIds: [...toNodeIds], reason: { ...reason } });
+    this.track(this.store.write([{ type: 'jobEvent', jobId, atMs: now, event: 'migrating', data: { from: [...fromNodeIds], to: [...toNodeIds], reason: { ...reason } } }]));
+    // The dashboard lists migrations as they are planned and when they complete.
+    const tenant = this.active.get(jobId)?.spec.tenantId;
+    const at = new Date(now).toISOString();
+    this.rememberMigration({ jobId, ...(tenant ? { tenant } : {}), phase: 'planned', from: [...fromNodeIds], to: [...toNodeIds], reason: reason.message, at });
+    this.emit(() => ({ type: 'migration', jobId, ...(tenant ? { tenant } : {}), at, data: { phase: 'planned', from: [...fromNodeIds], to: [...toNodeIds], reason: reason.message } }));
+  }
+
+  /**
+   * An operator asks for a running job to move (`POST /v1/jobs/:id/migrate`, `fairway migrate`). The core decides
+   * (MigrationRequested → MigrateJob, the balancer's own path); a move it cannot make is a 409 naming why.
+   */
+  async requestMigration(jobId: string, toNodeIds: readonly string[], who: Principal): Promise<StoredJob> {
+    const j = this.getJob(jobId, who);
+    const blocker = migrationBlocker(this.driver.state, jobId, toNodeIds);
+    if (blocker) throw new ConflictError(`cannot migrate job '${jobId}': ${blocker.message}`, { jobId, reason: { ...blocker } });
+    const reason: Reason = { plugin: 'api', code: 'operator', message: `moved to ${toNodeIds.join(',')} by ${who.kind === 'tenant' ? `tenant '${who.tenantId}'` : who.kind}` };
+    this.feed({ type: 'MigrationRequested', atMs: this.clock(), jobId, toNodeIds: [...toNodeIds], reason });
+    await this.settle();
+    return this.active.get(jobId) ?? j;
   }
 
   private onPreempt(jobId: string, reason: Reason): void {
     const now = this.clock();
+    this.migrating.delete(jobId);
     const nodeIds = this.placedOn.get(jobId) ?? [];
     this.placedOn.delete(jobId);
     this.counters.preemptions++;
-    this.track(this.store.write([
+    this.commitDecision(`requeue of ${jobId}`, () => [
       { type: 'updateJob', jobId, state: 'pending', nodeIds: [], exitCode: null, atMs: now },
       { type: 'jobEvent', jobId, atMs: now, event: 'preempted', data: { nodeIds, reason: { ...reason } } },
-    ]).then(() => {
+    ], () => !this.placedOn.has(jobId) && this.active.has(jobId), () => {
       const j = this.active.get(jobId);
       if (j) this.active.set(jobId, { ...j, state: 'pending', nodeIds: [], updatedAtMs: now });
       for (const n of new Set(nodeIds)) this.enqueue(n, { type: 'PreemptJob', jobId, reason: { ...reason } });
       this.emit(() => ({ type: 'job', jobId, ...(j ? { tenant: j.spec.tenantId } : {}), state: 'pending', at: new Date(now).toISOString(), data: { preempted: true } }));
-    }));
+    });
   }
 
   private sendToNodes(jobId: string, c: AgentCommand, forget: boolean): void {
@@ -464,23 +567,47 @@ export class Coordinator {
   /** Bookkeeping when a job reaches a terminal state (after its commit). */
   private finish(next: StoredJob): void {
     this.active.delete(next.spec.id);
+    this.migrating.delete(next.spec.id);
     this.counters.transitions++;
     this.emit(() => ({ type: 'job', jobId: next.spec.id, tenant: next.spec.tenantId, state: next.state, at: new Date(next.updatedAtMs).toISOString() }));
   }
 
   // ---- nodes and the agent gateway -------------------------------------------------------------------------
 
+  /**
+   * An agent (re-)registers, listing the tasks it runs. Reconciliation, so that no job runs twice: tasks the core
+   * still counts on this node are re-adopted; tasks it does not (finished, cancelled, requeued meanwhile, unknown)
+   * are stopped there. If the core counts a task here that the agent no longer runs (the agent restarted and lost
+   * it), the node's previous incarnation is lost: its jobs go back to the queue (NodeLost) before the node rejoins.
+   */
   async registerNode(reg: NodeRegister): Promise<StoredNode> {
     const now = this.clock();
     const prev = this.nodes.get(reg.id);
     const status: NodeStatus = prev && prev.stored.node.status === 'draining' ? 'draining' : 'ready';
     const node: Node = { id: reg.id, capacity: toResources(reg.capacity), labels: reg.labels, status };
     const stored: StoredNode = { node, lastHeartbeatMs: now };
-    await this.store.write([{ type: 'putNode', node: stored }]);
+    const reported = new Set(reg.jobs ?? []);
+    const coreNode = prev && prev.stored.node.status !== 'down' ? this.driver.state.nodes.get(reg.id) : undefined;
+    const expected = [...(coreNode?.jobs ?? [])].sort();
+    const lost = expected.filter((id) => !reported.has(id));
+    const readopt = lost.length === 0 ? expected.filter((id) => reported.has(id)) : [];
+    const unexpected = [...reported].filter((id) => !expected.includes(id)).sort();
+    const ops: WriteOp[] = [{ type: 'putNode', node: stored }];
+    for (const id of readopt) ops.push({ type: 'jobEvent', jobId: id, atMs: now, event: 'readopted', data: { nodeId: reg.id } });
+    await this.store.write(ops);
     this.nodes.set(reg.id, { stored });
+    // Commands queued for the previous incarnation (a launch it never picked up) are void: the reconciliation
+    // below decides afresh.
+    this.agentQueues.delete(reg.id);
     this.usable = undefined;
+    const why = (code: string, message: string): Reason => ({ plugin: 'registration', code, message });
+    for (const id of unexpected) this.enqueue(reg.id, { type: 'StopJob', jobId: id, reason: why('not-expected', `job '${id}' is not expected on node '${reg.id}'`) });
+    if (lost.length > 0) {
+      // PreemptJob goes to this node too for the tasks it still runs: the whole job restarts from its checkpoint.
+      this.feed({ type: 'NodeLost', atMs: now, nodeId: reg.id });
+    }
     this.feed({ type: 'NodeRegistered', atMs: now, node });
-    this.emit(() => ({ type: 'node', at: new Date(now).toISOString(), data: { nodeId: reg.id, status } }));
+    this.emit(() => ({ type: 'node', at: new Date(now).toISOString(), data: { nodeId: reg.id, status, readopted: readopt.length, stopped: unexpected.length, requeued: lost.length > 0 ? expected.length : 0 } }));
     return stored;
   }
 
@@ -500,12 +627,13 @@ export class Coordinator {
   private async checkHeartbeats(timeoutMs: number): Promise<void> {
     const now = this.clock();
     for (const n of this.nodes.values()) {
-      const last = n.stored.lastHeartbeatMs ?? 0;
+      const last = Math.max(n.stored.lastHeartbeatMs ?? 0, n.seenMs ?? 0);
       if (n.stored.node.status === 'down' || now - last < timeoutMs) continue;
       const stored: StoredNode = { ...n.stored, node: { ...n.stored.node, status: 'down' } };
+      // Marked down only once stored: a failed write leaves the node as it was (the next check tries again).
+      await this.store.write([{ type: 'putNode', node: stored }]);
       n.stored = stored;
       this.usable = undefined;
-      await this.store.write([{ type: 'putNode', node: stored }]);
       if (this.closed) return;
       this.feed({ type: 'NodeLost', atMs: now, nodeId: stored.node.id });
       this.emit(() => ({ type: 'node', at: new Date(now).toISOString(), data: { nodeId: stored.node.id, status: 'down' } }));
@@ -528,9 +656,11 @@ export class Coordinator {
       throw new ConflictError(`node '${nodeId}' was declared lost; register it again`, { nodeId, status: 'down' });
     }
     const now = this.clock();
+    n.seenMs = now;
     const ops: WriteOp[] = [];
     const after: (() => void)[] = [];
     const events: Event[] = [];
+    const checkpointed = new Map<string, string>();
     for (const r of hb.reports) {
       const j = this.active.get(r.jobId);
       // Reports about jobs this node does not hold (finished, cancelled, requeued meanwhile) change nothing.
@@ -546,19 +676,33 @@ export class Coordinator {
         after.push(() => { this.finish(next); this.placedOn.delete(r.jobId); });
         events.push({ type: 'ProcessExited', atMs: now, jobId: r.jobId, exitCode: r.exitCode, ...(r.reason ? { reason: r.reason } : {}) });
       } else if (r.type === 'checkpointed') {
+        checkpointed.set(r.jobId, r.checkpointId);
         ops.push({ type: 'jobEvent', jobId: r.jobId, atMs: now, event: 'checkpointed', data: { checkpointId: r.checkpointId, sizeMiB: r.sizeMiB } });
         events.push({ type: 'CheckpointCompleted', atMs: now, jobId: r.jobId, checkpointId: r.checkpointId, sizeMiB: r.sizeMiB });
       } else {
-        const next: StoredJob = { ...j, nodeIds: r.toNodeIds, updatedAtMs: now };
-        ops.push({ type: 'updateJob', jobId: r.jobId, state: j.state, nodeIds: r.toNodeIds, exitCode: j.exitCode, atMs: now });
-        ops.push({ type: 'jobEvent', jobId: r.jobId, atMs: now, event: 'migrated', data: { from: j.nodeIds, to: r.toNodeIds } });
+        // One source task has checkpointed and stopped. Once all have, the job moves: committed, then launched on
+        // the targets from the checkpoint, then the core hears MigrationCompleted.
+        const m = this.migrating.get(r.jobId);
+        if (m) {
+          m.waitingFor.delete(nodeId);
+          if (m.waitingFor.size > 0) continue;
+          this.migrating.delete(r.jobId);
+        }
+        const to = m ? m.to : r.toNodeIds;
+        // The checkpoint the job wrote on its way out is usually reported in this same heartbeat, just before.
+        const resume = checkpointed.get(r.jobId) ?? this.driver.state.jobs.get(r.jobId)?.lastCheckpointId;
+        const next: StoredJob = { ...j, nodeIds: to, updatedAtMs: now };
+        ops.push({ type: 'updateJob', jobId: r.jobId, state: j.state, nodeIds: to, exitCode: j.exitCode, atMs: now });
+        ops.push({ type: 'jobEvent', jobId: r.jobId, atMs: now, event: 'migrated', data: { from: j.nodeIds, to, ...(resume ? { checkpointId: resume } : {}) } });
         after.push(() => {
           this.active.set(j.spec.id, next);
-          this.placedOn.set(j.spec.id, r.toNodeIds);
-          this.rememberMigration({ jobId: r.jobId, tenant: j.spec.tenantId, phase: 'done', from: [...j.nodeIds], to: [...r.toNodeIds], at: new Date(now).toISOString() });
-          this.emit(() => ({ type: 'migration', jobId: r.jobId, tenant: j.spec.tenantId, at: new Date(now).toISOString(), data: { phase: 'done', from: [...j.nodeIds], to: [...r.toNodeIds] } }));
+          this.placedOn.set(j.spec.id, to);
+          this.counters.migrations++;
+          this.sendLaunch(next, to, resume);
+          this.rememberMigration({ jobId: r.jobId, tenant: j.spec.tenantId, phase: 'done', from: [...j.nodeIds], to: [...to], at: new Date(now).toISOString() });
+          this.emit(() => ({ type: 'migration', jobId: r.jobId, tenant: j.spec.tenantId, at: new Date(now).toISOString(), data: { phase: 'done', from: [...j.nodeIds], to: [...to] } }));
         });
-        events.push({ type: 'MigrationCompleted', atMs: now, jobId: r.jobId, toNodeIds: r.toNodeIds });
+        events.push({ type: 'MigrationCompleted', atMs: now, jobId: r.jobId, toNodeIds: to });
       }
     }
     const lines = hb.logs.filter((l) => this.active.get(l.jobId)?.nodeIds.includes(nodeId)).map((l) => ({ jobId: l.jobId, atMs: now, stream: l.stream, line: l.line }));
@@ -584,6 +728,9 @@ export class Coordinator {
     }
     events.push({ type: 'NodeHeartbeat', atMs: now, nodeId });
     for (const e of events) this.feed(e);
+    if (hb.waitMs === 0 && this.unconfirmedLaunches.size > 0) {
+      this.confirmLaunches(nodeId, new Set(hb.reports.filter((r) => r.type === 'started' || r.type === 'exited').map((r) => r.jobId)));
+    }
     return this.takeCommands(nodeId, hb.waitMs);
   }
 

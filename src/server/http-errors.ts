@@ -18,6 +18,7 @@ const STATUS_BY_CODE: Readonly<Record<string, number>> = {
   idempotency_key_reused: 422,
   never_fits: 422,
   store_failed: 503,
+  store_unavailable: 503,
 };
 
 export function statusFor(code: string): number {

@@ -15,6 +15,7 @@ export const ROUTES: readonly Route[] = [
   { method: 'get', path: '/v1/jobs/{id}', summary: 'One job, with the "why waiting" view when pending', auth: 'tenant|admin', response: W.JobView },
   { method: 'post', path: '/v1/jobs/{id}/cancel', summary: 'Cancel a job', auth: 'tenant|admin', response: W.JobView },
   { method: 'delete', path: '/v1/jobs/{id}', summary: 'Cancel a job (same as POST …/cancel)', auth: 'tenant|admin', response: W.JobView },
+  { method: 'post', path: '/v1/jobs/{id}/migrate', summary: 'Move a running job to other nodes (one per task): checkpoint, stop, resume there; 409 with the reason when it cannot', auth: 'admin', body: W.MigrateRequest, response: W.JobView },
   { method: 'get', path: '/v1/jobs/{id}/logs', summary: 'Log lines (after, limit)', auth: 'tenant|admin', response: W.LogList },
   { method: 'get', path: '/v1/jobs/{id}/events', summary: 'The job\'s state changes', auth: 'tenant|admin', response: W.JobEventList },
   { method: 'post', path: '/v1/nodes', summary: 'Agent registers its node (join token)', auth: 'agent', body: W.NodeRegister, response: W.NodeView, status: 201 },

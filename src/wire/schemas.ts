@@ -163,10 +163,16 @@ export const LogLine = z.object({ seq: z.number().int(), at: z.string(), stream:
 export const LogList = z.object({ lines: z.array(LogLine), nextCursor: z.string().nullable() });
 export type LogList = z.infer<typeof LogList>;
 
+/** An operator's request to move a running job: one target node per task (`POST /v1/jobs/:id/migrate`). */
+export const MigrateRequest = z.strictObject({ to: z.array(Id).min(1).max(1000) });
+export type MigrateRequest = z.infer<typeof MigrateRequest>;
+
 export const NodeRegister = z.strictObject({
   id: Id,
   capacity: ResourceRequest,
   labels: z.record(z.string().max(63), z.string().max(63)).default({}),
+  /** Jobs the agent is running now (on re-registration), for the coordinator to re-adopt or stop. */
+  jobs: z.array(Id).max(10_000).optional(),
 });
 export type NodeRegister = z.infer<typeof NodeRegister>;
 
@@ -208,7 +214,11 @@ export const AgentCommand = z.object({
   reason: ReasonWire.optional(),
 });
 export type AgentCommand = z.infer<typeof AgentCommand>;
-export const HeartbeatReply = z.object({ commands: z.array(AgentCommand) });
+export const HeartbeatReply = z.object({
+  commands: z.array(AgentCommand),
+  /** This coordinator process's id: an agent that sees it change re-registers with its task list (reconciliation). */
+  coordinator: z.string().optional(),
+});
 
 export const NodeView = z.object({
   id: z.string(),

@@ -1,10 +1,12 @@
 // End to end with real processes: the coordinator (HTTP + SQLite), `fairway agent` processes, real job processes.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { TestCluster, mlpCommand } from './cluster.ts';
 import { processTree } from '../../src/agent/proc-stats.ts';
+import { repoRoot } from '../../src/paths.ts';
 
 test('an agent registers and runs a real training job to success, forwarding its progress and checkpoints', async () => {
   const c = await TestCluster.start();
@@ -84,49 +86,110 @@ test('a job past its memory limit is stopped with that reason', async () => {
   }
 });
 
-test('kill -9 of an agent: its node goes down and the job resumes on another agent from its last checkpoint', async () => {
-  const c = await TestCluster.start({ nodeTimeoutMs: 2500 });
+test('fairway migrate: the job checkpoints on one agent, stops, and resumes on the other from the same step; its loss curve continues', async () => {
+  const c = await TestCluster.start();
   try {
-    const a = await c.addAgent('a', { cpus: 1, memoryMiB: 1500 });
+    await Promise.all([c.addAgent('a', { cpus: 1, memoryMiB: 1500 }), c.addAgent('b', { cpus: 1, memoryMiB: 1500 })]);
     await c.tenant('acme');
     const ck = join(c.dir, 'ck');
-    const id = await c.submit('acme', { name: 'long', cpu: 1, memoryMiB: 1200, command: mlpCommand({ trainLimit: 2000, epochs: 2, checkpointDir: ck, checkpointEvery: 4 }) });
-    await c.waitFor('first checkpoint', async () => (await c.events(id)).some((e) => e.type === 'checkpointed'));
-    // The machine goes away: the agent and its job die together (a real host loss takes both).
-    const seen = (await c.progress(id)).length;
-    const tree = processTree(a.pid!);
-    for (const pid of tree) process.kill(pid, 'SIGKILL');
-    await c.addAgent('b', { cpus: 1, memoryMiB: 1500 });
+    const id = await c.submit('acme', { name: 'mover', cpu: 1, memoryMiB: 1200, command: mlpCommand({ trainLimit: 6000, epochs: 2, checkpointDir: ck }) });
+    await c.waitFor('a few training steps', async () => (await c.progress(id)).filter((p) => p.type === 'progress').length >= 3);
+    const [from] = (await c.job(id)).nodeIds;
+    const to = from === 'a' ? 'b' : 'a';
+    // An unknown target is refused with the core's reason, and nothing changes.
+    const refused = await cli(c, ['migrate', id, '--to', 'nowhere']);
+    assert.notEqual(refused.code, 0);
+    assert.match(refused.stderr, /node 'nowhere' is not registered/);
+    const moved = await cli(c, ['migrate', id, '--to', to]);
+    assert.equal(moved.code, 0, moved.stderr);
     const done = await c.waitForState(id, ['succeeded', 'failed'], 180_000);
-    assert.equal(done.state, 'succeeded', `after ${seen} progress lines; ${(await c.logs(id)).slice(-5).join('\n')}`);
-    assert.deepEqual(done.nodeIds, ['b']);
+    assert.equal(done.state, 'succeeded', (await c.logs(id)).slice(-5).join('\n'));
+    assert.deepEqual(done.nodeIds, [to]);
     const events = await c.events(id);
-    const requeued = events.find((e) => e.type === 'preempted');
-    assert.equal((requeued?.data.reason as { code?: string } | undefined)?.code, 'node-lost');
-    assert.deepEqual(requeued?.data.nodeIds, ['a']);
-    const nodes = (await c.api('GET', '/v1/nodes')) as { nodes: { id: string; status: string }[] };
-    assert.equal(nodes.nodes.find((n) => n.id === 'a')!.status, 'down');
-    // It continues from the newest checkpoint committed before the loss: at least the last one whose line reached the
-    // coordinator (a later one may have been committed while its line died with the agent), and on the 4-step grid.
+    const types = events.map((e) => e.type).filter((t) => t !== 'checkpointed');
+    assert.deepEqual(types, ['submitted', 'placed', 'started', 'migrating', 'migrated', 'started', 'succeeded']);
+    assert.deepEqual(events.find((e) => e.type === 'migrated')!.data.to, [to]);
+    assert.deepEqual(events.find((e) => e.type === 'migrating')!.data.from, [from]);
+
     const progress = await c.progress(id);
+    const stopped = progress.find((p) => p.type === 'stopped');
+    assert.equal(stopped?.reason, 'migrate');
     const restore = progress.find((p) => p.type === 'restore');
-    assert.ok(restore, 'the job restored a checkpoint on b');
-    const restartAt = progress.findIndex((p) => p.type === 'restore');
-    const lastCkptBefore = progress.slice(0, restartAt).filter((p) => p.type === 'checkpoint').at(-1);
-    assert.ok(lastCkptBefore);
-    assert.ok((restore.step as number) >= (lastCkptBefore.step as number), JSON.stringify({ restore, lastCkptBefore }));
-    assert.equal((restore.step as number) % 4, 0);
-    const firstAfter = progress.slice(restartAt).find((p) => p.type === 'progress');
-    assert.ok(firstAfter && (firstAfter.step as number) > (restore.step as number), 'training continues after the restored step');
-    const doneLine = progress.find((p) => p.type === 'done');
-    assert.equal(doneLine?.step, Math.ceil(2000 / 64) * 2);
+    assert.equal(restore?.step, stopped.step, 'resumed at the step it checkpointed when asked to move');
+    // Steps continue one by one from there: no step repeated, none skipped.
+    const steps = progress.filter((p) => p.type === 'progress').map((p) => p.step as number);
+    const total = Math.ceil(6000 / 64) * 2;
+    assert.deepEqual(steps, Array.from({ length: total }, (_, i) => i + 1));
+    // The loss curve continues: the steps right after the move are as low as those right before, far below the start.
+    const loss = new Map(progress.filter((p) => p.type === 'progress').map((p) => [p.step as number, p.loss as number]));
+    const s = stopped.step as number;
+    const mean = (xs: number[]): number => xs.reduce((a, b) => a + b, 0) / xs.length;
+    const first = mean([1, 2, 3].map((k) => loss.get(k)!));
+    const after = mean([1, 2, 3].map((k) => loss.get(s + k)!).filter((x) => x !== undefined));
+    assert.ok(after < first, JSON.stringify({ first, after, s }));
+    assert.equal(progress.filter((p) => p.type === 'start').length, 2);
+    assert.equal(progress.filter((p) => p.type === 'start').at(-1)!.resumedFromStep, s);
   } finally {
     await c.close();
   }
 });
 
-test('an agent declared lost while alive (SIGSTOP past the timeout) stops its requeued job and joins again: no duplicate', async () => {
-  const c = await TestCluster.start({ nodeTimeoutMs: 2000 });
+test('kill -9 of the agent alone: its job notices, checkpoints and exits by itself, then resumes on another agent from that checkpoint', async () => {
+  const c = await TestCluster.start({ nodeTimeoutMs: 2500 });
+  try {
+    const a = await c.addAgent('a', { cpus: 1, memoryMiB: 1500 });
+    await c.tenant('acme');
+    // No interval checkpoints: the only checkpoint it can resume from is the one it writes when it finds itself orphaned.
+    const id = await c.submit('acme', { name: 'orphan', cpu: 1, memoryMiB: 1200, command: mlpCommand({ trainLimit: 6000, epochs: 3, checkpointDir: join(c.dir, 'ck'), checkpointEvery: 0 }) });
+    await c.waitFor('a few training steps', async () => (await c.progress(id)).filter((p) => p.type === 'progress').length >= 3);
+    const jobPids = processTree(a.pid!).filter((p) => p !== a.pid);
+    assert.ok(jobPids.length >= 1);
+    process.kill(a.pid!, 'SIGKILL');
+    const seenStep = (await c.progress(id)).filter((p) => p.type === 'progress').at(-1)!.step as number;
+    await c.waitFor('the orphaned job process exits by itself', async () => jobPids.every((p) => !isAlive(p)), 60_000);
+    await c.addAgent('b', { cpus: 1, memoryMiB: 1500 });
+    const done = await c.waitForState(id, ['succeeded', 'failed'], 180_000);
+    assert.equal(done.state, 'succeeded', (await c.logs(id)).slice(-5).join('\n'));
+    assert.deepEqual(done.nodeIds, ['b']);
+    const progress = await c.progress(id);
+    const restore = progress.find((p) => p.type === 'restore');
+    assert.ok(restore, 'the job restored the checkpoint its orphaned process wrote');
+    assert.ok((restore.step as number) >= seenStep, JSON.stringify({ restore, seenStep }));
+    assert.equal(progress.filter((p) => p.type === 'done').length, 1);
+  } finally {
+    await c.close();
+  }
+});
+
+test('an agent restarted after kill -9 stops the job its previous run left and re-registers without it: the job is requeued and runs once', async () => {
+  // A long heartbeat timeout: only the re-registration can tell the coordinator that the job is gone.
+  const c = await TestCluster.start({ nodeTimeoutMs: 120_000 });
+  try {
+    const a = await c.addAgent('a', { cpus: 1, memoryMiB: 1500 });
+    await c.tenant('acme');
+    // A program that neither watches its agent nor writes anything: only the pid file can find it.
+    const id = await c.submit('acme', { name: 'sleeper', cpu: 0.5, memoryMiB: 200, command: [process.execPath, '-e', 'setInterval(() => {}, 1000)'] });
+    await c.waitFor('job started', async () => (await c.events(id)).some((e) => e.type === 'started'));
+    const [stale] = processTree(a.pid!).filter((p) => p !== a.pid);
+    assert.ok(stale !== undefined);
+    process.kill(a.pid!, 'SIGKILL');
+    await new Promise((r) => a.once('exit', r));
+    assert.ok(isAlive(stale), 'the orphan outlived its agent (it watches nothing)');
+    const a2 = await c.addAgent('a', { cpus: 1, memoryMiB: 1500 });
+    await c.waitFor('the stale process is stopped', async () => !isAlive(stale), 30_000);
+    assert.match(c.agentLogs.get('a') ?? '', /left running by a previous agent/);
+    await c.waitFor('the job is launched again', async () => (await c.events(id)).filter((e) => e.type === 'started').length === 2);
+    const requeued = (await c.events(id)).find((e) => e.type === 'preempted');
+    assert.equal((requeued?.data.reason as { code?: string } | undefined)?.code, 'node-lost');
+    await c.waitFor('exactly one process of the job', async () => jobProcesses(a2.pid!, id) === 1, 30_000);
+    assert.equal((await c.job(id)).state, 'running');
+  } finally {
+    await c.close();
+  }
+});
+
+test('after a coordinator restart the agent re-registers with its tasks: a running job is re-adopted, not restarted; one the coordinator does not know is stopped', async () => {
+  const c = await TestCluster.start();
   try {
     const a = await c.addAgent('a', { cpus: 1, memoryMiB: 1500 });
     await c.tenant('acme');
@@ -135,22 +198,44 @@ test('an agent declared lost while alive (SIGSTOP past the timeout) stops its re
       command: [process.execPath, '-e', "let i=0; setInterval(()=>console.log('tick '+(++i)),200)"],
     });
     await c.waitFor('first ticks', async () => (await c.logs(id)).length >= 3);
-    process.kill(a.pid!, 'SIGSTOP');
-    await c.waitFor('node a down', async () => {
-      const nodes = (await c.api('GET', '/v1/nodes')) as { nodes: { id: string; status: string }[] };
-      return nodes.nodes.find((n) => n.id === 'a')?.status === 'down';
-    });
-    process.kill(a.pid!, 'SIGCONT');
-    // The agent hears 409, stops the old process, registers again, and the requeued job is launched afresh on it.
-    await c.waitFor('job placed again and started', async () => (await c.events(id)).filter((e) => e.type === 'started').length >= 2);
+    const [pid] = processTree(a.pid!).filter((p) => p !== a.pid);
+    await c.restartServer();
+    await c.waitFor('job re-adopted', async () => (await c.events(id)).some((e) => e.type === 'readopted'));
+    const ticks = (await c.logs(id)).length;
+    await c.waitFor('ticks keep arriving', async () => (await c.logs(id)).length > ticks + 3);
     const events = (await c.events(id)).map((e) => e.type);
-    assert.ok(events.includes('preempted'));
-    await c.waitFor('exactly one process of the job', async () => jobProcesses(a.pid!, id) === 1, 30_000);
+    assert.equal(events.filter((e) => e === 'started').length, 1, 'not restarted');
+    assert.ok(!events.includes('preempted'));
     assert.equal((await c.job(id)).state, 'running');
+    assert.ok(isAlive(pid!));
+    assert.equal(jobProcesses(a.pid!, id), 1);
+    // A coordinator that never heard of the job (fresh state): told about it at registration, it has it stopped.
+    await c.restartServer({ freshState: true });
+    await c.waitFor('the unknown job is stopped', async () => !isAlive(pid!), 30_000);
+    assert.equal(jobProcesses(a.pid!, id), 0);
   } finally {
     await c.close();
   }
 });
+
+function isAlive(pid: number): boolean {
+  try {
+    return !/\) Z /.test(readFileSync(`/proc/${pid}/stat`, 'utf8'));
+  } catch {
+    return false;
+  }
+}
+
+/** Runs the `fairway` CLI as a user would, against the test cluster with the admin token. */
+async function cli(c: TestCluster, args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  const child = spawn(process.execPath, [join(repoRoot, 'bin/fairway.js'), ...args, '--url', c.url, '--token', c.adminToken], { cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe'] });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (d: Buffer) => { stdout += d.toString(); });
+  child.stderr.on('data', (d: Buffer) => { stderr += d.toString(); });
+  const code = await new Promise<number | null>((resolve) => child.once('exit', (x) => resolve(x)));
+  return { code, stdout, stderr };
+}
 
 /** Processes under the agent whose environment names this job. */
 function jobProcesses(agentPid: number, jobId: string): number {

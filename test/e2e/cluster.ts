@@ -20,14 +20,25 @@ export interface JobInfo {
 export class TestCluster {
   readonly agents = new Map<string, ChildProcess>();
   readonly agentLogs = new Map<string, string>();
-  private constructor(readonly server: RunningServer, readonly dir: string) {}
+  private constructor(public server: RunningServer, readonly dir: string, private readonly nodeTimeoutMs: number) {}
 
   static async start(opts: { nodeTimeoutMs?: number } = {}): Promise<TestCluster> {
     const dir = mkdtempSync(join(tmpdir(), 'fw-e2e-'));
-    const server = await startServer({
-      port: 0, dataDir: dir, adminToken: ADMIN, joinToken: JOIN, sync: 'normal', nodeTimeoutMs: opts.nodeTimeoutMs ?? 3000,
-    });
-    return new TestCluster(server, dir);
+    const nodeTimeoutMs = opts.nodeTimeoutMs ?? 3000;
+    const server = await startServer({ port: 0, dataDir: dir, adminToken: ADMIN, joinToken: JOIN, sync: 'normal', nodeTimeoutMs });
+    return new TestCluster(server, dir, nodeTimeoutMs);
+  }
+
+  /** Stops the coordinator and starts a new one on the same port and SQLite file (agents keep running). */
+  async restartServer(opts: { freshState?: boolean } = {}): Promise<void> {
+    const port = Number(new URL(this.url).port);
+    await this.server.close();
+    const dataDir = opts.freshState ? mkdtempSync(join(this.dir, 'fresh-')) : this.dir;
+    this.server = await startServer({ port, dataDir, adminToken: ADMIN, joinToken: JOIN, sync: 'normal', nodeTimeoutMs: this.nodeTimeoutMs });
+  }
+
+  get adminToken(): string {
+    return ADMIN;
   }
 
   get url(): string {
@@ -37,7 +48,8 @@ export class TestCluster {
   /** Starts `fairway agent` as a process and waits until the coordinator lists its node. */
   async addAgent(name: string, capacity: { cpus: number; memoryMiB: number }): Promise<ChildProcess> {
     const child = spawn(process.execPath, [join(repoRoot, 'bin/fairway.js'), 'agent', '--coordinator', this.url, '--join-token', JOIN,
-      '--name', name, '--cpus', String(capacity.cpus), '--memory-mib', String(capacity.memoryMiB), '--gpus', '0', '--heartbeat-ms', '500'], {
+      '--name', name, '--cpus', String(capacity.cpus), '--memory-mib', String(capacity.memoryMiB), '--gpus', '0', '--heartbeat-ms', '500',
+      '--work-dir', join(this.dir, 'agents', name)], {
       cwd: repoRoot, stdio: ['ignore', 'ignore', 'pipe'],
     });
     this.agentLogs.set(name, '');

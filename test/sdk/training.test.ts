@@ -112,3 +112,18 @@ test('a memory store restores the same trajectory in-process', async () => {
   assert.equal(rest.resumedFromStep, 4);
   assert.deepEqual(rest.stepLosses, whole.stepLosses.slice(4));
 });
+
+test('the baseline data path re-reads and decodes the training split every epoch, and trains exactly as the once-per-job path', async () => {
+  const opts = { epochs: 3, batchSize: 32, trainLimit: 160, testLimit: 50, seed: 4, backend: 'wasm' as const };
+  const starts: JobProgressEvent[] = [];
+  const once = await trainMlp({ jobId: 'reload-once', ...opts });
+  const each = await trainMlp({ jobId: 'reload-each', ...opts, reloadDataEachEpoch: true, onEvent: (e) => { if (e.type === 'start') starts.push(e); } });
+  assert.equal(each.status, 'completed');
+  assert.equal(once.trainSplitLoads, 1);
+  assert.equal(each.trainSplitLoads, 3, 'loaded at the start, then again for epochs 2 and 3');
+  // Same items in the same order each epoch: the per-step losses are identical, only the data path's cost differs.
+  assert.deepEqual(each.stepLosses, once.stepLosses);
+  const start = starts[0];
+  assert.ok(start?.type === 'start' && start.dataSource === 'disk');
+  assert.match(start.dataNote, /re-read and decoded from disk every epoch/);
+});

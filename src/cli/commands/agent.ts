@@ -1,4 +1,5 @@
 import { hostname } from 'node:os';
+import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { InvalidInputError } from '../../core/util/errors.ts';
 import { NodeAgent } from '../../agent/agent.ts';
@@ -40,8 +41,9 @@ export function registerAgent(program: Command): void {
     .option('--label <k=v...>', 'node labels', (v: string, acc: string[]) => [...acc, v], [] as string[])
     .option('--heartbeat-ms <ms>', 'heartbeat period', '1000')
     .option('--max-processes <n>', 'most live processes one job may have; past it the job is stopped (default 256)')
+    .option('--work-dir <dir>', "the agent's state (pid file of its jobs, to stop leftovers after a crash)", '.fairway/agent-<name>')
     .option('--quiet', 'no agent log lines on stderr')
-    .action(async (o: { coordinator?: string; joinToken?: string; ca?: string; name?: string; cpus?: string; memoryMib?: string; gpus?: string; cpuSet?: string; label: string[]; heartbeatMs: string; maxProcesses?: string; quiet?: boolean }) => {
+    .action(async (o: { coordinator?: string; joinToken?: string; ca?: string; name?: string; cpus?: string; memoryMib?: string; gpus?: string; cpuSet?: string; label: string[]; heartbeatMs: string; maxProcesses?: string; workDir: string; quiet?: boolean }) => {
       const coordinatorUrl = o.coordinator ?? process.env.FAIRWAY_COORDINATOR;
       const joinToken = o.joinToken ?? process.env.FAIRWAY_JOIN_TOKEN;
       if (!coordinatorUrl) throw new InvalidInputError('--coordinator (or FAIRWAY_COORDINATOR) is required', { field: 'coordinator' });
@@ -64,7 +66,8 @@ export function registerAgent(program: Command): void {
       });
       const nodeId = (o.name ?? hostname()).slice(0, 63).replace(/[^A-Za-z0-9._-]/g, '-');
       const agent = new NodeAgent({
-        coordinatorUrl, joinToken, ca: loadCa(o.ca), nodeId, ...(maxProcesses !== undefined ? { maxProcessesPerJob: maxProcesses } : {}), capacity, labels, cwd: process.cwd(), heartbeatMs: num('heartbeat-ms', o.heartbeatMs) ?? 1000,
+        coordinatorUrl, joinToken, ca: loadCa(o.ca), nodeId, ...(maxProcesses !== undefined ? { maxProcessesPerJob: maxProcesses } : {}), capacity, labels, cwd: process.cwd(),
+        workDir: resolve(o.workDir.replace('<name>', nodeId)), heartbeatMs: num('heartbeat-ms', o.heartbeatMs) ?? 1000,
         ...(o.quiet ? {} : { log: (line: string) => process.stderr.write(`${new Date().toISOString()} ${line}\n`) }),
       });
       await agent.start();

@@ -71,7 +71,7 @@ export interface BalanceRuntime {
   readonly jobUse: Map<string, number>;
   /** Last whole-node sample, on the balanced dimension. */
   readonly nodeUse: Map<string, { atMs: number; used: number }>;
-  /** Jobs migrating, by id: the nodes whose capacity is held for them. */
+  /** Jobs migrating, by id: the nodes whose capacity is held for them (the same map as ControlState.migrationHolds). */
   readonly holds: Map<string, readonly string[]>;
   /** Nodes whose forecast headroom the balancer set (it owns NodeRecord.forecastHeadroom). */
   readonly steered: Set<string>;
@@ -81,7 +81,7 @@ export interface BalanceRuntime {
   migrations: number;
 }
 
-export function createBalanceRuntime(options: BalancerOptions | undefined): BalanceRuntime | undefined {
+export function createBalanceRuntime(options: BalancerOptions | undefined, holds: Map<string, readonly string[]> = new Map()): BalanceRuntime | undefined {
   if (!options?.enabled) return undefined;
   const forecaster = options.forecaster ?? (DEFAULT_FORECASTER['node-load'] as BalancerForecaster);
   if (!BALANCER_FORECASTERS.includes(forecaster)) throw new InvalidInputError(`unknown balancer forecaster '${String(forecaster)}' (known: ${BALANCER_FORECASTERS.join(', ')})`, { field: 'balancer.forecaster' });
@@ -105,7 +105,7 @@ export function createBalanceRuntime(options: BalancerOptions | undefined): Bala
     timerArmed: false,
     jobUse: new Map(),
     nodeUse: new Map(),
-    holds: new Map(),
+    holds,
     steered: new Set(),
     ticks: 0,
     lastTickMs: undefined,
@@ -145,8 +145,6 @@ function holdOnTable(table: NodeTable | undefined, index: number, request: Resou
 }
 
 export function holdTargets(state: ControlState, job: JobRecord, toNodeIds: readonly string[]): void {
-  const b = state.balance;
-  if (!b) return;
   for (const id of toNodeIds) {
     const n = state.nodes.get(id);
     if (!n) continue;
@@ -154,15 +152,14 @@ export function holdTargets(state: ControlState, job: JobRecord, toNodeIds: read
     n.view = undefined;
     holdOnTable(state.table, n.index, job.spec.request, 1);
   }
-  b.holds.set(job.spec.id, toNodeIds);
+  state.migrationHolds.set(job.spec.id, toNodeIds);
 }
 
 /** Releases the capacity held for a migrating job (at MigrationCompleted, or when it stops/preempts meanwhile). */
 export function releaseHolds(state: ControlState, job: JobRecord): void {
-  const b = state.balance;
-  const held = b?.holds.get(job.spec.id);
-  if (!b || !held) return;
-  b.holds.delete(job.spec.id);
+  const held = state.migrationHolds.get(job.spec.id);
+  if (!held) return;
+  state.migrationHolds.delete(job.spec.id);
   for (const id of held) {
     const n = state.nodes.get(id);
     if (!n) continue;
@@ -173,9 +170,9 @@ export function releaseHolds(state: ControlState, job: JobRecord): void {
 }
 
 /** Jobs migrating onto this node (to stop them when the node is lost mid-migration). */
-export function jobsMigratingTo(b: BalanceRuntime, nodeId: string): string[] {
+export function jobsMigratingTo(holds: ReadonlyMap<string, readonly string[]>, nodeId: string): string[] {
   const out: string[] = [];
-  for (const [jobId, ids] of b.holds) if (ids.includes(nodeId)) out.push(jobId);
+  for (const [jobId, ids] of holds) if (ids.includes(nodeId)) out.push(jobId);
   return out.sort();
 }
 

@@ -9,3 +9,4 @@ export { exportState } from './export.ts';
 export type { ExportedState } from './export.ts';
 export { BALANCER_FORECASTERS } from './balance-tick.ts';
 export type { BalancerOptions, BalancerForecaster, BalanceRuntime } from './balance-tick.ts';
+export { migrationBlocker } from './migrate.ts';

@@ -140,6 +140,11 @@ export interface ControlState {
   table?: NodeTable;
   /** Nodes held for starving jobs, from the last cycle's plan (passed back so they stay put). */
   reservations: readonly Reservation[];
+  /**
+   * Jobs migrating, by id: the target nodes whose capacity is held for them until MigrationCompleted (or until they
+   * stop). Shared by the balancer's moves and operator-requested ones (migrate.ts); the balancer's `holds` is this map.
+   */
+  readonly migrationHolds: Map<string, readonly string[]>;
   /** The load balancer's runtime, present only when it is enabled (balance-tick.ts). */
   readonly balance?: BalanceRuntime;
 }
@@ -159,7 +164,8 @@ export function createControlState(options: ControlOptions = {}): ControlState {
     throw new InvalidInputError(`retainFinishedJobs must be a non-negative integer (or Infinity), got ${retainFinishedJobs}`, { field: 'retainFinishedJobs' });
   }
   const config: ControlConfig = { profile, cycleIntervalMs, fairness, profilerAlpha: options.profilerAlpha ?? 0.3, retainFinishedJobs };
-  const balance = createBalanceRuntime(options.balancer);
+  const migrationHolds = new Map<string, readonly string[]>();
+  const balance = createBalanceRuntime(options.balancer, migrationHolds);
   return {
     config,
     tenants: new Map(),
@@ -180,6 +186,7 @@ export function createControlState(options: ControlOptions = {}): ControlState {
     nodeViews: [],
     nodeOrderDirty: false,
     reservations: [],
+    migrationHolds,
     ...(balance ? { balance } : {}),
   };
 }

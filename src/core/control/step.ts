@@ -16,6 +16,7 @@ import { assert, assertNever } from '../util/assert.ts';
 import { ConflictError, NotFoundError } from '../util/errors.ts';
 import type { Rng } from '../util/rng.ts';
 import { armBalance, balanceTick, forgetBalanceJob, jobsMigratingTo, observeBalanceTelemetry, releaseHolds } from './balance-tick.ts';
+import { requestMigration } from './migrate.ts';
 import type { ControlState, JobRecord, NodeRecord, QueueEntry, TenantRecord } from './state.ts';
 
 export interface StepResult {
@@ -111,10 +112,8 @@ function allocate(state: ControlState, job: JobRecord, nodeIds: readonly string[
 /** Frees everything the job holds and accrues its attained service. */
 function release(state: ControlState, job: JobRecord, now: number): void {
   if (!state.running.delete(job.spec.id)) return;
-  if (state.balance) {
-    releaseHolds(state, job);
-    forgetBalanceJob(state.balance, job.spec.id);
-  }
+  releaseHolds(state, job);
+  if (state.balance) forgetBalanceJob(state.balance, job.spec.id);
   const req = toVector(job.spec.request);
   const tenant = state.tenants.get(job.spec.tenantId);
   const table = state.table;
@@ -369,7 +368,7 @@ export function step(state: ControlState, event: Event, now: number, rng: Rng): 
       state.table = undefined;
       const reason: Reason = { plugin: 'node-status', code: 'node-lost', message: `node '${event.nodeId}' was lost` };
       // A job migrating onto the lost node cannot land there: it goes back to the queue too.
-      const inbound = state.balance ? jobsMigratingTo(state.balance, event.nodeId).filter((id) => !rec.jobs.has(id)) : [];
+      const inbound = jobsMigratingTo(state.migrationHolds, event.nodeId).filter((id) => !rec.jobs.has(id));
       for (const jobId of [...[...rec.jobs].sort(), ...inbound]) {
         const job = jobOf(state, jobId);
         preemptAndRequeue(state, job, now);
@@ -421,6 +420,9 @@ export function step(state: ControlState, event: Event, now: number, rng: Rng): 
       if (job.state === 'checkpointing') job.state = transition(job.spec.id, job.state, 'running');
       break;
     }
+    case 'MigrationRequested':
+      requestMigration(state, event.jobId, event.toNodeIds, event.reason, out);
+      break;
     case 'MigrationCompleted': {
       const job = jobOf(state, event.jobId);
       if (job.state !== 'migrating' && job.state !== 'running') break;

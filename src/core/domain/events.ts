@@ -2,6 +2,7 @@
 // happened; the driver feeds them in order, and the event log replays a whole run.
 import type { JobSpec } from './job.ts';
 import type { Node, NodeStatus } from './node.ts';
+import type { Reason } from './plan.ts';
 import type { Resources } from './resources.ts';
 import type { Tenant } from './tenant.ts';
 
@@ -25,6 +26,8 @@ export type Event =
   | { readonly type: 'JobStarted'; readonly atMs: number; readonly jobId: string }
   | { readonly type: 'ProcessExited'; readonly atMs: number; readonly jobId: string; readonly exitCode: number; readonly reason?: string }
   | { readonly type: 'CheckpointCompleted'; readonly atMs: number; readonly jobId: string; readonly checkpointId: string; readonly sizeMiB: number }
+  /** Someone (an operator) asked for a running job to move to these nodes, one per task. */
+  | { readonly type: 'MigrationRequested'; readonly atMs: number; readonly jobId: string; readonly toNodeIds: readonly string[]; readonly reason: Reason }
   | { readonly type: 'MigrationCompleted'; readonly atMs: number; readonly jobId: string; readonly toNodeIds: readonly string[] }
   | { readonly type: 'TelemetrySampled'; readonly atMs: number; readonly sample: TelemetrySample }
   | { readonly type: 'TimerFired'; readonly atMs: number; readonly timerId: string; readonly purpose: TimerPurpose };

@@ -49,7 +49,8 @@ const TRANSITIONS: Readonly<Record<JobState, readonly JobState[]>> = {
   pending: ['running', 'cancelled', 'failed'],
   running: ['checkpointing', 'preempted', 'succeeded', 'failed', 'cancelled'],
   checkpointing: ['running', 'migrating', 'preempted', 'succeeded', 'failed', 'cancelled'],
-  migrating: ['running', 'preempted', 'failed', 'cancelled'],
+  // A job may finish (or fail) on its old node while it is asked to move: the request came too late.
+  migrating: ['running', 'preempted', 'succeeded', 'failed', 'cancelled'],
   preempted: ['pending', 'cancelled', 'failed'],
   succeeded: [],
   failed: [],

@@ -21,10 +21,16 @@ export interface WriterRequest {
 export function encodeGroups(groups: readonly (readonly Stmt[])[]): (string | number | null)[];
 export function decodeGroups(flat: readonly (string | number | null)[]): Stmt[][];
 
-export interface WriterReply {
-  readonly id: number;
-  /** Per group: null when committed, else the error message. */
-  readonly errors: readonly (string | null)[];
+/** Why a group did not commit: the message and SQLite's (extended) result code, e.g. SQLITE_FULL, when known. */
+export interface CommitError {
+  readonly message: string;
+  readonly code: string | null;
 }
 
-export function commitGroups(db: Database.Database, prepared: Map<string, Database.Statement>, groups: readonly (readonly Stmt[])[]): (string | null)[];
+export interface WriterReply {
+  readonly id: number;
+  /** Per group: null when committed, else why not. */
+  readonly errors: readonly (CommitError | null)[];
+}
+
+export function commitGroups(db: Database.Database, prepared: Map<string, Database.Statement>, groups: readonly (readonly Stmt[])[]): (CommitError | null)[];
