@@ -18,6 +18,7 @@ import { validateTenant } from '../core/domain/tenant.ts';
 import { ConflictError, NotFoundError } from '../core/util/errors.ts';
 import type { AgentCommand, FairnessView, Heartbeat, JobSubmission, MigrationView, NodeForecast, NodeRegister, StreamEvent, TenantCreate, TenantUpdate } from '../wire/schemas.ts';
 import type { Grid } from '../grid/grid.ts';
+import type { ProfileConfig } from '../core/scheduler/profiles.ts';
 import { NodeLoadForecasts, type NodeForecastOptions } from './node-forecasts.ts';
 import { TenantGridUsagePoller } from './tenant-grid-usage.ts';
 import { toJobSpec, toResources } from '../wire/job-spec.ts';
@@ -32,8 +33,8 @@ export interface CoordinatorOptions {
   readonly clock?: () => number;
   /** The core's cycle interval: a change arms one schedule timer this far ahead (changes meanwhile ride along). */
   readonly cycleIntervalMs?: number;
-  /** Scheduler profile name (see src/core/scheduler/profiles.ts). */
-  readonly profile?: string;
+  /** Scheduler profile: a name, or a whole profile config (see src/core/scheduler/profiles.ts). */
+  readonly profile?: string | ProfileConfig;
   /** Predictive load balancer (off unless `enabled`; src/core/control/balance-tick.ts). */
   readonly balancer?: BalancerOptions;
   /** How often a fairness point is stored for /v1/fairness/history (0: never). */

@@ -80,9 +80,9 @@ export async function startServer(o: ServerOptions): Promise<RunningServer> {
   const join_ = joinTokenFrom(o.dataDir, o.joinToken);
   const auth = new Authenticator(o.adminToken, join_.token);
   const gridUrl = o.gridUrl ?? 'embedded';
-  // A rediss:// grid trusts the CA in FAIRWAY_GRID_CA (else FAIRWAY_CA), as agents and jobs do.
-  const gridCa = gridTlsCa(gridUrl);
-  const grid = await connectGrid(gridUrl, gridCa !== undefined ? { tlsCa: gridCa } : {});
+  // A TLS grid (rediss://) trusts FAIRWAY_GRID_CA or FAIRWAY_CA, as `fairway grid` does.
+  const tlsCa = gridTlsCa(gridUrl);
+  const grid = await connectGrid(gridUrl, tlsCa !== undefined ? { tlsCa } : {});
   const coordinator = new Coordinator({
     store, auth, grid, ...(o.forecastStepMs !== undefined ? { forecast: { stepMs: o.forecastStepMs } } : {}), ...(o.cycleIntervalMs !== undefined ? { cycleIntervalMs: o.cycleIntervalMs } : {}), ...(o.profile ? { profile: o.profile } : {}),
     ...(o.nodeTimeoutMs !== undefined ? { nodeTimeoutMs: o.nodeTimeoutMs } : {}), ...(o.queueDepth !== undefined ? { queueDepth: o.queueDepth } : {}),
