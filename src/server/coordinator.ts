@@ -222,9 +222,7 @@ export class Coordinator {
       else {
         nodes.delete(nodeId);
         console.error(`fairway: ${jobId} was placed on ${nodeId} before the restart but never started there; launching it again`);
-        this.enqueue(nodeId, {
-          type: 'LaunchJob', jobId, nodeIds: [...j.nodeIds], command: [...j.command], request: { ...j.spec.request }, ...(j.env ? { env: { ...j.env } } : {}),
-        });
+        this.enqueue(nodeId, this.launchCommand(j, j.nodeIds, this.driver.state.jobs.get(jobId)?.lastCheckpointId));
       }
       if (nodes.size === 0) this.unconfirmedLaunches.delete(jobId);
     }
@@ -328,13 +326,15 @@ export class Coordinator {
 
   /** Hands a job's tasks to the agents of its nodes (one LaunchJob per node; the agent starts one task per command). */
   private sendLaunch(j: StoredJob, nodeIds: readonly string[], resumeFromCheckpointId?: string): void {
-    for (const nodeId of new Set(nodeIds)) {
-      this.enqueue(nodeId, {
-        type: 'LaunchJob', jobId: j.spec.id, nodeIds: [...nodeIds], command: [...j.command], request: { ...j.spec.request },
-        // FAIRWAY_TENANT names the grid namespace the SDK uses; set here, after the job's own variables, so it is the owner's.
-        env: { ...j.env, FAIRWAY_TENANT: j.spec.tenantId }, ...(resumeFromCheckpointId ? { resumeFromCheckpointId } : {}),
-      });
-    }
+    for (const nodeId of new Set(nodeIds)) this.enqueue(nodeId, this.launchCommand(j, nodeIds, resumeFromCheckpointId));
+  }
+
+  private launchCommand(j: StoredJob, nodeIds: readonly string[], resumeFromCheckpointId?: string): AgentCommand {
+    return {
+      type: 'LaunchJob', jobId: j.spec.id, nodeIds: [...nodeIds], command: [...j.command], request: { ...j.spec.request },
+      // FAIRWAY_TENANT names the grid namespace the SDK uses; set here, after the job's own variables, so it is the owner's.
+      env: { ...j.env, FAIRWAY_TENANT: j.spec.tenantId }, ...(resumeFromCheckpointId ? { resumeFromCheckpointId } : {}),
+    };
   }
 
   /**
