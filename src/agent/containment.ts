@@ -46,14 +46,34 @@ export function processGroupOf(pid: number): number | undefined {
   return Number(rest[2]);
 }
 
-/** Live processes of the job: the leader's tree plus every process in its process group (the leader's pid). */
-export function jobPids(leaderPid: number): number[] {
-  const out = new Set(processTree(leaderPid).filter((p) => processGroupOf(p) !== undefined));
-  for (const name of readdirSync('/proc')) {
-    const pid = Number(name);
-    if (!Number.isInteger(pid) || out.has(pid)) continue;
-    if (processGroupOf(pid) === leaderPid) out.add(pid);
+/** Process group → its live members, from one pass over /proc, shared by the jobs sampled in the same tick. */
+let groups: { atMs: number; members: Map<number, number[]> } | undefined;
+const GROUP_SCAN_REUSE_MS = 100;
+
+function groupMembers(pgid: number, nowMs: number): number[] {
+  if (!groups || nowMs - groups.atMs > GROUP_SCAN_REUSE_MS || nowMs < groups.atMs) {
+    const members = new Map<number, number[]>();
+    for (const name of readdirSync('/proc')) {
+      const pid = Number(name);
+      if (!Number.isInteger(pid)) continue;
+      const g = processGroupOf(pid);
+      if (g === undefined) continue;
+      const list = members.get(g);
+      if (list) list.push(pid);
+      else members.set(g, [pid]);
+    }
+    groups = { atMs: nowMs, members };
   }
+  return groups.members.get(pgid) ?? [];
+}
+
+/**
+ * Live processes of the job: the leader's tree plus every process in its process group (the leader's pid). The group
+ * scan is one pass over /proc reused for GROUP_SCAN_REUSE_MS, so an agent with many jobs reads /proc once per tick.
+ */
+export function jobPids(leaderPid: number, nowMs = Date.now()): number[] {
+  const out = new Set(processTree(leaderPid).filter((p) => processGroupOf(p) !== undefined));
+  for (const pid of groupMembers(leaderPid, nowMs)) out.add(pid);
   return [...out];
 }
 
@@ -88,8 +108,8 @@ export class Containment {
   }
 
   /** Measures the job and applies the limits; the caller stops the job when `violation` is set. */
-  check(leaderPid: number): ContainmentSample {
-    const pids = jobPids(leaderPid);
+  check(leaderPid: number, nowMs = Date.now()): ContainmentSample {
+    const pids = jobPids(leaderPid, nowMs);
     let ticks = 0;
     let rss = 0;
     let live = 0;

@@ -145,7 +145,7 @@ export class JobProcess {
   sample(nowMs: number): JobSample | undefined {
     const pid = this.child?.pid;
     if (this.exited || pid === undefined) return undefined;
-    const u = this.containment.check(pid);
+    const u = this.containment.check(pid, nowMs);
     const rssMiB = Math.round(u.rssKiB / 1024);
     this.peakRssMiB = Math.max(this.peakRssMiB, rssMiB);
     const cpuCores = this.meter.rate('cpu', u.cpuTicks, nowMs) / CLOCK_TICKS_PER_S;

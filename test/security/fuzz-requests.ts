@@ -155,18 +155,20 @@ function body(op: Operation): fc.Arbitrary<string | undefined> {
   const sample = SAMPLES[`${op.method} ${op.path}`] as Json | undefined;
   const nested = fc.integer({ min: 1, max: 100_000 }).map((n) => `${'['.repeat(n)}${']'.repeat(n)}`);
   const nestedObj = fc.integer({ min: 1, max: 20_000 }).map((n) => `${'{"a":'.repeat(n)}1${'}'.repeat(n)}`);
-  const arbitraries: fc.Arbitrary<string | undefined>[] = [
-    fc.constant(undefined),
-    fc.jsonValue({ maxDepth: 4 }).map((v) => JSON.stringify(v)),
-    fc.string({ maxLength: 200 }),
-    fc.constantFrom('{', '{"a":', '[', 'null', '""', '{"__proto__":{"admin":true}}', '{"constructor":{"prototype":{"x":1}}}',
-      '{"a":1e400}', '\u0000', '{"id":"a","id":"b"}', '{"name":"\ud800"}', 'name: x\nrequest: {cpu: 1}'),
-    nested, nestedObj,
+  const w = (weight: number, arbitrary: fc.Arbitrary<string | undefined>): fc.WeightedArbitrary<string | undefined> => ({ weight, arbitrary });
+  const arbitraries: fc.WeightedArbitrary<string | undefined>[] = [
+    w(1, fc.constant(undefined)),
+    w(1, fc.jsonValue({ maxDepth: 4 }).map((v) => JSON.stringify(v))),
+    w(1, fc.string({ maxLength: 200 })),
+    w(1, fc.constantFrom('{', '{"a":', '[', 'null', '""', '{"__proto__":{"admin":true}}', '{"constructor":{"prototype":{"x":1}}}',
+      '{"a":1e400}', '\u0000', '{"id":"a","id":"b"}', '{"name":"\ud800"}', 'name: x\nrequest: {cpu: 1}')),
+    w(1, nested), w(1, nestedObj),
   ];
   if (sample !== undefined) {
-    arbitraries.push(fc.tuple(fc.nat(), fc.jsonValue({ maxDepth: 3 }) as fc.Arbitrary<Json>, fc.constantFrom('replace', 'delete', 'add') as fc.Arbitrary<'replace' | 'delete' | 'add'>, fc.string({ maxLength: 12 }))
-      .map(([pick, value, o, key]) => JSON.stringify(mutate(sample, pick, value, o, key))));
-    arbitraries.push(fc.constant(JSON.stringify(sample)));
+    // Mutations of a valid body get the most weight: they get past the parser and probe the schema and the handler.
+    arbitraries.push(w(4, fc.tuple(fc.nat(), fc.jsonValue({ maxDepth: 3 }) as fc.Arbitrary<Json>, fc.constantFrom('replace', 'delete', 'add') as fc.Arbitrary<'replace' | 'delete' | 'add'>, fc.string({ maxLength: 12 }))
+      .map(([pick, value, o, key]) => JSON.stringify(mutate(sample, pick, value, o, key)))));
+    arbitraries.push(w(2, fc.constant(JSON.stringify(sample))));
   }
   return fc.oneof(...arbitraries);
 }
@@ -187,7 +189,8 @@ export function requestsFor(op: Operation, c: FuzzContext, opts: { streaming?: b
     // Percent-encode one letter of the fixed part of the path: the router decodes it, a check on the raw URL would not.
     escapeAt: fc.option(fc.nat(), { freq: 4, nil: undefined }),
     body: op.hasBody ? body(op) : fc.oneof(fc.constant(undefined), body(op)),
-    contentType: fc.constantFrom(...CONTENT_TYPES),
+    // Mostly JSON, so bodies reach the schema; the rest probes the content-type handling.
+    contentType: fc.oneof({ weight: 7, arbitrary: fc.constant('application/json') }, { weight: 3, arbitrary: fc.constantFrom(...CONTENT_TYPES) }),
     idempotencyKey: fc.option(fc.oneof(fc.string({ maxLength: 20 }), fc.constant('k'.repeat(300))), { nil: undefined }),
   }).map((r) => {
     let i = 0;

@@ -4,8 +4,8 @@
 // back to its CPUs; another tenant's job, running alongside, finishes untouched.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startServer } from '../../src/server/server.ts';
@@ -18,6 +18,7 @@ interface JobInfo { id: string; state: string; exitCode: number | null; nodeIds:
 
 test('fork bomb, memory over the process tree and CPU escape are contained; the other tenant\'s job finishes', { timeout: 180_000 }, async () => {
   const dir = mkdtempSync(join(tmpdir(), 'fw-abuse-'));
+  const marker = randomBytes(8).toString('hex');
   const server = await startServer({ port: 0, dataDir: dir, adminToken: ADMIN, joinToken: JOIN, sync: 'normal', nodeTimeoutMs: 20_000, cycleIntervalMs: 200 });
   const api = async (method: string, path: string, body?: unknown): Promise<unknown> => {
     const r = await fetch(`${server.url}${path}`, { method, headers: { authorization: `Bearer ${ADMIN}`, ...(body !== undefined ? { 'content-type': 'application/json' } : {}) }, ...(body !== undefined ? { body: JSON.stringify(body) } : {}) });
@@ -31,8 +32,9 @@ test('fork bomb, memory over the process tree and CPU escape are contained; the 
     await waitFor('agent ready', async () => ((await api('GET', '/v1/nodes')) as { nodes: { id: string }[] }).nodes.some((n) => n.id === 'abuse-node'), 60_000, agent.log);
     await api('POST', '/v1/tenants', { id: 'victim' });
     await api('POST', '/v1/tenants', { id: 'attacker' });
+    // Every job process inherits this marker, so the end check finds exactly ours among the machine's processes.
     const submit = async (tenant: string, name: string, cpu: number, memoryMiB: number, command: string[]): Promise<string> =>
-      ((await api('POST', '/v1/jobs', { tenant, name, request: { cpu, memoryMiB }, command })) as { id: string }).id;
+      ((await api('POST', '/v1/jobs', { tenant, name, request: { cpu, memoryMiB }, command, env: { FW_ABUSE_MARKER: marker } })) as { id: string }).id;
     const victim = await submit('victim', 'steady', 0.25, 256, [process.execPath, '-e', "let i = 0; const t = setInterval(() => { console.log('tick ' + ++i); if (i === 20) clearInterval(t); }, 300);"]);
     const bomb = await submit('attacker', 'fork-bomb', 0.25, 256, ['sh', 'test/security/fixtures/fork-bomb.sh']);
     const hog = await submit('attacker', 'memory-tree', 0.25, 200, [process.execPath, 'test/security/fixtures/memory-tree.mjs']);
@@ -66,7 +68,7 @@ test('fork bomb, memory over the process tree and CPU escape are contained; the 
     assert.equal((await logsOf(victim)).filter((l) => l.startsWith('tick ')).length, 20);
 
     // Nothing of the stopped jobs is left running.
-    await waitFor('no job process left', async () => psList() === '', 20_000, psList);
+    await waitFor('no job process left', async () => markedProcesses(marker).length === 0, 20_000, () => markedProcesses(marker).join('\n'));
   } finally {
     await stopAgent(agent);
     await server.close();
@@ -74,7 +76,18 @@ test('fork bomb, memory over the process tree and CPU escape are contained; the 
   }
 });
 
-function psList(): string {
-  // The fixtures' command lines are distinctive enough to find their processes machine-wide.
-  return execFileSync('ps', ['-eo', 'pid,pgid,args'], { encoding: 'utf8' }).split('\n').filter((l) => /fixtures\/(fork-bomb|memory-tree)|sleep 60$|Buffer\.alloc\(80/.test(l)).join('\n');
+/** Command lines of live processes whose environment carries the marker. */
+function markedProcesses(marker: string): string[] {
+  const out: string[] = [];
+  for (const name of readdirSync('/proc')) {
+    if (!/^\d+$/.test(name)) continue;
+    try {
+      if (readFileSync(`/proc/${name}/environ`, 'utf8').split('\0').includes(`FW_ABUSE_MARKER=${marker}`)) {
+        out.push(`${name} ${readFileSync(`/proc/${name}/cmdline`, 'utf8').replaceAll('\0', ' ')}`);
+      }
+    } catch {
+      // Exited while we looked, or not ours to read: not a process of this test.
+    }
+  }
+  return out;
 }

@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { ApiClient } from '../../src/cli/client.ts';
 import { startServer } from '../../src/server/server.ts';
 import { makeFetch, UntrustedCertificateError, InsecureUrlError } from '../../src/wire/http-transport.ts';
 import { makeTestCerts } from './certs.ts';
@@ -29,6 +30,7 @@ test('HTTPS coordinator: a real agent and the CLI work through --ca; untrusted a
     return JSON.parse(text) as Record<string, unknown>;
   };
   const agents: ReturnType<typeof startAgent>[] = [];
+  const streamAbort = new AbortController();
   try {
     assert.match(server.url, /^https:\/\//);
 
@@ -60,6 +62,19 @@ test('HTTPS coordinator: a real agent and the CLI work through --ca; untrusted a
     assert.equal(clear.code, 2);
     assert.match(clear.stderr, /refusing to send a token in clear.*\[insecure_url\]/);
 
+    // The CLI's live event stream (`fairway jobs --watch`) over TLS: ApiClient.stream through the same transport.
+    const client = new ApiClient({ url, token: ADMIN, ca: certs.caCert });
+    const seen: string[] = [];
+    let streamedId = '';
+    const following = client.stream('/v1/events', (type, data) => {
+      seen.push(`${type} ${JSON.stringify(data)}`);
+      if (streamedId !== '' && seen.some((e) => e.includes(`"jobId":"${streamedId}"`) && e.includes('"succeeded"'))) streamAbort.abort();
+    }, streamAbort.signal).catch((err: unknown) => { if (!streamAbort.signal.aborted) throw err; });
+    await new Promise((r) => setTimeout(r, 300));
+    streamedId = String((await call('POST', '/v1/jobs', { tenant: 'acme', name: 'streamed', request: { cpu: 0.5, memoryMiB: 64 }, command: [process.execPath, '-e', '0'] })).id);
+    await waitFor('the job\'s events over the TLS stream', async () => streamAbort.signal.aborted, 30_000, () => seen.join('\n'));
+    await following;
+
     // An agent that does not trust the certificate stops at once with the reason, instead of retrying.
     const distrust = startAgent(['--coordinator', url, '--ca', certs.otherCaCert, '--join-token', JOIN, '--name', 'distrust', '--cpus', '1', '--memory-mib', '256', '--gpus', '0']);
     agents.push(distrust);
@@ -80,6 +95,7 @@ test('HTTPS coordinator: a real agent and the CLI work through --ca; untrusted a
     for (const secret of [ADMIN, JOIN, token]) assert.equal(withoutPlainAttempt.indexOf(secret), -1, `a token crossed the wire in clear (${secret.slice(0, 6)}…)`);
     assert.equal(withoutPlainAttempt.indexOf('HTTP/1.1'), -1, 'no clear-text HTTP went over the TLS connections');
   } finally {
+    streamAbort.abort();
     for (const a of agents) await stopAgent(a);
     await relay.close();
     await server.close();
