@@ -1,7 +1,9 @@
 #!/usr/bin/env node
 // Runs the test suite with node's own test runner (its summary lines are what CI reads).
 // Node 20's `--test` does not expand globs, so we find the files ourselves.
-// Usage: node scripts/run-tests.mjs [path-substring ...]   e.g. `npm test -- src/core`
+// Usage: node scripts/run-tests.mjs [--serial] [path-substring ...]   e.g. `npm test -- src/core`
+// --serial runs one file at a time (the fault suite: its scenarios pause and kill processes against heartbeat
+// timeouts, which a second file competing for the same two cores would blur).
 // Suites with their own command (test/faults, test/security) are left to `npm run test:faults|security`
 // unless named explicitly.
 import { readdirSync, statSync } from 'node:fs';
@@ -9,7 +11,9 @@ import { join, relative } from 'node:path';
 import { spawnSync } from 'node:child_process';
 
 const root = new URL('..', import.meta.url).pathname;
-const filters = process.argv.slice(2);
+const args = process.argv.slice(2);
+const serial = args.includes('--serial');
+const filters = args.filter((a) => a !== '--serial');
 const separateSuites = ['test/faults/', 'test/security/'];
 
 function walk(dir, out) {
@@ -29,7 +33,7 @@ if (files.length === 0) {
   console.error(`no test files match ${filters.join(' ') || '(all)'}`);
   process.exit(1);
 }
-const result = spawnSync(process.execPath, ['--import', 'tsx', '--test', '--test-concurrency=2', ...files], {
+const result = spawnSync(process.execPath, ['--import', 'tsx', '--test', `--test-concurrency=${serial ? 1 : 2}`, ...files], {
   cwd: root,
   stdio: 'inherit',
 });

@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { FairwayError } from '../core/util/errors.ts';
 import { AgentCommand as AgentCommandSchema, type AgentCommand, type AgentReport, type Heartbeat } from '../wire/schemas.ts';
 import { parseProgressLine, type JobProgressEvent } from '../wire/job-progress.ts';
+import { InsecureUrlError, makeFetch, UntrustedCertificateError, type FetchLike } from '../wire/http-transport.ts';
 import type { NodeCapacity } from './capacity.ts';
 import { JobPidFile, reapStaleJobs } from './job-pids.ts';
 import { JobProcess, whichSync } from './job-process.ts';
@@ -21,6 +22,8 @@ export class AgentHttpError extends FairwayError {
 export interface AgentOptions {
   readonly coordinatorUrl: string;
   readonly joinToken: string;
+  /** PEM of the CA that signed the coordinator's certificate (https:// coordinators); with it, http:// is refused. */
+  readonly ca?: string | undefined;
   readonly nodeId: string;
   readonly capacity: NodeCapacity;
   readonly labels?: Readonly<Record<string, string>>;
@@ -32,6 +35,8 @@ export interface AgentOptions {
   readonly sampleMs?: number;
   /** How long start() keeps retrying to reach the coordinator. */
   readonly connectTimeoutMs?: number;
+  /** Most live processes one job may have (a fork bomb past it is stopped); default DEFAULT_MAX_PROCESSES_PER_JOB. */
+  readonly maxProcessesPerJob?: number;
   /** Working directory of job processes. */
   readonly cwd?: string;
   /**
@@ -58,12 +63,15 @@ type TelemetryItem = Heartbeat['telemetry'][number];
 type LogItem = Heartbeat['logs'][number];
 
 const MAX_LOGS_PER_HEARTBEAT = 2000;
+/** Generous for training jobs (data loader workers are processes; threads do not count), far below a fork bomb. */
+export const DEFAULT_MAX_PROCESSES_PER_JOB = 256;
 const MIGRATED_EXITS = new Set([75, 76, 128 + osConstants.signals.SIGUSR2, 128 + osConstants.signals.SIGKILL]);
 
 export class NodeAgent {
   readonly nodeId: string;
   private readonly url: string;
   private readonly headers: Record<string, string>;
+  private readonly fetch: FetchLike;
   private readonly jobs = new Map<string, Running>();
   private reports: AgentReport[] = [];
   private logs: LogItem[] = [];
@@ -90,6 +98,7 @@ export class NodeAgent {
     this.nodeId = o.nodeId;
     this.url = o.coordinatorUrl.replace(/\/+$/, '');
     this.headers = { authorization: `Bearer ${o.joinToken}`, 'content-type': 'application/json' };
+    this.fetch = makeFetch({ ca: o.ca });
     for (const c of o.capacity.cpuSet) this.cpuLoad.set(c, 0);
   }
 
@@ -100,8 +109,10 @@ export class NodeAgent {
   private async call(path: string, body: unknown, signal?: AbortSignal): Promise<unknown> {
     let res: Response;
     try {
-      res = await fetch(`${this.url}${path}`, { method: 'POST', headers: this.headers, body: JSON.stringify(body), ...(signal ? { signal } : {}) });
+      res = await this.fetch(`${this.url}${path}`, { method: 'POST', headers: this.headers, body: JSON.stringify(body), ...(signal ? { signal } : {}) });
     } catch (err) {
+      // An untrusted certificate or a plain-HTTP URL with a CA configured is final, not "unreachable yet".
+      if (err instanceof UntrustedCertificateError || err instanceof InsecureUrlError) throw err;
       throw new AgentHttpError(`coordinator unreachable at ${this.url}: ${(err as Error).message}`, 0, { path }, { cause: err });
     }
     const text = await res.text();
@@ -325,10 +336,12 @@ export class NodeAgent {
     const proc = new JobProcess({
       jobId,
       command: c.command ?? [],
-      env: { FAIRWAY_JOB_ID: jobId, FAIRWAY_NODE_ID: this.nodeId, ...c.env, ...(c.resumeFromCheckpointId ? { FAIRWAY_RESUME_FROM: c.resumeFromCheckpointId } : {}) },
+      // The job's own variables first: what the cluster sets (which job and node this is) always wins.
+      env: { ...c.env, FAIRWAY_JOB_ID: jobId, FAIRWAY_NODE_ID: this.nodeId, ...(c.resumeFromCheckpointId ? { FAIRWAY_RESUME_FROM: c.resumeFromCheckpointId } : {}) },
       cpuSet: cpus,
       ...(gpuWant > 0 ? { gpuIndices: this.o.capacity.gpuIndices.slice(0, gpuWant) } : {}),
       ...(request && request.memMiB > 0 ? { memLimitMiB: request.memMiB } : {}),
+      maxProcesses: this.o.maxProcessesPerJob ?? DEFAULT_MAX_PROCESSES_PER_JOB,
       ...(this.o.cwd ? { cwd: this.o.cwd } : {}),
       ...(this.taskset ? { taskset: this.taskset } : {}),
     }, {

@@ -6,7 +6,8 @@ import { accessSync, constants as fsConstants } from 'node:fs';
 import { constants as osConstants } from 'node:os';
 import { delimiter, isAbsolute, join } from 'node:path';
 import { createInterface } from 'node:readline';
-import { RateMeter, treeUsage, CLOCK_TICKS_PER_S } from './proc-stats.ts';
+import { RateMeter, CLOCK_TICKS_PER_S } from './proc-stats.ts';
+import { Containment } from './containment.ts';
 
 export interface LaunchSpec {
   readonly jobId: string;
@@ -15,8 +16,10 @@ export interface LaunchSpec {
   /** Host CPUs to pin to (taskset -c); undefined or empty: no pinning. */
   readonly cpuSet?: readonly number[];
   readonly gpuIndices?: readonly number[];
-  /** RSS of the whole process tree above this is a stop with reason `memory limit exceeded`. */
+  /** RSS of all the job's processes above this is a stop with reason `memory limit exceeded`. */
   readonly memLimitMiB?: number;
+  /** More live processes than this (a fork bomb) is a stop with reason `process limit exceeded`. */
+  readonly maxProcesses?: number;
   readonly cwd?: string;
   /** Path of `taskset`, or undefined when this host has none. */
   readonly taskset?: string;
@@ -61,11 +64,18 @@ export class JobProcess {
   private exited = false;
   private readonly meter = new RateMeter();
   private killTimer: NodeJS.Timeout | undefined;
+  private readonly containment: Containment;
   peakRssMiB = 0;
 
   constructor(private readonly spec: LaunchSpec, private readonly handlers: JobProcessHandlers, nowMs = Date.now()) {
     this.jobId = spec.jobId;
     this.startedAtMs = nowMs;
+    this.containment = new Containment({
+      ...(spec.maxProcesses !== undefined ? { maxProcesses: spec.maxProcesses } : {}),
+      ...(spec.memLimitMiB !== undefined ? { memLimitMiB: spec.memLimitMiB } : {}),
+      ...(spec.cpuSet !== undefined ? { cpuSet: spec.cpuSet } : {}),
+      ...(spec.taskset !== undefined ? { taskset: spec.taskset } : {}),
+    });
   }
 
   get pid(): number | undefined {
@@ -127,18 +137,22 @@ export class JobProcess {
     this.handlers.onExit(exitCode, reason);
   }
 
-  /** Samples the tree's CPU and RSS; kills it when RSS passes the limit. Undefined once it has exited. */
+  /**
+   * Samples CPU and RSS over all the job's processes and applies its limits (containment.ts): past the process or
+   * memory limit the whole group is killed with the reason; processes that left the job's CPUs are pinned back (and
+   * the job's log says so). Undefined once it has exited.
+   */
   sample(nowMs: number): JobSample | undefined {
     const pid = this.child?.pid;
     if (this.exited || pid === undefined) return undefined;
-    const u = treeUsage(pid);
+    const u = this.containment.check(pid);
     const rssMiB = Math.round(u.rssKiB / 1024);
     this.peakRssMiB = Math.max(this.peakRssMiB, rssMiB);
     const cpuCores = this.meter.rate('cpu', u.cpuTicks, nowMs) / CLOCK_TICKS_PER_S;
-    const limit = this.spec.memLimitMiB;
-    if (limit !== undefined && limit > 0 && rssMiB > limit && this.killReason === undefined) {
-      this.kill('SIGKILL', `memory limit exceeded: RSS ${rssMiB} MiB > limit ${limit} MiB`);
+    if (u.repinned.length > 0) {
+      this.handlers.onLine('stderr', `[fairway] pinned process(es) ${u.repinned.join(',')} back to CPUs ${this.spec.cpuSet!.join(',')}`);
     }
+    if (u.violation !== undefined && this.killReason === undefined) this.kill('SIGKILL', u.violation);
     return { cpuCores, rssMiB };
   }
 

@@ -135,6 +135,8 @@ export class LocalCluster {
       await grid.close();
     }
     this.gridUrl = url;
+    // The coordinator reports what each tenant holds in this grid (/v1/fairness, the dashboard's Tenants tab).
+    this.server.coordinator.attachGrid(await connectGrid(url));
     this.gridNote = `grid ${url}: datasets decoded once and published in ${Math.round(performance.now() - t0)} ms; checkpoints in the grid`;
     this.o.log(this.gridNote);
   }
@@ -173,8 +175,9 @@ export class LocalCluster {
     if (this.closed) return;
     this.closed = true;
     await Promise.all(this.agents.map((a) => stopChild(a.process, 15_000)));
-    if (this.redis) await stopChild(this.redis, 5000);
+    // The coordinator before the grid: it reads the grid's usage until it closes.
     await this.server?.close();
+    if (this.redis) await stopChild(this.redis, 5000);
   }
 }
 

@@ -141,7 +141,7 @@ export async function runWorkload(cluster: LocalCluster, w: Workload, o: RunOpti
   const submissions = w.jobs.map((j, i) => new Promise<void>((resolve, reject) => {
     setTimeout(() => {
       const tr = tracked[i]!;
-      const env: Record<string, string> = { FAIRWAY_TENANT: j.tenant, FAIRWAY_SEED: String(i + 1) };
+      const env: Record<string, string> = { FAIRWAY_SEED: String(i + 1) };
       if (cluster.gridUrl) env.FAIRWAY_GRID = cluster.gridUrl;
       else env.FAIRWAY_CHECKPOINT_DIR = cluster.checkpointDir;
       // The traditional baseline's data path (the seed paper's): read and decode from disk every epoch.

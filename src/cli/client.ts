@@ -2,6 +2,7 @@
 // stable code and details; a server that cannot be reached is a typed error too.
 import type { Command } from 'commander';
 import { FairwayError, InvalidInputError } from '../core/util/errors.ts';
+import { InsecureUrlError, loadCa, makeFetch, UntrustedCertificateError, type FetchLike } from '../wire/http-transport.ts';
 
 export class ApiError extends FairwayError {
   constructor(readonly status: number, code: string, message: string, details: Record<string, unknown> = {}) {
@@ -13,6 +14,8 @@ export interface ClientOptions {
   readonly url?: string;
   readonly token?: string;
   readonly json?: boolean;
+  /** CA file for an https:// coordinator (else env FAIRWAY_CA). */
+  readonly ca?: string;
 }
 
 /** Adds --url, --token and --json to a command. */
@@ -20,29 +23,33 @@ export function withClientOptions(cmd: Command): Command {
   return cmd
     .option('--url <url>', 'coordinator URL (env FAIRWAY_URL)', undefined)
     .option('--token <token>', 'API token: admin or tenant (env FAIRWAY_TOKEN)', undefined)
+    .option('--ca <file>', 'CA certificate (PEM) to trust for an https:// coordinator (env FAIRWAY_CA); with it, http:// is refused')
     .option('--json', 'print JSON for scripts instead of a table');
 }
 
 export class ApiClient {
   readonly url: string;
   private readonly token: string;
+  private readonly fetch: FetchLike;
 
   constructor(o: ClientOptions) {
     this.url = (o.url ?? process.env.FAIRWAY_URL ?? 'http://127.0.0.1:7300').replace(/\/+$/, '');
     const token = o.token ?? process.env.FAIRWAY_TOKEN;
     if (!token) throw new InvalidInputError('no API token: pass --token or set FAIRWAY_TOKEN', { field: 'token' });
     this.token = token;
+    this.fetch = makeFetch({ ca: loadCa(o.ca) });
   }
 
   async request<T>(method: string, path: string, body?: unknown, headers: Record<string, string> = {}): Promise<T> {
     let r: Response;
     try {
-      r = await fetch(`${this.url}${path}`, {
+      r = await this.fetch(`${this.url}${path}`, {
         method,
         headers: { authorization: `Bearer ${this.token}`, ...(body !== undefined ? { 'content-type': 'application/json' } : {}), ...headers },
         ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
       });
     } catch (err) {
+      if (err instanceof UntrustedCertificateError || err instanceof InsecureUrlError) throw err;
       throw new FairwayError('unreachable', `cannot reach the coordinator at ${this.url}: ${(err as Error).message}`, { url: this.url }, { cause: err });
     }
     const text = await r.text();
@@ -61,7 +68,7 @@ export class ApiClient {
 
   /** Follows the server-sent event stream, calling `onEvent` for each event until the signal aborts. */
   async stream(path: string, onEvent: (type: string, data: unknown) => void, signal?: AbortSignal): Promise<void> {
-    const r = await fetch(`${this.url}${path}`, { headers: { authorization: `Bearer ${this.token}`, accept: 'text/event-stream' }, ...(signal ? { signal } : {}) });
+    const r = await this.fetch(`${this.url}${path}`, { headers: { authorization: `Bearer ${this.token}`, accept: 'text/event-stream' }, ...(signal ? { signal } : {}) });
     if (!r.ok || !r.body) throw new ApiError(r.status, `http_${r.status}`, `cannot follow ${path}: HTTP ${r.status}`);
     const decoder = new TextDecoder();
     let buf = '';

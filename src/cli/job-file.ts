@@ -14,7 +14,13 @@ export function parseJobYaml(text: string, file = 'job.yaml'): JobSubmission {
     const line = e.linePos?.[0]?.line ?? lc.linePos(e.pos[0]).line;
     throw new InvalidInputError(`${file}:${line}: ${e.message.split('\n')[0]}`, { file, line });
   }
-  const value: unknown = doc.toJS();
+  let value: unknown;
+  try {
+    // yaml stops expanding aliases past maxAliasCount (a "billion laughs" file) with a plain ReferenceError.
+    value = doc.toJS({ maxAliasCount: 100 });
+  } catch (err) {
+    throw new InvalidInputError(`${file}: ${(err as Error).message} (too many alias expansions)`, { file }, { cause: err });
+  }
   const r = JobSubmission.safeParse(value);
   if (r.success) return r.data;
   const issues = issuesOf(r.error).map((issue, k) => {

@@ -13,6 +13,7 @@ import { randomBytes } from 'node:crypto';
 import { Redis, Cluster, type RedisOptions } from 'ioredis';
 import { InvalidInputError } from '../core/util/errors.ts';
 import { DEFAULT_MAX_VALUE_BYTES, DEFAULT_QUOTA_BYTES, type StoreLimits } from './embedded-store.ts';
+import { certificateErrorCode, UntrustedCertificateError } from '../wire/http-transport.ts';
 import { GridQuotaExceededError, GridStoreRefusedError, GridUnavailableError } from './errors.ts';
 import type { GridAdapterKind, GridStore, SetOptions, SetResult, TenantGridStats } from './port.ts';
 
@@ -22,6 +23,12 @@ export interface RedisStoreOptions extends StoreLimits {
   /** First retry delay; doubles per attempt (default 100 ms). */
   readonly retryBaseMs?: number;
   readonly connectTimeoutMs?: number;
+  /**
+   * Longest wait for one command's reply (default 2000 ms). A server that stops answering without closing the
+   * connection (a stopped or partitioned master) would otherwise leave the command, and the save waiting on it,
+   * hanging for good; timed out, it counts as connection trouble and is retried, on the new master after a failover.
+   */
+  readonly commandTimeoutMs?: number;
   /** Longest pause between the client's reconnect attempts (default 1000 ms). */
   readonly reconnectMaxMs?: number;
   /**
@@ -29,6 +36,11 @@ export interface RedisStoreOptions extends StoreLimits {
    * tenant's Redis ACL user (./redis-acl.ts) may read, not write, the shared namespace: the SDK passes `_shared`.
    */
   readonly readOnlyNamespaces?: readonly string[];
+  /**
+   * PEM of the CA that signed the Redis servers' certificates, for `rediss://` and `rediss-cluster://` URLs (without
+   * it the system's trust store is used). Given with a plain `redis://` URL it is an error: nothing goes in clear then.
+   */
+  readonly tlsCa?: string;
 }
 
 // A write is two commands sent in one auto-pipelined round trip: a plain SET of the value to a staging key (with a
@@ -189,19 +201,31 @@ export class RedisStore implements GridStore {
     client.defineCommand('fwDelete', { numberOfKeys: 4, lua: DELETE_LUA });
     client.defineCommand('fwPin', { numberOfKeys: 4, lua: PIN_LUA });
     // ioredis reports connection trouble as 'error' events; the operations below turn it into GridUnavailableError.
-    client.on('error', () => undefined);
+    // The last one is kept: a refused TLS certificate shows only there (the command just sees a closed connection).
+    client.on('error', (err: Error) => { this.#lastClientError = err; });
   }
 
-  /** `redis://host:port[/db]` or `redis-cluster://host:port[,host:port...]`. Waits until connected (bounded). */
+  #lastClientError: Error | undefined;
+
+  /**
+   * `redis://host:port[/db]` or `redis-cluster://host:port[,host:port...]`; `rediss://` and `rediss-cluster://` for TLS
+   * (trusting `options.tlsCa`). Waits until connected (bounded).
+   */
   static async connect(url: string, options: RedisStoreOptions = {}): Promise<RedisStore> {
     const connectTimeout = options.connectTimeoutMs ?? 2000;
     const reconnectMax = options.reconnectMaxMs ?? 1000;
+    const useTls = url.startsWith('rediss://') || url.startsWith('rediss-cluster://');
+    if (options.tlsCa !== undefined && !useTls) {
+      throw new InvalidInputError(`a TLS CA is configured but ${redactUrl(url)} is not rediss:// or rediss-cluster://: refusing to connect in clear`, { url: redactUrl(url) });
+    }
+    const tls = useTls ? { tls: { ...(options.tlsCa !== undefined ? { ca: options.tlsCa } : {}) } } : {};
     // Commands fail fast while disconnected (one reconnect attempt); RedisStore#run retries them with backoff.
-    const common: RedisOptions = { connectTimeout, maxRetriesPerRequest: 1, lazyConnect: true, enableAutoPipelining: true };
+    const commandTimeout = options.commandTimeoutMs ?? 2000;
+    const common: RedisOptions = { connectTimeout, commandTimeout, maxRetriesPerRequest: 1, lazyConnect: true, enableAutoPipelining: true, ...tls };
     let store: RedisStore;
-    if (url.startsWith('redis-cluster://')) {
+    if (url.startsWith('redis-cluster://') || url.startsWith('rediss-cluster://')) {
       // redis-cluster://[user:password@]host:port,host:port…
-      let rest = url.slice('redis-cluster://'.length);
+      let rest = url.slice(url.indexOf('://') + 3);
       let auth: { username?: string; password?: string } = {};
       const at = rest.lastIndexOf('@');
       if (at >= 0) {
@@ -213,14 +237,16 @@ export class RedisStore implements GridStore {
         const [host = '127.0.0.1', port = '6379'] = hp.split(':');
         return { host, port: Number(port) };
       });
-      if (nodes.length === 0 || nodes.some((n) => !Number.isInteger(n.port))) throw new InvalidInputError(`bad Redis Cluster URL ${JSON.stringify(url)}`, { url });
+      if (nodes.length === 0 || nodes.some((n) => !Number.isInteger(n.port))) throw new InvalidInputError(`bad Redis Cluster URL ${JSON.stringify(redactUrl(url))}`, { url: redactUrl(url) });
       const cluster = new Cluster(nodes, {
         enableAutoPipelining: true, lazyConnect: true,
         clusterRetryStrategy: (times) => Math.min(100 * 2 ** times, reconnectMax),
-        redisOptions: { connectTimeout, maxRetriesPerRequest: 1, ...auth },
+        // Learn a failover's new slot owners even when no MOVED reply tells us (the old master just went silent).
+        slotsRefreshInterval: 2000,
+        redisOptions: { connectTimeout, commandTimeout, maxRetriesPerRequest: 1, ...auth, ...tls },
       });
       store = new RedisStore('redis-cluster', cluster, options);
-    } else if (url.startsWith('redis://')) {
+    } else if (url.startsWith('redis://') || url.startsWith('rediss://')) {
       const redis = new Redis(url, { ...common, retryStrategy: (times) => Math.min(50 * 2 ** times, reconnectMax) });
       store = new RedisStore('redis', redis, options);
     } else {
@@ -234,6 +260,8 @@ export class RedisStore implements GridStore {
     } catch (err) {
       // Stop the client's background reconnects: nobody holds this store.
       store.client.disconnect();
+      const certCode = certificateErrorCode(err) ?? certificateErrorCode(store.#lastClientError);
+      if (certCode !== undefined) throw new UntrustedCertificateError(redactUrl(url), (err as Error).message, certCode, { cause: err });
       throw err;
     }
     return store;
@@ -248,6 +276,8 @@ export class RedisStore implements GridStore {
       } catch (err) {
         if (!isTransient(err)) throw err instanceof Error && err.name === 'ReplyError' ? new GridStoreRefusedError(operation, { cause: err }) : err;
         lastError = err;
+        // A Cluster node that stopped answering may have been replaced: ask for the slot owners again before the retry.
+        if (this.client instanceof Cluster) this.client.refreshSlotsCache();
         if (attempt < this.#maxAttempts) await new Promise((r) => setTimeout(r, this.#retryBaseMs * 2 ** (attempt - 1)));
       }
     }
@@ -355,4 +385,9 @@ export class RedisStore implements GridStore {
   async close(): Promise<void> {
     this.client.disconnect();
   }
+}
+
+/** A Redis URL without its password, for messages and logs. */
+export function redactUrl(url: string): string {
+  return url.replace(/^([a-z-]+:\/\/[^:@/]*:)[^@/]*@/i, '$1***@');
 }

@@ -20,6 +20,10 @@ export function gridDatasetName(name: DatasetName, split: SplitName): string {
   return name === 'fashion-mnist' ? fashionMnistDatasetName(split === 'train' ? 'train' : 't10k') : `${name}-${split}`;
 }
 
+/** Whole-save attempts when the grid is unavailable (each after the adapter's own retries), and the first pause. */
+const SAVE_ATTEMPTS = 3;
+const SAVE_RETRY_BASE_MS = 1000;
+
 /** Grid error codes that mean "this stored checkpoint is damaged": skip it and try the previous one. */
 const CORRUPT_CODES = new Set(['grid_checksum_mismatch', 'grid_format', 'grid_decrypt_failed']);
 
@@ -31,13 +35,25 @@ export class GridCheckpointStore implements CheckpointStore {
     this.location = `grid ${grid.grid.kind}, tenant ${grid.tenantId}`;
   }
 
+  /**
+   * Saves as the next version. A grid that is unavailable (a Redis master failing over) is given a few more seconds:
+   * the whole save is tried again, as a fresh version, up to SAVE_ATTEMPTS times. A failed attempt never moved
+   * `latest`, so whatever happens the committed checkpoint is either the previous one or this one, whole.
+   */
   async save(snapshot: TrainingSnapshot): Promise<SavedCheckpoint> {
-    const manifest = await this.grid.saveCheckpoint(this.jobId, {
-      step: snapshot.step,
-      tensors: snapshot.tensors as Record<string, SnapshotTensor>,
-      state: { ...snapshot.state },
-    }, this.nowMs());
-    return { version: manifest.version, bytes: manifest.totalBytes };
+    for (let attempt = 1; ; attempt++) {
+      try {
+        const manifest = await this.grid.saveCheckpoint(this.jobId, {
+          step: snapshot.step,
+          tensors: snapshot.tensors as Record<string, SnapshotTensor>,
+          state: { ...snapshot.state },
+        }, this.nowMs());
+        return { version: manifest.version, bytes: manifest.totalBytes };
+      } catch (err) {
+        if (!(err instanceof FairwayError) || err.code !== 'grid_unavailable' || attempt >= SAVE_ATTEMPTS) throw err;
+        await new Promise((r) => setTimeout(r, SAVE_RETRY_BASE_MS * 2 ** (attempt - 1)));
+      }
+    }
   }
 
   async loadLatest(): Promise<LoadedCheckpoint | undefined> {

@@ -10,7 +10,7 @@
 // cluster), never through the agent; with the embedded adapter the grid lives in the job's own process.
 import { InvalidInputError } from '../core/util/errors.ts';
 import { validateId } from '../core/domain/tenant.ts';
-import { connectGrid } from '../grid/connect.ts';
+import { connectGrid, gridTlsCa } from '../grid/connect.ts';
 import type { Grid } from '../grid/grid.ts';
 import { openDataset, type Dataset } from '../grid/datasets.ts';
 import { loadCheckpoint, saveCheckpoint, latestCheckpointVersion, type Checkpoint, type CheckpointInput, type CheckpointManifest } from '../grid/checkpoints.ts';
@@ -27,6 +27,8 @@ export interface JobGridOptions {
   readonly tenantId?: string;
   /** 64 hex digits: the tenant's AES-256 key when its values are encrypted (default: env FAIRWAY_GRID_KEY). */
   readonly encryptionKeyHex?: string;
+  /** CA file for a rediss:// grid (default: env FAIRWAY_GRID_CA, else FAIRWAY_CA). */
+  readonly caFile?: string;
   /** Use an existing Grid (in-process jobs, tests) instead of connecting. */
   readonly grid?: Grid;
 }
@@ -74,7 +76,9 @@ export class JobGrid {
 export async function connectJobGrid(options: JobGridOptions = {}): Promise<JobGrid> {
   const tenantId = validateId(options.tenantId ?? process.env.FAIRWAY_TENANT, 'tenantId (FAIRWAY_TENANT)');
   // A job only reads the shared datasets (and, connected as its tenant's Redis ACL user, may only read them).
-  const grid = options.grid ?? (await connectGrid(options.url ?? process.env.FAIRWAY_GRID ?? 'embedded', { readOnlyNamespaces: [SHARED_NAMESPACE] }));
+  const url = options.url ?? process.env.FAIRWAY_GRID ?? 'embedded';
+  const tlsCa = options.grid ? undefined : gridTlsCa(url, options.caFile);
+  const grid = options.grid ?? (await connectGrid(url, { readOnlyNamespaces: [SHARED_NAMESPACE], ...(tlsCa !== undefined ? { tlsCa } : {}) }));
   const keyHex = options.encryptionKeyHex ?? process.env.FAIRWAY_GRID_KEY;
   if (keyHex !== undefined && keyHex !== '') {
     if (!/^[0-9a-fA-F]{64}$/.test(keyHex)) throw new InvalidInputError('FAIRWAY_GRID_KEY must be 64 hex digits (an AES-256 key)');

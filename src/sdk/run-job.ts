@@ -181,6 +181,7 @@ export async function runJobMain(spec: ModelSpec, dataset: DatasetName, defaults
     .option('--checkpoint-every <n>', 'checkpoint every N steps, 0 = only on request/stop/end (env FAIRWAY_CHECKPOINT_EVERY)', nonNegativeInt, env.checkpointEvery ?? 50)
     .option('--checkpoint-dir <dir>', 'checkpoint directory when no grid is used (env FAIRWAY_CHECKPOINT_DIR)', env.checkpointDir ?? DEFAULT_CHECKPOINT_DIR)
     .option('--grid <url>', 'grid URL for data and checkpoints (env FAIRWAY_GRID): embedded, redis://…, redis-cluster://…', env.grid)
+    .option('--ca <file>', 'CA certificate (PEM) for a rediss:// grid (env FAIRWAY_GRID_CA, else FAIRWAY_CA)')
     .option('--no-resume', 'start afresh even if a checkpoint exists (env FAIRWAY_RESUME=never)')
     .option('--progress-every <n>', 'progress line every N steps', positiveInt, 10)
     .option('--reload-data-each-epoch', 're-read and decode the training data from disk every epoch, as a traditional loader does (env FAIRWAY_DATA_RELOAD=epoch)')
@@ -195,7 +196,7 @@ export async function runJobMain(spec: ModelSpec, dataset: DatasetName, defaults
   }
   const o = program.opts<{
     jobId: string; tenant: string; epochs: number; batchSize: number; maxSteps?: number; trainLimit?: number;
-    testLimit?: number; seed: number; backend: string; checkpointEvery: number; checkpointDir: string; grid?: string;
+    testLimit?: number; seed: number; backend: string; checkpointEvery: number; checkpointDir: string; grid?: string; ca?: string;
     resume: boolean; progressEvery: number; quiet?: boolean; reloadDataEachEpoch?: boolean;
   }>();
   jobId = o.jobId;
@@ -205,6 +206,7 @@ export async function runJobMain(spec: ModelSpec, dataset: DatasetName, defaults
   const embeddedOnly = o.grid === 'embedded';
   if (embeddedOnly) process.stderr.write('fairway job: FAIRWAY_GRID=embedded is not reachable from a job process; using disk for data and checkpoints\n');
   if (o.grid && !embeddedOnly) process.env.FAIRWAY_GRID = o.grid;
+  if (o.ca) process.env.FAIRWAY_GRID_CA = o.ca;
   const useGrid = o.grid !== undefined && !embeddedOnly;
   const control = new JobControl();
   const removeHandlers = control.installSignalHandlers();

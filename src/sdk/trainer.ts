@@ -13,6 +13,7 @@ import type { TrainingData, LabelledSet } from './datasets.ts';
 import type { ProgressReporter } from './progress.ts';
 import type { JobControl, StopReason } from './job-control.ts';
 import { CheckpointMismatchError } from './errors.ts';
+import { FairwayError } from '../core/util/errors.ts';
 import { JOB_EXIT } from '../wire/job-progress.ts';
 
 export interface ModelSpec {
@@ -71,6 +72,9 @@ export interface TrainResult {
 interface Position { step: number; epoch: number; stepInEpoch: number }
 
 const yieldToEventLoop = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+
+/** Store errors that mean "not now" rather than "never": a skipped periodic checkpoint is retried at the next one. */
+const SKIPPABLE_SAVE_ERRORS = new Set(['grid_unavailable', 'grid_store_refused']);
 
 function itemSize(set: LabelledSet): number {
   return set.itemShape.reduce((a, b) => a * b, 1);
@@ -237,13 +241,25 @@ export async function trainModel(options: TrainOptions): Promise<TrainResult> {
   let trainingMs = 0;
   let samplesDone = 0;
 
-  const checkpoint = async (reason: 'interval' | 'request' | 'stop' | 'final'): Promise<number> => {
+  let lastCheckpointStep: number | null = resumedFromStep;
+  const checkpoint = async (reason: 'interval' | 'request' | 'stop' | 'final'): Promise<number | null> => {
     assert(store !== undefined, 'checkpoint without a store');
     const t0 = performance.now();
     const snapshot = await snapshotOf(model, pos, {
       ...identity, seed, dataset: data.name, rngEpochStart, rngCurrent: rng.state(),
     });
-    const saved = await store.save(snapshot);
+    let saved;
+    try {
+      saved = await store.save(snapshot);
+    } catch (err) {
+      // The store is unavailable for now (after its retries): nothing was committed, the previous checkpoint still
+      // stands. A periodic or requested checkpoint is skipped and training goes on (the next interval tries again);
+      // a stop or final checkpoint cannot be skipped, so that error ends the run.
+      if (!(err instanceof FairwayError) || !SKIPPABLE_SAVE_ERRORS.has(err.code) || reason === 'stop' || reason === 'final') throw err;
+      reporter.emit('checkpoint_failed', { step: pos.step, epoch: pos.epoch, reason, code: err.code, message: err.message, fallbackStep: lastCheckpointStep });
+      return null;
+    }
+    lastCheckpointStep = pos.step;
     checkpoints++;
     lastCheckpointVersion = saved.version;
     reporter.emit('checkpoint', {

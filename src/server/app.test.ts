@@ -180,7 +180,7 @@ test('life of a job: placed on a node, launched through the agent gateway, logs 
     await h.coord.runCycle();
     const hb = await h.app.inject({ method: 'POST', url: '/v1/nodes/n1/heartbeat', headers: agent, payload: {} });
     const cmds = hb.json<{ commands: { type: string; jobId: string; command: string[]; env: object }[] }>().commands;
-    assert.deepEqual(cmds.map((c) => [c.type, c.jobId, c.command, c.env]), [['LaunchJob', id, ['node', 'train.js'], { SEED: '1' }]]);
+    assert.deepEqual(cmds.map((c) => [c.type, c.jobId, c.command, c.env]), [['LaunchJob', id, ['node', 'train.js'], { SEED: '1', FAIRWAY_TENANT: 'acme' }]]);
     assert.equal((await h.app.inject({ method: 'GET', url: `/v1/jobs/${id}`, headers: t })).json<{ state: string }>().state, 'running');
     const nodes = (await h.app.inject({ method: 'GET', url: '/v1/nodes', headers: t })).json<{ nodes: { allocated: { cpuMilli: number } }[] }>().nodes;
     assert.equal(nodes[0]!.allocated.cpuMilli, 1000);
@@ -304,12 +304,15 @@ test('openapi, fairness, cluster and metrics endpoints answer', async () => {
     await h.app.inject({ method: 'POST', url: '/v1/jobs', headers: ta, payload: job({ request: { cpu: 4 } }) });
     await h.app.inject({ method: 'POST', url: '/v1/jobs', headers: tb, payload: job({ request: { cpu: 4 } }) });
     await h.coord.runCycle();
-    const f = (await h.app.inject({ method: 'GET', url: '/v1/fairness', headers: ta })).json<{ jainRaw: number; jainNormalised: number; tenants: { tenant: string; share: number; fairShare: number; rho: number }[] }>();
+    const f = (await h.app.inject({ method: 'GET', url: '/v1/fairness', headers: admin })).json<{ jainRaw: number; jainNormalised: number; tenants: { tenant: string; share: number; fairShare: number; rho: number }[] }>();
     // Both hold cpu 4/8 = 0.5 of the cluster → raw Jain 1. Each asks for exactly what it holds, so the demand-capped
     // weighted DRF fair share is 0.5 for both (weights do not matter below demand) → ρ = 1 each → normalised Jain 1.
     assert.equal(f.jainRaw, 1);
     assert.equal(f.jainNormalised, 1);
     assert.deepEqual(f.tenants.map((t) => [t.tenant, t.share, t.fairShare, t.rho]), [['a', 0.5, 0.5, 1], ['b', 0.5, 0.5, 1]]);
+    // A tenant token sees its own row and the cluster-wide index (views.ts, visibleFairness).
+    const own = (await h.app.inject({ method: 'GET', url: '/v1/fairness', headers: ta })).json<{ jainRaw: number; tenants: { tenant: string }[] }>();
+    assert.deepEqual([own.jainRaw, own.tenants.map((t) => t.tenant)], [1, ['a']]);
     const cl = (await h.app.inject({ method: 'GET', url: '/v1/cluster', headers: ta })).json<{ utilisation: { cpuMilli: number }; queueLength: number }>();
     assert.deepEqual([cl.utilisation.cpuMilli, cl.queueLength], [1, 0]);
     assert.equal((await h.app.inject({ method: 'GET', url: '/metrics', headers: ta })).statusCode, 403);

@@ -1,6 +1,6 @@
 // The coordinator's HTTP API (Fastify 5). Routes validate with the zod schemas of src/wire, authenticate every
 // /v1 call with a Bearer token, and leave errors to the one mapper in http-errors.ts.
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import Fastify, { LogController, type FastifyInstance, type FastifyRequest } from 'fastify';
 import * as W from '../wire/schemas.ts';
 import { parseWire } from '../wire/parse.ts';
@@ -10,7 +10,7 @@ import type { Coordinator } from './coordinator.ts';
 import { errorHandler } from './http-errors.ts';
 import { renderMetrics } from './metrics.ts';
 import { openApiDocument } from './openapi.ts';
-import { jobView, nodeView, tenantView } from './views.ts';
+import { jobView, nodeView, tenantView, visibleFairness, visibleMigrations } from './views.ts';
 import { registerDashboard } from './dashboard.ts';
 
 export interface AppOptions {
@@ -19,8 +19,12 @@ export interface AppOptions {
   /** Largest accepted request body (bytes); larger ones get 413. */
   readonly bodyLimit?: number;
   readonly logger?: boolean;
+  /** Where log lines go (implies logging); default stdout. Tests capture it to check that no token is ever written. */
+  readonly logStream?: NodeJS.WritableStream;
   readonly version?: string;
   readonly storeStats?: () => { commits: number; ops: number; writes?: number; commitMsTotal?: number };
+  /** Serve HTTPS with this certificate and key (PEM); plain HTTP when absent. */
+  readonly https?: { readonly cert: string | Buffer; readonly key: string | Buffer };
   /** Built dashboard to serve at `/` (web/dist); none when absent. */
   readonly dashboardDir?: string;
 }
@@ -45,9 +49,10 @@ function param(req: FastifyRequest, name: string): string {
 export function buildApp(opts: AppOptions): FastifyInstance {
   const { coordinator: c, auth } = opts;
   const app = Fastify({
+    ...(opts.https ? { https: { cert: opts.https.cert, key: opts.https.key } } : {}),
     bodyLimit: opts.bodyLimit ?? 1024 * 1024,
     // Request logs would carry no token (Fastify does not log headers), but at thousands of requests/s they cost more than they tell.
-    logger: opts.logger ? { level: 'info', redact: ['req.headers.authorization'] } : false,
+    logger: opts.logger || opts.logStream ? { level: 'info', redact: ['req.headers.authorization'], ...(opts.logStream ? { stream: opts.logStream } : {}) } : false,
     logController: new LogController({ disableRequestLogging: true }),
     onProtoPoisoning: 'error',
     onConstructorPoisoning: 'error',
@@ -66,8 +71,10 @@ export function buildApp(opts: AppOptions): FastifyInstance {
   if (opts.dashboardDir !== undefined) registerDashboard(app, opts.dashboardDir);
 
   app.addHook('onRequest', async (req) => {
-    const path = req.url;
-    if (path.startsWith('/v1/') || path === '/v1' || path.startsWith('/metrics')) req.principal = auth.authenticate(req.headers.authorization);
+    // Decide by the route that matched, not the raw URL: the router decodes percent-escapes (`/%761/nodes` reaches
+    // `/v1/nodes`), so a prefix test on req.url could be walked around.
+    const route = req.routeOptions.url;
+    if (route !== undefined && (route.startsWith('/v1/') || route === '/metrics')) req.principal = auth.authenticate(req.headers.authorization);
   });
 
   app.get('/metrics', async (req, reply) => {
@@ -124,7 +131,7 @@ export function buildApp(opts: AppOptions): FastifyInstance {
       if (typeof key !== 'string' || !/^[\x21-\x7e]{1,200}$/.test(key)) {
         throw new InvalidInputError('Idempotency-Key must be 1-200 printable ASCII characters', { field: 'Idempotency-Key' });
       }
-      idem = { key, bodyHash: createHash('sha256').update(JSON.stringify(req.body)).digest('hex') };
+      idem = { key, bodyHash: hash('sha256', JSON.stringify(req.body), 'hex') };
     }
     const job = await c.submit(tenantId, sub, idem);
     return reply.code(201).header('location', `/v1/jobs/${job.spec.id}`).send(jobView(job));
@@ -197,24 +204,34 @@ export function buildApp(opts: AppOptions): FastifyInstance {
   }
 
   // ---- cluster ----
-  app.get('/v1/fairness', async () => c.fairness());
+  app.get('/v1/fairness', async (req) => visibleFairness(c.fairness(), req.principal));
   app.get('/v1/fairness/history', async (req) => {
     const q = parseWire(W.HistoryQuery, req.query, 'query');
     return { points: c.fairnessHistory(q.since ?? 0, q.limit) };
   });
-  app.get('/v1/cluster', async () => {
+  app.get('/v1/cluster', async (req): Promise<W.ClusterView> => {
     const f = c.fairness();
     const cycle = c.lastCycle();
+    const forecasts = c.forecasts();
+    const m = c.migrationsView();
+    let forecastNote: string | undefined;
+    if (!c.nodeForecasts) forecastNote = 'this coordinator runs no load forecaster';
+    else if (forecasts.length === 0) forecastNote = `no node has reported telemetry yet (one forecast step every ${c.nodeForecasts.stepMs / 1000} s)`;
     return {
       at: f.at, utilisation: f.utilisation, queueLength: c.queueLength(), jobs: c.countJobs(), nodes: c.listNodes().length,
       lastCycle: cycle ? { at: new Date(cycle.atMs).toISOString(), durationMs: cycle.durationMs, pending: cycle.pending, placed: cycle.placed } : null,
-      forecasts: null,
+      forecasts, ...(forecastNote ? { forecastNote } : {}),
+      migrations: { planned: visibleMigrations(m.planned, req.principal), recent: visibleMigrations(m.recent, req.principal), balancer: c.balancerEnabled() },
     };
   });
 
   // ---- live events (SSE) ----
   app.get('/v1/events', (req, reply) => {
-    const p = req.principal!;
+    const p = requireKind(req.principal, 'admin', 'tenant', 'agent');
+    // `?logs=1`: also each heartbeat's new log lines per job (`event: logs`), for watchers that follow progress.
+    const withLogs = parseWire(W.EventsQuery, req.query, 'query').logs;
+    // Logs are readable by the admin and the job's tenant only (as GET /v1/jobs/:id/logs).
+    if (withLogs) requireKind(p, 'admin', 'tenant');
     reply.hijack();
     reply.raw.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', connection: 'keep-alive' });
     reply.raw.write(': connected\n\n');
@@ -223,8 +240,9 @@ export function buildApp(opts: AppOptions): FastifyInstance {
       reply.raw.write(`event: ${e.type}\ndata: ${JSON.stringify(e)}\n\n`);
     };
     c.bus.on('event', listener);
+    if (withLogs) c.bus.on('logs', listener);
     const keepAlive = setInterval(() => reply.raw.write(': keep-alive\n\n'), 15_000);
-    const stop = (): void => { clearInterval(keepAlive); c.bus.off('event', listener); };
+    const stop = (): void => { clearInterval(keepAlive); c.bus.off('event', listener); c.bus.off('logs', listener); };
     req.raw.on('close', stop);
     c.bus.once('close', () => { stop(); reply.raw.end(); });
   });

@@ -16,7 +16,10 @@ import type { ClusterPort, TimerPort } from '../runtime/ports.ts';
 import type { Tenant } from '../core/domain/tenant.ts';
 import { validateTenant } from '../core/domain/tenant.ts';
 import { ConflictError, NotFoundError } from '../core/util/errors.ts';
-import type { AgentCommand, FairnessView, Heartbeat, JobSubmission, NodeRegister, StreamEvent, TenantCreate, TenantUpdate } from '../wire/schemas.ts';
+import type { AgentCommand, FairnessView, Heartbeat, JobSubmission, MigrationView, NodeForecast, NodeRegister, StreamEvent, TenantCreate, TenantUpdate } from '../wire/schemas.ts';
+import type { Grid } from '../grid/grid.ts';
+import { NodeLoadForecasts, type NodeForecastOptions } from './node-forecasts.ts';
+import { TenantGridUsagePoller } from './tenant-grid-usage.ts';
 import { toJobSpec, toResources } from '../wire/job-spec.ts';
 import { ForbiddenError, hashToken, newToken, type Principal, type Authenticator } from './auth.ts';
 import { DuplicateSubmissionError, NeverFitsError } from './errors.ts';
@@ -38,9 +41,31 @@ export interface CoordinatorOptions {
   /** A node that has not sent a heartbeat for this long is lost (its jobs go back to the queue). 0: never. */
   readonly nodeTimeoutMs?: number;
   readonly seed?: number;
+  /**
+   * At most this many pending jobs per scheduling cycle, the first in priority order (Slurm's default_queue_depth);
+   * the rest wait with the reason 'beyond-queue-depth'. Bounds a cycle's time on a deep queue. Default 1,000.
+   */
+  readonly queueDepth?: number;
+  /** Per-node load forecasts from agent telemetry for /v1/cluster (./node-forecasts.ts); false: none. Default on, 5 s steps. */
+  readonly forecast?: NodeForecastOptions | false;
+  /** The data grid whose per-tenant usage /v1/fairness reports (the coordinator closes it); see attachGrid. */
+  readonly grid?: Grid;
+  /** How often the grid's per-tenant usage is read. Default 2 s. */
+  readonly gridIntervalMs?: number;
 }
 
-interface NodeEntry { stored: StoredNode; usage?: Resources }
+/** The coordinator's default queue depth (see CoordinatorOptions.queueDepth). */
+export const DEFAULT_COORDINATOR_QUEUE_DEPTH = 1000;
+/** Finished jobs the core keeps in memory (for late agent reports); older ones live only in the store. */
+export const RETAIN_FINISHED_JOBS = 1000;
+/** The coordinator's default cycle interval: changes within it share one cycle. */
+export const DEFAULT_CYCLE_INTERVAL_MS = 100;
+
+/** Migrations kept for /v1/cluster (planned and done, newest last). */
+const RECENT_MIGRATIONS = 50;
+
+/** `seenMs`: when the node last reached us, even if that heartbeat could not be stored (a full disk is not a lost node). */
+interface NodeEntry { stored: StoredNode; usage?: Resources; seenMs?: number }
 
 const vecToResources = (a: readonly number[]): Resources => resources({ cpuMilli: a[0] ?? 0, gpuMilli: a[1] ?? 0, memMiB: a[2] ?? 0, netMbps: a[3] ?? 0 });
 
@@ -74,8 +99,21 @@ export class Coordinator {
   private readonly intervals: NodeJS.Timeout[] = [];
   /** While restoring after a restart: launches the core decides for jobs that were already running. */
   private restoring: Map<string, readonly string[]> | undefined;
+  /**
+   * After a restart: jobs stored as placed on a node that never reported them started there. Their LaunchJob may
+   * have died with the previous process (queued, or its long-poll reply cut off by the crash), so nothing would ever
+   * run them. An agent's push heartbeat carries every report it could not deliver while we were away, so once a node
+   * has pushed twice since the restart without reporting the job started, its launch was lost: we send it again.
+   * jobId → nodeId → pushes seen without a start.
+   */
+  private readonly unconfirmedLaunches = new Map<string, Map<string, number>>();
   private nextSeq: number;
   private closed = false;
+  /** Load forecasts per node (undefined when turned off). */
+  readonly nodeForecasts: NodeLoadForecasts | undefined;
+  private gridUsage: TenantGridUsagePoller | undefined;
+  private readonly gridIntervalMs: number;
+  private readonly migrations: MigrationView[] = [];
   private lastCycleEndMs = 0;
 
   constructor(opts: CoordinatorOptions) {
@@ -93,16 +131,33 @@ export class Coordinator {
     const timers: TimerPort = { set: (timerId, atMs, purpose) => this.setTimer(timerId, atMs, purpose) };
     this.driver = new Driver<ControlState>({
       reducer: step,
-      initialState: createControlState({ cycleIntervalMs: opts.cycleIntervalMs ?? 50, ...(opts.profile ? { profile: opts.profile } : {}), ...(opts.balancer ? { balancer: opts.balancer } : {}) }),
+      initialState: createControlState({
+        cycleIntervalMs: opts.cycleIntervalMs ?? DEFAULT_CYCLE_INTERVAL_MS, queueDepth: opts.queueDepth ?? DEFAULT_COORDINATOR_QUEUE_DEPTH,
+        // Views of finished jobs come from the store; the core keeps only the recent ones (bounded memory).
+        retainFinishedJobs: RETAIN_FINISHED_JOBS,
+        ...(opts.profile ? { profile: opts.profile } : {}), ...(opts.balancer ? { balancer: opts.balancer } : {}),
+      }),
       rng: createRng(opts.seed ?? 1),
       ports: { clock: { nowMs: () => this.clock() }, cluster, timers },
     });
     this.restore();
     this.nextSeq = this.store.maxJobSeq();
     const fi = opts.fairnessIntervalMs ?? 10_000;
-    if (fi > 0) this.intervals.push(setInterval(() => void this.recordFairness(), fi).unref());
+    // Timer-driven writes have no caller to answer: a failed commit (store unavailable) is logged, never left as an
+    // unhandled rejection that would take the whole coordinator down.
+    const logFailure = (what: string) => (err: unknown): void => console.error(`fairway: ${what} failed: ${(err as Error).message}`);
+    if (fi > 0) this.intervals.push(setInterval(() => void this.recordFairness().catch(logFailure('storing a fairness point')), fi).unref());
+    if (opts.forecast !== false) {
+      const nf = new NodeLoadForecasts(opts.forecast ?? {});
+      this.nodeForecasts = nf;
+      this.intervals.push(setInterval(() => {
+        if (!this.closed) nf.tick(this.clock(), [...this.nodes.values()].map((n) => n.stored.node), this.driver.state.balance);
+      }, nf.stepMs).unref());
+    }
+    this.gridIntervalMs = opts.gridIntervalMs ?? 2000;
+    if (opts.grid) this.attachGrid(opts.grid);
     const nodeTimeoutMs = opts.nodeTimeoutMs ?? 30_000;
-    if (nodeTimeoutMs > 0) this.intervals.push(setInterval(() => void this.checkHeartbeats(nodeTimeoutMs), Math.max(100, nodeTimeoutMs / 3)).unref());
+    if (nodeTimeoutMs > 0) this.intervals.push(setInterval(() => void this.checkHeartbeats(nodeTimeoutMs).catch(logFailure('marking a node lost')), Math.max(100, nodeTimeoutMs / 3)).unref());
   }
 
   /** Rebuilds the core's state from the store after a (re)start: tenants, nodes, running jobs on their nodes, the queue. */
@@ -116,6 +171,7 @@ export class Coordinator {
     for (const n of this.store.loadNodes()) {
       // Agents get a full heartbeat timeout from the restart before they count as lost (the coordinator was away, not they).
       this.nodes.set(n.node.id, { stored: { ...n, lastHeartbeatMs: now } });
+      this.usable = undefined;
       this.feed({ type: 'NodeRegistered', atMs: now, node: n.node });
     }
     const jobs = this.store.loadActiveJobs();
@@ -133,6 +189,7 @@ export class Coordinator {
         const got = launched.get(j.spec.id);
         if (got) {
           this.placedOn.set(j.spec.id, j.nodeIds);
+          this.noteUnconfirmedLaunch(j);
           if (got.join() !== j.nodeIds.join()) this.feed({ type: 'MigrationCompleted', atMs: now, jobId: j.spec.id, toNodeIds: j.nodeIds });
         } else {
           // Its nodes cannot hold it any more (gone, drained, shrunk): stop it there; it waits in the queue again.
@@ -142,6 +199,34 @@ export class Coordinator {
       }
     }
     for (const j of jobs) if (j.state === 'pending') this.feed({ type: 'JobSubmitted', atMs: now, job: j.spec });
+  }
+
+  /** Remembers the nodes of a restored job that have not reported it started since its latest placement. */
+  private noteUnconfirmedLaunch(j: StoredJob): void {
+    const events = this.store.jobEvents(j.spec.id);
+    const lastPlaced = events.findLastIndex((e) => e.type === 'placed');
+    const startedOn = new Set(events.slice(lastPlaced + 1).filter((e) => e.type === 'started').map((e) => String(e.data.nodeId)));
+    const missing = [...new Set(j.nodeIds)].filter((n) => !startedOn.has(n));
+    if (missing.length > 0) this.unconfirmedLaunches.set(j.spec.id, new Map(missing.map((n) => [n, 0])));
+  }
+
+  /** Called for each push heartbeat of a node after its reports are applied (see unconfirmedLaunches). */
+  private confirmLaunches(nodeId: string, startedNow: ReadonlySet<string>): void {
+    for (const [jobId, nodes] of this.unconfirmedLaunches) {
+      const seen = nodes.get(nodeId);
+      if (seen === undefined) continue;
+      const j = this.active.get(jobId);
+      if (startedNow.has(jobId) || !j || j.state !== 'running' || !j.nodeIds.includes(nodeId)) nodes.delete(nodeId);
+      else if (seen + 1 < 2) nodes.set(nodeId, seen + 1);
+      else {
+        nodes.delete(nodeId);
+        console.error(`fairway: ${jobId} was placed on ${nodeId} before the restart but never started there; launching it again`);
+        this.enqueue(nodeId, {
+          type: 'LaunchJob', jobId, nodeIds: [...j.nodeIds], command: [...j.command], request: { ...j.spec.request }, ...(j.env ? { env: { ...j.env } } : {}),
+        });
+      }
+      if (nodes.size === 0) this.unconfirmedLaunches.delete(jobId);
+    }
   }
 
   /** Feeds one event to the shared driver (which runs the core's step and executes the commands through our ports). */
@@ -179,11 +264,35 @@ export class Coordinator {
   /** Runs a write whose outcome nobody awaits directly (placements, requeues); `settle()` waits for them. */
   private track(p: Promise<void>): void {
     const q = p.catch((err: unknown) => {
-      // A failed commit of a placement leaves the job pending in the store; the agent never saw it. Log loudly.
       console.error(`fairway: commit failed: ${(err as Error).message}`);
     });
     this.inflightWrites.add(q);
     void q.finally(() => this.inflightWrites.delete(q));
+  }
+
+  /**
+   * Commits a decision the core has already taken (a placement, a requeue), then applies it. The core's books and
+   * the agents must not part ways when the store is briefly unavailable (full disk): a placement that is not stored
+   * is not sent (the agent would run what the store does not know), yet the core counts the job as placed; a requeue
+   * not stored would leave the job running on its node while the core places it again. So a failed commit is tried
+   * again with backoff for as long as the decision still stands (`current()`), and applied once it lands.
+   */
+  private commitDecision(what: string, ops: () => WriteOp[], current: () => boolean, apply: () => void): void {
+    const attempt = async (): Promise<void> => {
+      for (let delayMs = 100; ; delayMs = Math.min(2000, delayMs * 2)) {
+        try {
+          await this.store.write(ops());
+          apply();
+          return;
+        } catch (err) {
+          if (this.closed || !current()) throw err;
+          console.error(`fairway: ${what} not stored yet (${(err as Error).message}); retrying in ${delayMs} ms`);
+          await new Promise((r) => setTimeout(r, delayMs));
+          if (this.closed || !current()) throw err;
+        }
+      }
+    };
+    this.track(attempt());
   }
 
   /** Waits until every placement and requeue decided so far is committed and handed to the agent queues. */
@@ -201,10 +310,10 @@ export class Coordinator {
     }
     const now = this.clock();
     // Commit first; only then may an agent see the launch (a crash in between loses nothing: the job is still pending).
-    this.track(this.store.write([
+    this.commitDecision(`placement of ${jobId}`, () => [
       { type: 'updateJob', jobId, state: 'running', nodeIds, exitCode: null, atMs: now },
       { type: 'jobEvent', jobId, atMs: now, event: 'placed', data: { nodeIds } },
-    ]).then(() => {
+    ], () => this.placedOn.get(jobId) === nodeIds, () => {
       const j = this.active.get(jobId);
       if (!j) return;
       const next: StoredJob = { ...j, state: 'running', nodeIds, updatedAtMs: now };
@@ -212,8 +321,8 @@ export class Coordinator {
       this.counters.placements++;
       this.counters.transitions++;
       this.sendLaunch(next, nodeIds, resumeFromCheckpointId);
-      this.emit({ type: 'job', jobId, tenant: j.spec.tenantId, state: 'running', at: new Date(now).toISOString(), data: { nodeIds: [...nodeIds] } });
-    }));
+      this.emit(() => ({ type: 'job', jobId, tenant: j.spec.tenantId, state: 'running', at: new Date(now).toISOString(), data: { nodeIds: [...nodeIds] } }));
+    });
   }
 
   /** Hands a job's tasks to the agents of its nodes (one LaunchJob per node; the agent starts one task per command). */
@@ -221,7 +330,8 @@ export class Coordinator {
     for (const nodeId of new Set(nodeIds)) {
       this.enqueue(nodeId, {
         type: 'LaunchJob', jobId: j.spec.id, nodeIds: [...nodeIds], command: [...j.command], request: { ...j.spec.request },
-        ...(j.env ? { env: { ...j.env } } : {}), ...(resumeFromCheckpointId ? { resumeFromCheckpointId } : {}),
+        // FAIRWAY_TENANT names the grid namespace the SDK uses; set here, after the job's own variables, so it is the owner's.
+        env: { ...j.env, FAIRWAY_TENANT: j.spec.tenantId }, ...(resumeFromCheckpointId ? { resumeFromCheckpointId } : {}),
       });
     }
   }
@@ -237,7 +347,9 @@ export class Coordinator {
     this.track(this.store.write([{ type: 'jobEvent', jobId, atMs: now, event: 'migrating', data: { from: [...fromNodeIds], to: [...toNodeIds], reason: { ...reason } } }]));
     // The dashboard lists migrations as they are planned and when they complete.
     const tenant = this.active.get(jobId)?.spec.tenantId;
-    this.emit({ type: 'migration', jobId, ...(tenant ? { tenant } : {}), at: new Date(now).toISOString(), data: { phase: 'planned', from: [...fromNodeIds], to: [...toNodeIds], reason: reason.message } });
+    const at = new Date(now).toISOString();
+    this.rememberMigration({ jobId, ...(tenant ? { tenant } : {}), phase: 'planned', from: [...fromNodeIds], to: [...toNodeIds], reason: reason.message, at });
+    this.emit(() => ({ type: 'migration', jobId, ...(tenant ? { tenant } : {}), at, data: { phase: 'planned', from: [...fromNodeIds], to: [...toNodeIds], reason: reason.message } }));
   }
 
   /**
@@ -260,15 +372,15 @@ export class Coordinator {
     const nodeIds = this.placedOn.get(jobId) ?? [];
     this.placedOn.delete(jobId);
     this.counters.preemptions++;
-    this.track(this.store.write([
+    this.commitDecision(`requeue of ${jobId}`, () => [
       { type: 'updateJob', jobId, state: 'pending', nodeIds: [], exitCode: null, atMs: now },
       { type: 'jobEvent', jobId, atMs: now, event: 'preempted', data: { nodeIds, reason: { ...reason } } },
-    ]).then(() => {
+    ], () => !this.placedOn.has(jobId) && this.active.has(jobId), () => {
       const j = this.active.get(jobId);
       if (j) this.active.set(jobId, { ...j, state: 'pending', nodeIds: [], updatedAtMs: now });
       for (const n of new Set(nodeIds)) this.enqueue(n, { type: 'PreemptJob', jobId, reason: { ...reason } });
-      this.emit({ type: 'job', jobId, ...(j ? { tenant: j.spec.tenantId } : {}), state: 'pending', at: new Date(now).toISOString(), data: { preempted: true } });
-    }));
+      this.emit(() => ({ type: 'job', jobId, ...(j ? { tenant: j.spec.tenantId } : {}), state: 'pending', at: new Date(now).toISOString(), data: { preempted: true } }));
+    });
   }
 
   private sendToNodes(jobId: string, c: AgentCommand, forget: boolean): void {
@@ -375,7 +487,7 @@ export class Coordinator {
     this.counters.submissions++;
     this.active.set(spec.id, job);
     this.feed({ type: 'JobSubmitted', atMs: now, job: spec });
-    this.emit({ type: 'job', jobId: spec.id, tenant: tenantId, state: 'pending', at: new Date(now).toISOString() });
+    this.emit(() => ({ type: 'job', jobId: spec.id, tenant: tenantId, state: 'pending', at: new Date(now).toISOString() }));
     return job;
   }
 
@@ -384,14 +496,25 @@ export class Coordinator {
     if (tenant.cap && !fits(total, tenant.cap)) {
       throw new NeverFitsError(`job needs more than tenant '${tenant.id}' may ever hold (its cap)`, { field: 'request', request: total, cap: tenant.cap });
     }
-    const usable = [...this.nodes.values()].filter((n) => n.stored.node.status !== 'down').map((n) => n.stored.node.capacity);
+    const usable = this.usableCapacities();
     // With no node registered yet we cannot tell; the job waits with a reason instead.
     if (usable.length === 0) return;
     if (!usable.some((c) => fits(spec.request, c))) {
       throw new NeverFitsError('no node of the cluster could ever hold one task of this job', { field: 'request', request: spec.request, nodes: usable.length });
     }
-    const cluster = usable.reduce(add, ZERO);
+    const cluster = this.usable!.total;
     if (!fits(total, cluster)) throw new NeverFitsError('the whole gang needs more than the cluster has', { field: 'gangSize', request: total, cluster });
+  }
+
+  /** Capacities of the nodes not down, and their sum; kept until a node changes (not rebuilt per submission). */
+  private usable: { list: Resources[]; total: Resources } | undefined;
+
+  private usableCapacities(): Resources[] {
+    if (!this.usable) {
+      const list = [...this.nodes.values()].filter((n) => n.stored.node.status !== 'down').map((n) => n.stored.node.capacity);
+      this.usable = { list, total: list.reduce(add, ZERO) };
+    }
+    return this.usable.list;
   }
 
   /** Throws NotFoundError unless `who` may see the job (a tenant sees only its own; the answer does not reveal others' ids). */
@@ -408,7 +531,8 @@ export class Coordinator {
     const now = this.clock();
     const e = explainJob(st, jobId, now);
     if (e.state !== 'pending') return undefined;
-    const { starving: _s, ...priority } = e.priority ?? ({} as Record<string, number> & { starving?: boolean });
+    const { starving, ...priority } = e.priority ?? ({} as Record<string, number> & { starving?: boolean });
+    const profile = st.config.profile;
     return {
       position: e.position ?? 0,
       queueLength: e.queueLength,
@@ -417,6 +541,11 @@ export class Coordinator {
       neverFits: e.neverFits,
       postponements: e.postponements,
       estimatedStartMs: e.estimatedStartMs ?? null,
+      reservation: e.reservation ?? null,
+      starving: starving === true,
+      // Reservations exist only under a profile that blocks for starving jobs, and only after the starvation guard.
+      reservesAfterMs: profile.blocking === 'starving' && Number.isFinite(profile.priority.starvationGuardMs) ? profile.priority.starvationGuardMs : null,
+      runningWithoutDuration: [...st.running.values()].some((r) => r.spec.expectedDurationMs === undefined),
       lastCycleMs: st.lastCycle?.atMs ?? null,
     };
   }
@@ -440,7 +569,7 @@ export class Coordinator {
     this.active.delete(next.spec.id);
     this.migrating.delete(next.spec.id);
     this.counters.transitions++;
-    this.emit({ type: 'job', jobId: next.spec.id, tenant: next.spec.tenantId, state: next.state, at: new Date(next.updatedAtMs).toISOString() });
+    this.emit(() => ({ type: 'job', jobId: next.spec.id, tenant: next.spec.tenantId, state: next.state, at: new Date(next.updatedAtMs).toISOString() }));
   }
 
   // ---- nodes and the agent gateway -------------------------------------------------------------------------
@@ -463,9 +592,10 @@ export class Coordinator {
     // Only a task the agent was already handed can be lost: one whose launch is still being committed, or queued for
     // the agent (placed just now, e.g. by the first cycle after a coordinator restart), simply has not started yet.
     const queuedLaunches = new Set((this.agentQueues.get(reg.id) ?? []).filter((c) => c.type === 'LaunchJob').map((c) => c.jobId));
+    // A launch that may have died with a previous coordinator is resent by the unconfirmed-launch check instead.
     const handedOver = (id: string): boolean => {
       const j = this.active.get(id);
-      return j !== undefined && j.state !== 'pending' && j.nodeIds.includes(reg.id) && !queuedLaunches.has(id);
+      return j !== undefined && j.state !== 'pending' && j.nodeIds.includes(reg.id) && !queuedLaunches.has(id) && !this.unconfirmedLaunches.get(id)?.has(reg.id);
     };
     const lost = expected.filter((id) => !reported.has(id) && handedOver(id));
     const readopt = lost.length === 0 ? expected.filter((id) => reported.has(id)) : [];
@@ -474,6 +604,7 @@ export class Coordinator {
     for (const id of readopt) ops.push({ type: 'jobEvent', jobId: id, atMs: now, event: 'readopted', data: { nodeId: reg.id } });
     await this.store.write(ops);
     this.nodes.set(reg.id, { stored });
+    this.usable = undefined;
     const why = (code: string, message: string): Reason => ({ plugin: 'registration', code, message });
     for (const id of unexpected) this.enqueue(reg.id, { type: 'StopJob', jobId: id, reason: why('not-expected', `job '${id}' is not expected on node '${reg.id}'`) });
     if (lost.length > 0) {
@@ -481,7 +612,7 @@ export class Coordinator {
       this.feed({ type: 'NodeLost', atMs: now, nodeId: reg.id });
     }
     this.feed({ type: 'NodeRegistered', atMs: now, node });
-    this.emit({ type: 'node', at: new Date(now).toISOString(), data: { nodeId: reg.id, status, readopted: readopt.length, stopped: unexpected.length, requeued: lost.length > 0 ? expected.length : 0 } });
+    this.emit(() => ({ type: 'node', at: new Date(now).toISOString(), data: { nodeId: reg.id, status, readopted: readopt.length, stopped: unexpected.length, requeued: lost.length > 0 ? expected.length : 0 } }));
     return stored;
   }
 
@@ -492,22 +623,25 @@ export class Coordinator {
     const stored: StoredNode = { ...n.stored, node: { ...n.stored.node, status } };
     await this.store.write([{ type: 'putNode', node: stored }]);
     n.stored = stored;
+    this.usable = undefined;
     this.feed({ type: 'NodeStatusChanged', atMs: now, nodeId: id, status });
-    this.emit({ type: 'node', at: new Date(now).toISOString(), data: { nodeId: id, status } });
+    this.emit(() => ({ type: 'node', at: new Date(now).toISOString(), data: { nodeId: id, status } }));
     return stored;
   }
 
   private async checkHeartbeats(timeoutMs: number): Promise<void> {
     const now = this.clock();
     for (const n of this.nodes.values()) {
-      const last = n.stored.lastHeartbeatMs ?? 0;
+      const last = Math.max(n.stored.lastHeartbeatMs ?? 0, n.seenMs ?? 0);
       if (n.stored.node.status === 'down' || now - last < timeoutMs) continue;
       const stored: StoredNode = { ...n.stored, node: { ...n.stored.node, status: 'down' } };
-      n.stored = stored;
+      // Marked down only once stored: a failed write leaves the node as it was (the next check tries again).
       await this.store.write([{ type: 'putNode', node: stored }]);
+      n.stored = stored;
+      this.usable = undefined;
       if (this.closed) return;
       this.feed({ type: 'NodeLost', atMs: now, nodeId: stored.node.id });
-      this.emit({ type: 'node', at: new Date(now).toISOString(), data: { nodeId: stored.node.id, status: 'down' } });
+      this.emit(() => ({ type: 'node', at: new Date(now).toISOString(), data: { nodeId: stored.node.id, status: 'down' } }));
     }
   }
 
@@ -527,6 +661,7 @@ export class Coordinator {
       throw new ConflictError(`node '${nodeId}' was declared lost; register it again`, { nodeId, status: 'down' });
     }
     const now = this.clock();
+    n.seenMs = now;
     const ops: WriteOp[] = [];
     const after: (() => void)[] = [];
     const events: Event[] = [];
@@ -569,7 +704,8 @@ export class Coordinator {
           this.placedOn.set(j.spec.id, to);
           this.counters.migrations++;
           this.sendLaunch(next, to, resume);
-          this.emit({ type: 'migration', jobId: r.jobId, tenant: j.spec.tenantId, at: new Date(now).toISOString(), data: { phase: 'done', from: [...j.nodeIds], to: [...to] } });
+          this.rememberMigration({ jobId: r.jobId, tenant: j.spec.tenantId, phase: 'done', from: [...j.nodeIds], to: [...to], at: new Date(now).toISOString() });
+          this.emit(() => ({ type: 'migration', jobId: r.jobId, tenant: j.spec.tenantId, at: new Date(now).toISOString(), data: { phase: 'done', from: [...j.nodeIds], to: [...to] } }));
         });
         events.push({ type: 'MigrationCompleted', atMs: now, jobId: r.jobId, toNodeIds: to });
       }
@@ -581,14 +717,25 @@ export class Coordinator {
     await this.store.write(ops);
     n.stored = stored;
     for (const f of after) f();
+    // Watchers (the dashboard) get the new log lines on the event stream — one event per job and heartbeat — so they
+    // follow progress without polling logs. Nobody watching: nothing to build.
+    if (lines.length > 0 && this.bus.listenerCount('logs') > 0) this.emitLogs(lines, now);
     for (const t of hb.telemetry) {
       const used = toResources({ cpu: t.cpu, memoryMiB: t.memoryMiB, gpu: t.gpu, netMbps: t.netMbps });
-      if (!t.jobId) n.usage = used;
-      if (t.jobId && !this.driver.state.jobs.has(t.jobId)) continue;
+      if (!t.jobId) {
+        n.usage = used;
+        this.nodeForecasts?.sample(nodeId, used, now);
+      }
+      // Samples of jobs that no longer hold resources (finished in this very heartbeat, requeued) would only leave
+      // profiler state behind for jobs that are gone.
+      if (t.jobId && !this.driver.state.running.has(t.jobId)) continue;
       events.push({ type: 'TelemetrySampled', atMs: now, sample: { nodeId, ...(t.jobId ? { jobId: t.jobId } : {}), atMs: now, used } });
     }
     events.push({ type: 'NodeHeartbeat', atMs: now, nodeId });
     for (const e of events) this.feed(e);
+    if (hb.waitMs === 0 && this.unconfirmedLaunches.size > 0) {
+      this.confirmLaunches(nodeId, new Set(hb.reports.filter((r) => r.type === 'started' || r.type === 'exited').map((r) => r.jobId)));
+    }
     return this.takeCommands(nodeId, hb.waitMs);
   }
 
@@ -627,7 +774,7 @@ export class Coordinator {
 
   lastCycle(): { atMs: number; durationMs: number; pending: number; placed: number } | undefined {
     const c = this.driver.state.lastCycle;
-    return c ? { atMs: c.atMs, durationMs: this.counters.lastCycleMs, pending: c.placed + c.postponed, placed: c.placed } : undefined;
+    return c ? { atMs: c.atMs, durationMs: this.counters.lastCycleMs, pending: c.placed + c.postponed + c.beyondDepth, placed: c.placed } : undefined;
   }
 
   // ---- fairness and utilisation ----------------------------------------------------------------------------
@@ -663,7 +810,76 @@ export class Coordinator {
         tenant: t.id, weight: this.tenants.get(t.id)?.tenant.weight ?? 1, share: t.share, fairShare: t.fairShare, rho: t.rho,
         running: counts.get(t.id)?.running ?? 0, pending: counts.get(t.id)?.pending ?? 0,
       })),
+      tenantCount: this.tenants.size,
+      grid: this.gridUsage
+        ? { kind: this.gridUsage.kind, at: this.gridUsage.at === null ? null : new Date(this.gridUsage.at).toISOString(), tenants: this.gridUsage.of([...this.tenants.keys()].sort()) }
+        : null,
     };
+  }
+
+  /**
+   * The grid whose per-tenant usage /v1/fairness reports (read in the background every gridIntervalMs); replaces
+   * (and closes) one attached before. The coordinator closes it on close().
+   */
+  attachGrid(grid: Grid): void {
+    const prev = this.gridUsage;
+    this.gridUsage = new TenantGridUsagePoller(grid, this.clock, this.gridIntervalMs);
+    if (!this.closed) this.gridUsage.start();
+    if (prev) void prev.close();
+  }
+
+  /** Reads the grid's usage now (tests; the poller does it on its own every gridIntervalMs). */
+  async refreshGridUsage(): Promise<void> {
+    await this.gridUsage?.poll();
+  }
+
+  /** Per-node load forecasts (telemetry, and the balancer's own when it runs). */
+  forecasts(): NodeForecast[] {
+    if (!this.nodeForecasts) return [];
+    return this.nodeForecasts.forecasts([...this.nodes.values()].map((n) => n.stored.node), this.driver.state.balance);
+  }
+
+  /** Runs one forecast step now (tests; the coordinator does it every step on its own). */
+  forecastTick(): void {
+    this.nodeForecasts?.tick(this.clock(), [...this.nodes.values()].map((n) => n.stored.node), this.driver.state.balance);
+  }
+
+  balancerEnabled(): boolean {
+    return this.driver.state.balance !== undefined;
+  }
+
+  /** Moves under way (the balancer holds their targets) and the last ones planned or done, newest first. */
+  migrationsView(): { planned: MigrationView[]; recent: MigrationView[] } {
+    const holds = this.driver.state.balance?.holds;
+    const planned: MigrationView[] = [];
+    if (holds) {
+      for (const [jobId, to] of [...holds.entries()].sort((a, b) => (a[0] < b[0] ? -1 : 1))) {
+        const m = [...this.migrations].reverse().find((x) => x.jobId === jobId && x.phase === 'planned');
+        const tenant = this.driver.state.jobs.get(jobId)?.spec.tenantId;
+        planned.push(m ?? { jobId, ...(tenant ? { tenant } : {}), phase: 'planned', from: [...(this.placedOn.get(jobId) ?? [])], to: [...to], at: new Date(this.clock()).toISOString() });
+      }
+    }
+    return { planned, recent: [...this.migrations].reverse() };
+  }
+
+  private emitLogs(lines: readonly { jobId: string; stream: 'stdout' | 'stderr'; line: string }[], now: number): void {
+    const byJob = new Map<string, { stream: string; line: string }[]>();
+    for (const l of lines) {
+      const list = byJob.get(l.jobId) ?? [];
+      list.push({ stream: l.stream, line: l.line });
+      byJob.set(l.jobId, list);
+    }
+    const at = new Date(now).toISOString();
+    for (const [jobId, list] of byJob) {
+      const tenant = this.active.get(jobId)?.spec.tenantId;
+      // A channel of its own: only streams that asked for logs (/v1/events?logs=1) listen to it.
+      this.bus.emit('logs', { type: 'logs', jobId, ...(tenant ? { tenant } : {}), at, data: { lines: list } } satisfies StreamEvent);
+    }
+  }
+
+  private rememberMigration(m: MigrationView): void {
+    this.migrations.push(m);
+    if (this.migrations.length > RECENT_MIGRATIONS) this.migrations.splice(0, this.migrations.length - RECENT_MIGRATIONS);
   }
 
   private async recordFairness(): Promise<void> {
@@ -695,6 +911,11 @@ export class Coordinator {
     return this.driver.state.pending.size;
   }
 
+  /** Jobs in the core's state, recently finished ones included (bounded by RETAIN_FINISHED_JOBS). */
+  coreJobs(): number {
+    return this.driver.state.jobs.size;
+  }
+
   activeJobs(): number {
     return this.active.size;
   }
@@ -705,8 +926,10 @@ export class Coordinator {
     throw new ForbiddenError(`not allowed to act for tenant '${tenantId}'`);
   }
 
-  private emit(e: StreamEvent): void {
-    this.bus.emit('event', e);
+  /** Publishes a live event; built only when someone listens (no per-submission work when no dashboard is open). */
+  private emit(make: () => StreamEvent): void {
+    if (this.bus.listenerCount('event') === 0) return;
+    this.bus.emit('event', make());
   }
 
   async close(): Promise<void> {
@@ -715,6 +938,7 @@ export class Coordinator {
     for (const t of this.timers.values()) clearTimeout(t);
     this.timers.clear();
     await this.settle();
+    await this.gridUsage?.close();
     for (const set of this.waiters.values()) for (const w of set) w();
   }
 }

@@ -18,6 +18,7 @@ const STATUS_BY_CODE: Readonly<Record<string, number>> = {
   idempotency_key_reused: 422,
   never_fits: 422,
   store_failed: 503,
+  store_unavailable: 503,
 };
 
 export function statusFor(code: string): number {
@@ -49,5 +50,10 @@ export function toErrorReply(err: unknown): { status: number; body: ErrorBody } 
 export function errorHandler(err: unknown, req: FastifyRequest, reply: FastifyReply): void {
   const { status, body } = toErrorReply(err);
   if (status >= 500) req.log.error({ err }, 'request failed');
+  // Refused access and oversize bodies are worth an audit line: route and code only, never headers, query or body
+  // (where a token could sit).
+  else if (status === 401 || status === 403 || status === 413) {
+    req.log.warn({ status, code: body.code, method: req.method, route: req.routeOptions.url ?? '(no route)' }, 'request rejected');
+  }
   void reply.code(status).send(body);
 }

@@ -29,6 +29,21 @@ export function renderMetrics(c: Coordinator, storeStats?: { commits: number; op
   metric('fairway_tenant_share', 'gauge', 'Dominant share held by each tenant', f.tenants.map((t) => [{ tenant: t.tenant }, t.share]));
   metric('fairway_tenant_fair_share', 'gauge', 'Fair share of each active tenant', f.tenants.map((t) => [{ tenant: t.tenant }, t.fairShare]));
   metric('fairway_utilisation', 'gauge', 'Allocated share of cluster capacity per dimension', Object.entries(f.utilisation).map(([d, v]) => [{ dimension: d }, v]));
+  // Memory, under the names Prometheus' own Node.js client uses, so a soak can tell a leak (heap keeps rising)
+  // from the heap simply growing into its limits (RSS up, heap used flat across collections).
+  const mem = process.memoryUsage();
+  metric('process_resident_memory_bytes', 'gauge', 'Resident memory size in bytes', [[{}, mem.rss]]);
+  metric('nodejs_heap_size_used_bytes', 'gauge', 'V8 heap used in bytes', [[{}, mem.heapUsed]]);
+  metric('nodejs_heap_size_total_bytes', 'gauge', 'V8 heap allocated in bytes', [[{}, mem.heapTotal]]);
+  metric('fairway_core_jobs', 'gauge', "Jobs the core's state holds (pending, running, recently finished)", [[{}, c.coreJobs()]]);
+  const nf = c.nodeForecasts;
+  if (nf) {
+    metric('fairway_forecast_steps_total', 'counter', 'Load forecast steps run (all nodes observed and forecast)', [[{}, nf.ticks]]);
+    metric('fairway_forecast_step_seconds_sum', 'counter', 'Time spent in load forecast steps (on the event loop)', [[{}, nf.tickMsTotal / 1000]]);
+    metric('fairway_forecast_step_seconds_max', 'gauge', 'Longest load forecast step so far', [[{}, nf.tickMsMax / 1000]]);
+  }
+  const grid = f.grid?.tenants ?? [];
+  if (grid.length > 0) metric('fairway_tenant_grid_bytes', 'gauge', 'Bytes each tenant holds in the data grid', grid.map((g) => [{ tenant: g.tenant }, g.bytes]));
   if (storeStats) {
     metric('fairway_store_commits_total', 'counter', 'Store transactions committed (group commits)', [[{}, storeStats.commits]]);
     metric('fairway_store_ops_total', 'counter', 'Store operations committed', [[{}, storeStats.ops]]);

@@ -23,10 +23,10 @@ export const ROUTES: readonly Route[] = [
   { method: 'get', path: '/v1/nodes', summary: 'List nodes', auth: 'any', response: z.object({ nodes: z.array(W.NodeView) }) },
   { method: 'post', path: '/v1/nodes/{id}/drain', summary: 'Stop placing work on a node', auth: 'admin', response: W.NodeView },
   { method: 'post', path: '/v1/nodes/{id}/undrain', summary: 'Place work on a node again', auth: 'admin', response: W.NodeView },
-  { method: 'get', path: '/v1/fairness', summary: "Fairness now: Jain's index raw and normalised, ρ per tenant, shares vs fair shares, utilisation", auth: 'any', response: W.FairnessView },
+  { method: 'get', path: '/v1/fairness', summary: "Fairness now: Jain's index raw and normalised, utilisation; per tenant share vs fair share, ρ, grid usage (a tenant token sees only its own row)", auth: 'any', response: W.FairnessView },
   { method: 'get', path: '/v1/fairness/history', summary: 'Fairness over time (since, limit)', auth: 'any', response: W.FairnessHistory },
-  { method: 'get', path: '/v1/cluster', summary: 'Utilisation, queue length, job counts, last cycle, forecasts when present', auth: 'any' },
-  { method: 'get', path: '/v1/events', summary: 'Server-sent events: job and node changes (a tenant sees its own jobs)', auth: 'any' },
+  { method: 'get', path: '/v1/cluster', summary: "Utilisation, queue length, job counts, last cycle, per-node load forecasts with band, the balancer's migrations (a tenant sees its own jobs')", auth: 'any', response: W.ClusterView },
+  { method: 'get', path: '/v1/events', summary: 'Server-sent events: job, node and migration changes; with logs=1 also new log lines per job (a tenant sees its own jobs)', auth: 'any' },
   { method: 'get', path: '/metrics', summary: 'Prometheus metrics', auth: 'admin' },
 ];
 

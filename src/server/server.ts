@@ -8,6 +8,7 @@ import { Authenticator, newToken } from './auth.ts';
 import { Coordinator } from './coordinator.ts';
 import { SqliteStore } from './store/sqlite-store.ts';
 import { repoRoot } from '../paths.ts';
+import { connectGrid } from '../grid/connect.ts';
 
 export interface ServerOptions {
   readonly port: number;
@@ -23,6 +24,15 @@ export interface ServerOptions {
   readonly cycleIntervalMs?: number;
   readonly profile?: string;
   readonly nodeTimeoutMs?: number;
+  /** Pending jobs a scheduling cycle considers at most (CoordinatorOptions.queueDepth). */
+  readonly queueDepth?: number;
+  /** The data grid whose per-tenant usage /v1/fairness reports: embedded (default), redis://…, redis-cluster://…. */
+  readonly gridUrl?: string;
+  /** One load-forecast step per node this often (default 5000). */
+  readonly forecastStepMs?: number;
+  /** Serve HTTPS with this certificate and private key (PEM files); both or neither. */
+  readonly tlsCertFile?: string;
+  readonly tlsKeyFile?: string;
 }
 
 export interface RunningServer {
@@ -43,16 +53,38 @@ function joinTokenFrom(dataDir: string, given?: string): { token: string; file?:
   return { token, file };
 }
 
+function readPem(file: string, what: string, field: string): string {
+  let pem: string;
+  try {
+    pem = readFileSync(file, 'utf8');
+  } catch (err) {
+    throw new InvalidInputError(`cannot read the TLS ${what} ${file}: ${(err as Error).message}`, { field, file }, { cause: err });
+  }
+  if (!pem.includes('-----BEGIN')) throw new InvalidInputError(`the TLS ${what} ${file} is not PEM`, { field, file });
+  return pem;
+}
+
+/** Certificate and key for HTTPS, or undefined for plain HTTP; one without the other is an error, not a silent downgrade. */
+function tlsFrom(o: ServerOptions): { cert: string; key: string } | undefined {
+  if (o.tlsCertFile === undefined && o.tlsKeyFile === undefined) return undefined;
+  if (o.tlsCertFile === undefined || o.tlsKeyFile === undefined) {
+    throw new InvalidInputError('--tls-cert and --tls-key go together', { field: o.tlsCertFile === undefined ? 'tlsCert' : 'tlsKey' });
+  }
+  return { cert: readPem(o.tlsCertFile, 'certificate', 'tlsCert'), key: readPem(o.tlsKeyFile, 'key', 'tlsKey') };
+}
+
 export async function startServer(o: ServerOptions): Promise<RunningServer> {
   if (o.adminToken.length < 16) throw new InvalidInputError('--admin-token must be at least 16 characters', { field: 'adminToken' });
+  const https = tlsFrom(o);
   const store = new SqliteStore(join(o.dataDir, 'fairway.db'), { sync: o.sync ?? 'full', writer: 'worker' });
   const join_ = joinTokenFrom(o.dataDir, o.joinToken);
   const auth = new Authenticator(o.adminToken, join_.token);
+  const grid = await connectGrid(o.gridUrl ?? 'embedded');
   const coordinator = new Coordinator({
-    store, auth, ...(o.cycleIntervalMs !== undefined ? { cycleIntervalMs: o.cycleIntervalMs } : {}), ...(o.profile ? { profile: o.profile } : {}),
-    ...(o.nodeTimeoutMs !== undefined ? { nodeTimeoutMs: o.nodeTimeoutMs } : {}),
+    store, auth, grid, ...(o.forecastStepMs !== undefined ? { forecast: { stepMs: o.forecastStepMs } } : {}), ...(o.cycleIntervalMs !== undefined ? { cycleIntervalMs: o.cycleIntervalMs } : {}), ...(o.profile ? { profile: o.profile } : {}),
+    ...(o.nodeTimeoutMs !== undefined ? { nodeTimeoutMs: o.nodeTimeoutMs } : {}), ...(o.queueDepth !== undefined ? { queueDepth: o.queueDepth } : {}),
   });
-  const app = buildApp({ coordinator, auth, dashboardDir: join(repoRoot, 'web', 'dist'), storeStats: () => store.stats, ...(o.bodyLimit ? { bodyLimit: o.bodyLimit } : {}), ...(o.logger !== undefined ? { logger: o.logger } : {}), ...(o.version ? { version: o.version } : {}) });
+  const app = buildApp({ coordinator, auth, ...(https ? { https } : {}), dashboardDir: join(repoRoot, 'web', 'dist'), storeStats: () => store.stats, ...(o.bodyLimit ? { bodyLimit: o.bodyLimit } : {}), ...(o.logger !== undefined ? { logger: o.logger } : {}), ...(o.version ? { version: o.version } : {}) });
   const address = await app.listen({ port: o.port, host: o.host ?? '127.0.0.1' });
   let closed = false;
   return {

@@ -51,6 +51,19 @@ export const CheckpointLine = z.object({
   store: z.enum(['grid', 'disk', 'memory']), version: z.number().int(), bytes: z.number().int(), durationMs: z.number(),
 });
 
+/**
+ * A checkpoint that could not be stored (the grid unavailable past its retries, e.g. during a Redis failover). The
+ * previous checkpoint stays the committed one; an interval checkpoint is then skipped and training goes on.
+ */
+export const CheckpointFailedLine = z.object({
+  ...base, type: z.literal('checkpoint_failed'),
+  step: z.number().int(), epoch: z.number().int(),
+  reason: z.enum(['interval', 'request', 'stop', 'final']),
+  code: z.string(), message: z.string(),
+  /** The step of the checkpoint a restore would use now (null when there is none). */
+  fallbackStep: z.number().int().nullable(),
+});
+
 export const RestoredLine = z.object({
   ...base, type: z.literal('restore'),
   step: z.number().int(), epoch: z.number().int(), store: z.enum(['grid', 'disk', 'memory']), version: z.number().int(),
@@ -77,7 +90,7 @@ export const ErrorLine = z.object({
 });
 
 export const JobProgressEvent = z.discriminatedUnion('type', [
-  JobStartedLine, ProgressLine, EvalLine, CheckpointLine, RestoredLine, StoppedLine, DoneLine, ErrorLine,
+  JobStartedLine, ProgressLine, EvalLine, CheckpointLine, CheckpointFailedLine, RestoredLine, StoppedLine, DoneLine, ErrorLine,
 ]);
 export type JobProgressEvent = z.infer<typeof JobProgressEvent>;
 export type JobProgressType = JobProgressEvent['type'];

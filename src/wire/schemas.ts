@@ -34,11 +34,17 @@ export const ResourcesWire = z.strictObject({
 });
 export type ResourcesWire = z.infer<typeof ResourcesWire>;
 
+/** Variables the agent sets for every job process; a submission may not set them (it could pose as another tenant). */
+export const CLUSTER_SET_ENV = ['FAIRWAY_JOB_ID', 'FAIRWAY_NODE_ID', 'FAIRWAY_TENANT', 'FAIRWAY_RESUME_FROM'] as const;
+
 export const JobSubmission = z.strictObject({
   name: z.string().min(1).max(200),
   request: ResourceRequest,
   command: z.array(z.string().max(10_000)).min(1).max(1_000),
-  env: z.record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'environment variable name'), z.string().max(10_000)).optional(),
+  env: z.record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'environment variable name'), z.string().max(10_000))
+    .refine((env) => !Object.keys(env).some((k) => (CLUSTER_SET_ENV as readonly string[]).includes(k)), {
+      message: `${CLUSTER_SET_ENV.join(', ')} are set by the cluster (a job cannot name another job, node or tenant)`,
+    }).optional(),
   priorityClass: z.enum(PRIORITY_CLASSES).optional(),
   /** Absolute deadline, ISO 8601 or epoch milliseconds. */
   deadline: z.union([z.iso.datetime({ offset: true }), z.number().int().nonnegative()]).optional(),
@@ -103,7 +109,16 @@ export const WaitingView = z.object({
   postponements: z.number().int().nonnegative().optional(),
   priority: z.record(z.string(), z.number()).optional(),
   reasons: z.array(ReasonWire),
+  /** When it is expected to start (see `estimate` for how it was estimated, or why there is no estimate). */
   estimatedStartAt: z.string().nullable(),
+  estimate: z.object({
+    /** reservation: nodes are held for it (backfilling's shadow time); queue: when enough running work ends for it and the jobs ahead; none. */
+    basis: z.enum(['reservation', 'queue', 'none']),
+    /** In words: how the estimate was made, or why there is none. */
+    note: z.string(),
+  }).optional(),
+  /** The nodes held for it while it is starving (the aging guarantee); null when it holds none. */
+  reservation: z.object({ nodeIds: z.array(z.string()), since: z.string(), estimatedStartAt: z.string().nullable() }).nullable().optional(),
   lastCycleAt: z.string().nullable(),
 });
 export type WaitingView = z.infer<typeof WaitingView>;
@@ -217,6 +232,19 @@ export const NodeView = z.object({
 });
 export type NodeView = z.infer<typeof NodeView>;
 
+/** What one tenant holds in the data grid the coordinator knows (its own partition; the shared datasets are charged to nobody). */
+export const TenantGridView = z.object({
+  tenant: z.string(),
+  bytes: z.number().int().nonnegative(),
+  /** Bytes rounded up to MiB (the unit of Resources.memMiB). */
+  memMiB: z.number().int().nonnegative(),
+  keys: z.number().int().nonnegative(),
+  /** hits ÷ (hits + misses) of reads in its partition; null before any read. */
+  hitRatio: z.number().nullable(),
+  evictions: z.number().int().nonnegative(),
+});
+export type TenantGridView = z.infer<typeof TenantGridView>;
+
 export const TenantFairness = z.object({
   tenant: z.string(),
   weight: z.number(),
@@ -231,10 +259,72 @@ export const FairnessView = z.object({
   jainRaw: z.number(),
   jainNormalised: z.number(),
   utilisation: z.record(z.string(), z.number()),
+  /** `all`: every tenant (admin). `own`: a tenant token sees only its own row; Jain's index and utilisation stay cluster-wide. */
+  visibility: z.enum(['all', 'own']).optional(),
+  /** How many tenants the cluster has (also when only one row is shown). */
+  tenantCount: z.number().int().nonnegative().optional(),
+  /** Tenants with running or pending work (the others hold no share and are left out of Jain's index). */
   tenants: z.array(TenantFairness),
+  /**
+   * What each tenant holds in the data grid the coordinator knows, every tenant (with work or not), read every few
+   * seconds (`at`: when; null before the first read). null: the coordinator has no grid.
+   */
+  grid: z.object({ kind: z.string(), at: z.string().nullable(), tenants: z.array(TenantGridView) }).nullable().optional(),
 });
 export type FairnessView = z.infer<typeof FairnessView>;
 export const FairnessHistory = z.object({ points: z.array(FairnessView.pick({ at: true, jainRaw: true, jainNormalised: true, utilisation: true })) });
+
+/** One predicted point of a node's load: the mean and the prediction band mean ± z·se, as fractions of capacity. */
+export const ForecastPoint = z.object({ at: z.string(), mean: z.number(), lo: z.number(), hi: z.number() });
+export const NodeForecast = z.object({
+  nodeId: z.string(),
+  dimension: z.enum(['cpuMilli', 'gpuMilli', 'memMiB', 'netMbps']),
+  /** `balancer`: the predictive balancer's own forecast (what it acts on); `telemetry`: the coordinator's forecaster over agent telemetry. */
+  source: z.enum(['balancer', 'telemetry']),
+  /** What produced it, e.g. `ARIMA(1,0,0)` or `naive (warm-up)` while the history is short. */
+  model: z.string(),
+  stepMs: z.number().int().positive(),
+  horizonSteps: z.number().int().positive(),
+  /** Band half-width in standard errors. */
+  z: z.number().positive(),
+  /** The observed loads the forecast is made from (oldest first, fraction of capacity). */
+  observed: z.array(z.object({ at: z.string(), value: z.number() })),
+  points: z.array(ForecastPoint),
+});
+export type NodeForecast = z.infer<typeof NodeForecast>;
+
+/** A migration by the load balancer: planned (the move is under way) or done (the agent reported it). */
+export const MigrationView = z.object({
+  jobId: z.string(),
+  tenant: z.string().optional(),
+  phase: z.enum(['planned', 'done']),
+  from: z.array(z.string()),
+  to: z.array(z.string()),
+  reason: z.string().optional(),
+  at: z.string(),
+});
+export type MigrationView = z.infer<typeof MigrationView>;
+
+export const ClusterView = z.object({
+  at: z.string(),
+  utilisation: z.record(z.string(), z.number()),
+  queueLength: z.number().int(),
+  jobs: z.record(z.string(), z.number()),
+  nodes: z.number().int(),
+  lastCycle: z.object({ at: z.string(), durationMs: z.number(), pending: z.number().int(), placed: z.number().int() }).nullable(),
+  /** Per node and dimension (capacity > 0): observed load and its forecast with band. Empty until a node reports telemetry. */
+  forecasts: z.array(NodeForecast),
+  /** Why `forecasts` is empty or partial, in words (absent when there is nothing to say). */
+  forecastNote: z.string().optional(),
+  migrations: z.object({
+    /** Moves under way now (target capacity held until the agent reports the move). */
+    planned: z.array(MigrationView),
+    /** The last moves planned or done, newest first. */
+    recent: z.array(MigrationView),
+    balancer: z.boolean(),
+  }),
+});
+export type ClusterView = z.infer<typeof ClusterView>;
 
 export const ErrorBody = z.object({ code: z.string(), message: z.string(), details: z.record(z.string(), z.unknown()) });
 export type ErrorBody = z.infer<typeof ErrorBody>;
@@ -253,6 +343,10 @@ export type StreamEvent = z.infer<typeof StreamEvent>;
 export const LogQuery = z.strictObject({
   after: z.coerce.number().int().nonnegative().default(0),
   limit: z.coerce.number().int().min(1).max(10_000).default(1000),
+});
+export const EventsQuery = z.strictObject({
+  /** 1: also stream each heartbeat's new log lines of visible jobs (`event: logs`, data.lines: [{stream, line}]). */
+  logs: z.enum(['0', '1']).optional().transform((v) => v === '1'),
 });
 export const HistoryQuery = z.strictObject({
   since: z.coerce.number().int().nonnegative().optional(),

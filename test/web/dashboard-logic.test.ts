@@ -38,6 +38,14 @@ test('progress lines fold into the job view; ordinary output and foreign JSON ar
   assert.deepEqual([p.step, p.testAccuracy, p.phase], [5, 0.75, 'done']);
 });
 
+test('a progress line met twice (log catch-up and event stream) counts once; older lines are not re-applied', () => {
+  const p = emptyProgress();
+  const line = (step: number, atMs: number): string => JSON.stringify({ fw: 1, jobId: 'j1', atMs, type: 'progress', step, epoch: 0, totalSteps: 9, loss: 1, accuracy: 0, samplesPerS: 1 });
+  // Streamed 3 while the catch-up read was on its way; the read returns 1, 2, 3; then 4 arrives on the stream.
+  for (const l of [line(1, 10), line(2, 20), line(3, 30), line(3, 30), line(2, 20), line(4, 40)]) applyLine(p, l);
+  assert.deepEqual(p.steps, [1, 2, 3, 4]);
+});
+
 test('dominant share is the largest fraction of the cluster over CPU, GPU and memory', () => {
   const total = { cpuMilli: 4000, gpuMilli: 2000, memMiB: 8192, netMbps: 0 };
   // cpu 1000/4000 = 0.25, gpu 1000/2000 = 0.5, mem 1024/8192 = 0.125 → 0.5

@@ -10,6 +10,8 @@ import { join } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { hasShared, repoRoot } from '../../src/paths.ts';
 import { stopProcess } from '../e2e/cluster.ts';
+import { connectGrid } from '../../src/grid/connect.ts';
+import { redisUnavailableReason, startRedisServers, type RedisServers } from '../grid/redis-servers.ts';
 
 const ADMIN = 'web-e2e-admin-token-0123456789';
 const JOIN = 'web-e2e-join-token-0123456789';
@@ -49,8 +51,10 @@ async function waitFor(what: string, check: () => Promise<boolean>, timeoutMs = 
   }
 }
 
-function startServer(dataDir: string): Promise<{ child: ChildProcess; url: string }> {
-  const child = spawn(process.execPath, [FAIRWAY, 'server', '--port', '0', '--data-dir', dataDir, '--admin-token', ADMIN, '--join-token', JOIN, '--sync', 'normal'], {
+function startServer(dataDir: string, gridUrl: string): Promise<{ child: ChildProcess; url: string }> {
+  // A forecast step every 500 ms (default 5 s), so the load forecast has a history within the test.
+  const child = spawn(process.execPath, [FAIRWAY, 'server', '--port', '0', '--data-dir', dataDir, '--admin-token', ADMIN, '--join-token', JOIN, '--sync', 'normal',
+    '--grid', gridUrl, '--forecast-step-ms', '500'], {
     cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';
@@ -75,12 +79,14 @@ async function signIn(page: Page, url: string, token: string): Promise<void> {
 
 test('the dashboard shows tenants, live job progress, why a job waits, and a tenant sees only its own jobs', { timeout: 120_000 }, async () => {
   assert.ok(existsSync(CHROMIUM), `${CHROMIUM} is missing: apt-get install -y chromium`);
+  assert.equal(redisUnavailableReason(), undefined, 'the grid memory column is checked against a real redis-server (apt-get install redis-server)');
   const built = spawnSync(process.execPath, [join(repoRoot, 'scripts', 'build-web.mjs')], { cwd: repoRoot, stdio: 'inherit' });
   assert.equal(built.status, 0, 'the dashboard builds');
   mkdirSync(ARTIFACTS, { recursive: true });
   const dir = mkdtempSync(join(tmpdir(), 'fw-web-e2e-'));
   const children: ChildProcess[] = [];
   let browser: Browser | undefined;
+  let redis: RedisServers | undefined;
   // A real simulator result for the report view, made alongside the live cluster (it takes a few seconds): the
   // bundled trace when ../shared is there, else the synthetic paper scenario.
   const simOut = new Promise<string>((resolve, reject) => {
@@ -91,7 +97,9 @@ test('the dashboard shows tenants, live job progress, why a job waits, and a ten
     sim.once('exit', (code) => (code === 0 ? resolve(out) : reject(new Error(`fairway sim exited with ${code}`))));
   });
   try {
-    const server = await startServer(dir);
+    // The coordinator reads per-tenant usage from the grid jobs use (as `fairway up` gives it its redis-server).
+    redis = await startRedisServers({ cluster: false, own: true });
+    const server = await startServer(dir, redis.standaloneUrl);
     children.push(server.child);
     const url = server.url;
     const agent = spawn(process.execPath, [FAIRWAY, 'agent', '--coordinator', url, '--join-token', JOIN, '--name', 'node-a', '--cpus', '1',
@@ -101,10 +109,20 @@ test('the dashboard shows tenants, live job progress, why a job waits, and a ten
     const acme = (await api(url, ADMIN, 'POST', '/v1/tenants', { id: 'acme', quota: { cpu: 0.5 } })) as { token: string };
     const globex = (await api(url, ADMIN, 'POST', '/v1/tenants', { id: 'globex' })) as { token: string };
     await waitFor('node-a ready', async () => ((await api(url, ADMIN, 'GET', '/v1/nodes')) as { nodes: { id: string; status: string }[] }).nodes.some((n) => n.id === 'node-a' && n.status === 'ready'));
+    // acme's job data in the grid: 1.5 MiB in one key, read back once (as a job's SDK would through FAIRWAY_GRID).
+    const gridBytes = 1.5 * 1024 * 1024;
+    const grid = await connectGrid(redis.standaloneUrl);
+    try {
+      await grid.namespace('acme').set('e2e/blob', new Uint8Array(gridBytes));
+      assert.ok(await grid.namespace('acme').get('e2e/blob'));
+    } finally {
+      await grid.close();
+    }
 
     const submit = async (token: string, name: string, request: Record<string, number>, command: string[], extra: Record<string, unknown> = {}): Promise<string> =>
       ((await api(url, token, 'POST', '/v1/jobs', { name, request, command, ...extra })) as { id: string }).id;
-    const trainer = await submit(acme.token, 'trainer', { cpu: 0.5, memoryMiB: 200 }, [process.execPath, '-e', PROGRESS_JOB], { preemptible: false });
+    // With an expected duration, the jobs queued behind it get an estimated start from the queue.
+    const trainer = await submit(acme.token, 'trainer', { cpu: 0.5, memoryMiB: 200 }, [process.execPath, '-e', PROGRESS_JOB], { preemptible: false, expectedDurationMs: 120_000 });
     const quick = await submit(acme.token, 'quick', { cpu: 0.1, memoryMiB: 50 }, [process.execPath, '-e', "console.log('hi')"]);
     await waitFor('trainer running', async () => ((await api(url, ADMIN, 'GET', `/v1/jobs/${trainer}`)) as { state: string }).state === 'running');
     // Fits the node, but not beside the running trainer (0.5 of 1 CPU taken): it waits, with the scheduler's reason.
@@ -114,7 +132,7 @@ test('the dashboard shows tenants, live job progress, why a job waits, and a ten
       const q = (await api(url, ADMIN, 'GET', `/v1/jobs/${quick}`)) as { state: string };
       return t.state === 'running' && q.state === 'succeeded';
     });
-    let hugeView: { state: string; waiting?: { reasons: { message: string }[] } } = { state: '' };
+    let hugeView: { state: string; waiting?: { reasons: { message: string }[]; estimatedStartAt: string | null; estimate?: { basis: string; note: string } } } = { state: '' };
     await waitFor('a reason for the huge job', async () => {
       hugeView = (await api(url, ADMIN, 'GET', `/v1/jobs/${huge}`)) as typeof hugeView;
       return hugeView.state === 'pending' && (hugeView.waiting?.reasons.length ?? 0) > 0;
@@ -139,20 +157,42 @@ test('the dashboard shows tenants, live job progress, why a job waits, and a ten
     await admin.waitForSelector('[data-testid=tenants] tr[data-tenant=globex]');
     const tenantRows = await admin.$$eval('[data-testid=tenants] tbody tr', (rows) => rows.map((r) => r.getAttribute('data-tenant')));
     assert.deepEqual(tenantRows, ['acme', 'globex']);
+    // Grid memory per tenant, as the coordinator read it from the grid: 1.5 MiB → 2 MiB (rounded up), one key, one hit.
+    const acmeGrid = admin.locator('[data-testid=grid-acme][data-bytes]');
+    await acmeGrid.waitFor({ timeout: 15_000 });
+    assert.equal(Number(await acmeGrid.getAttribute('data-bytes')), gridBytes);
+    assert.match((await acmeGrid.textContent())!, /^2\s*1 key · 100% hits$/);
+    assert.match((await admin.locator('[data-testid=grid-globex]').textContent())!, /^0\s*0 keys$/);
 
     await admin.click('nav a[data-tab=jobs]');
     // The pending job shows the scheduler's own reason (taken from the API, not written here).
     const why = admin.locator(`[data-testid="why-${huge}"]`);
     await why.waitFor();
     await waitFor('the reason on the page', async () => (await why.textContent())!.includes(hugeView.waiting!.reasons[0]!.message));
+    // Its estimated start: from the queue (the trainer's expected end), with the coordinator's note on how (and why
+    // no nodes are reserved for it yet).
+    assert.equal(hugeView.waiting?.estimate?.basis, 'queue');
+    assert.ok(hugeView.waiting?.estimatedStartAt);
+    const eta = admin.locator(`[data-testid="eta-${huge}"][data-basis=queue]`);
+    await eta.waitFor();
+    assert.match((await eta.textContent())!, /from the queue/);
+    assert.ok((await eta.textContent())!.includes(hugeView.waiting!.estimate!.note));
+    assert.match(hugeView.waiting!.estimate!.note, /no reservation yet/);
     // The finished job carries its outcome.
     await admin.waitForSelector(`[data-testid=finished] tr[data-job="${quick}"][data-state=succeeded]`);
     // The running job's progress moves while we watch, without a reload.
     const progress = admin.locator(`[data-testid="progress-${trainer}"]`);
     const stepOf = async (): Promise<number> => Number(/step (\d+)\/2000/.exec((await progress.textContent()) ?? '')?.[1] ?? -1);
     await waitFor('progress on the page', async () => (await stepOf()) > 0);
+    // Once caught up, progress comes from the event stream (`logs` events), not from polling the job's logs: over
+    // 40 steps (2 s of the job, two polls of the 1 s fallback) the page reads no log page of it.
+    const logReads: string[] = [];
+    const onRequest = (r: { url(): string }): void => { if (r.url().includes(`/v1/jobs/${trainer}/logs`)) logReads.push(r.url()); };
+    admin.on('request', onRequest);
     const first = await stepOf();
-    await waitFor('progress moving', async () => (await stepOf()) > first);
+    await waitFor('progress moving', async () => (await stepOf()) > first + 40);
+    admin.off('request', onRequest);
+    assert.deepEqual(logReads, [], 'no log polling while the stream is live');
     assert.match((await progress.textContent())!, /samples\/s/);
     // A job's name opens its detail: its events and last log lines.
     await admin.click(`[data-testid=running] [data-open-job="${trainer}"]`);
@@ -174,6 +214,14 @@ test('the dashboard shows tenants, live job progress, why a job waits, and a ten
     await admin.screenshot({ path: join(ARTIFACTS, 'jobs-admin.png'), fullPage: true });
     await admin.click('nav a[data-tab=cluster]');
     await admin.waitForSelector('[data-testid=nodes] tr[data-node=node-a]');
+    // node-a reports telemetry: its CPU load forecast is drawn with a band (points where the upper bound is above
+    // the lower one) after the measured history.
+    const forecast = admin.locator('[data-testid="forecast-node-a-cpuMilli"]');
+    await waitFor('a forecast band for node-a', async () => Number((await forecast.getAttribute('data-band').catch(() => null)) ?? 0) > 0);
+    assert.equal(await forecast.locator('canvas').count(), 1);
+    assert.equal(await forecast.getAttribute('data-source'), 'telemetry');
+    assert.ok(Number(await forecast.getAttribute('data-points')) > 12, 'observed points before the 12 forecast points');
+    await admin.waitForSelector('[data-testid=migrations]');
     await admin.screenshot({ path: join(ARTIFACTS, 'cluster.png'), fullPage: true });
     // By now the page has sampled fairness a few times: Jain's index and ρ are charted over time.
     await admin.click('nav a[data-tab=tenants]');
@@ -198,6 +246,11 @@ test('the dashboard shows tenants, live job progress, why a job waits, and a ten
     const tenantPage = await ctx.newPage();
     await signIn(tenantPage, url, globex.token);
     assert.equal(await tenantPage.textContent('[data-testid=who]'), 'tenant globex');
+    // Tenants tab: its own row (with its grid usage) and how many others share the cluster, never their rows.
+    await tenantPage.click('nav a[data-tab=tenants]');
+    await tenantPage.waitForSelector('[data-testid=tenants] tr[data-tenant=globex]');
+    assert.equal(await tenantPage.locator('[data-testid=tenants] tr[data-tenant=acme]').count(), 0);
+    assert.match((await tenantPage.textContent('[data-testid=tenant-scope]'))!, /1 other tenant/);
     await tenantPage.click('nav a[data-tab=jobs]');
     await tenantPage.waitForSelector(`[data-testid=pending] tr[data-job="${huge}"]`);
     for (const other of [trainer, quick]) assert.equal(await tenantPage.locator(`[data-job="${other}"]`).count(), 0, `globex does not see acme's job ${other}`);
@@ -220,6 +273,7 @@ test('the dashboard shows tenants, live job progress, why a job waits, and a ten
   } finally {
     await browser?.close();
     for (const c of children.reverse()) await stopProcess(c);
+    await redis?.stop();
     rmSync(dir, { recursive: true, force: true });
   }
 });

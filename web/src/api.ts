@@ -48,9 +48,12 @@ export class Api {
     return { kind: 'tenant', tenantId: own.id };
   }
 
-  /** Reads /v1/events until the stream ends or `signal` aborts; `onOpen` once it is up, each event to `onEvent`. */
-  async stream(onEvent: (e: StreamEvent) => void, signal: AbortSignal, onOpen: () => void = () => undefined): Promise<void> {
-    const res = await fetch(`${this.base}/v1/events`, { headers: this.headers(), signal });
+  /**
+   * Reads /v1/events until the stream ends or `signal` aborts; `onOpen` once it is up, each event to `onEvent`. With
+   * `logs`, the stream also carries each heartbeat's new log lines of the jobs this token may see (`logs` events).
+   */
+  async stream(onEvent: (e: StreamEvent) => void, signal: AbortSignal, onOpen: () => void = () => undefined, logs = false): Promise<void> {
+    const res = await fetch(`${this.base}/v1/events${logs ? '?logs=1' : ''}`, { headers: this.headers(), signal });
     if (!res.ok || !res.body) throw new ApiError(res.status, `http_${res.status}`, 'event stream refused');
     onOpen();
     const reader = res.body.pipeThrough(new TextDecoderStream()).getReader();

@@ -6,7 +6,7 @@ import type { AppState } from './state.ts';
 import type { FairnessView, JobList, JobView, LogList, NodeView, TenantView } from '../../src/wire/schemas.ts';
 import { Api, ApiError } from './api.ts';
 import { h } from './dom.ts';
-import { emptyProgress, pollProgress } from './progress.ts';
+import { applyLine, emptyProgress, pollProgress } from './progress.ts';
 import { clusterView } from './views/cluster.ts';
 import { tenantsView } from './views/tenants.ts';
 import { jobsView } from './views/jobs.ts';
@@ -27,6 +27,13 @@ let abort: AbortController | null = null;
 let timers: number[] = [];
 let refreshQueued = 0;
 let sim: { runs: SimSummary[]; name: string } | null = null;
+/**
+ * Running jobs whose logs were read since the event stream (re)connected: from then on the stream's `logs` events
+ * carry their progress. Lines streamed for a job before its catch-up read finishes wait in `buffered`.
+ */
+const synced = new Set<string>();
+const buffered = new Map<string, string[]>();
+let renderQueued = 0;
 
 function currentTab(): Tab {
   const t = location.hash.replace('#', '').split('/')[0] as Tab;
@@ -48,6 +55,8 @@ async function loadDetail(s: AppState): Promise<void> {
     return;
   }
   const enc = encodeURIComponent(id);
+  // The same job still open and the stream live: its new log lines arrive as `logs` events; re-read the rest only.
+  const keepLogs = s.detail?.jobId === id && s.detail.job !== null && s.live === 'live';
   let job: JobView;
   try {
     job = await s.api.get<JobView>(`/v1/jobs/${enc}`);
@@ -61,9 +70,29 @@ async function loadDetail(s: AppState): Promise<void> {
   }
   const [events, logs] = await Promise.all([
     s.api.get<{ events: { seq: number; at: string; type: string; data: Record<string, unknown> }[] }>(`/v1/jobs/${enc}/events`),
-    s.api.get<LogList>(`/v1/jobs/${enc}/logs?limit=10000`),
+    keepLogs ? null : s.api.get<LogList>(`/v1/jobs/${enc}/logs?limit=10000`),
   ]);
-  s.detail = { jobId: id, job, events: events.events, logs: logs.lines.slice(-DETAIL_LOG_LINES).map((l) => `${l.stream === 'stderr' ? '! ' : ''}${l.line}`) };
+  const lines = logs ? logs.lines.slice(-DETAIL_LOG_LINES).map((l) => logText(l.stream, l.line)) : s.detail!.logs;
+  s.detail = { jobId: id, job, events: events.events, logs: lines };
+}
+
+function logText(stream: string, line: string): string {
+  return `${stream === 'stderr' ? '! ' : ''}${line}`;
+}
+
+/** A `logs` stream event: progress lines of a running job, and the open detail panel's last lines. */
+function onLogs(s: AppState, jobId: string, lines: { stream: string; line: string }[]): void {
+  const p = s.progress.get(jobId);
+  if (p) {
+    const out = lines.filter((l) => l.stream === 'stdout').map((l) => l.line);
+    if (synced.has(jobId)) for (const l of out) applyLine(p, l);
+    else buffered.set(jobId, [...(buffered.get(jobId) ?? []), ...out]);
+  }
+  if (s.detail?.jobId === jobId && s.detail.job) {
+    s.detail.logs.push(...lines.map((l) => logText(l.stream, l.line)));
+    if (s.detail.logs.length > DETAIL_LOG_LINES) s.detail.logs.splice(0, s.detail.logs.length - DETAIL_LOG_LINES);
+  }
+  if (currentTab() === 'jobs' && !renderQueued) renderQueued = window.setTimeout(() => { renderQueued = 0; render(); }, 100);
 }
 
 function showLogin(message?: string): void {
@@ -257,15 +286,25 @@ async function pollRunning(): Promise<void> {
   if (!s) return;
   const running = s.jobs.filter((j) => j.state === 'running' || j.state === 'checkpointing' || j.state === 'migrating');
   for (const id of [...s.progress.keys()]) if (!running.some((j) => j.id === id)) s.progress.delete(id);
+  for (const id of [...synced]) if (!s.progress.has(id)) synced.delete(id);
   if (running.length === 0) return;
+  // While the stream is live it carries progress: read the logs only of jobs not caught up since it connected.
+  // Otherwise poll them all (the stream is down; it catches up when it is back).
+  const live = s.live === 'live';
+  const todo = running.slice(0, 20).filter((j) => !live || !synced.has(j.id));
+  if (todo.length === 0) return;
   try {
-    await Promise.all(running.slice(0, 20).map(async (j) => {
+    await Promise.all(todo.map(async (j) => {
       let p = s.progress.get(j.id);
       if (!p) {
         p = emptyProgress();
         s.progress.set(j.id, p);
       }
       await pollProgress(s.api, j.id, p);
+      if (!live || s.live !== 'live') return;
+      synced.add(j.id);
+      for (const l of buffered.get(j.id) ?? []) applyLine(p, l);
+      buffered.delete(j.id);
     }));
   } catch (err) {
     s.error = `progress: ${(err as Error).message}`;
@@ -283,13 +322,21 @@ function startLive(): void {
       try {
         s.live = 'connecting';
         const connected = s.api.stream((e) => {
+          if (e.type === 'logs') {
+            if (e.jobId && Array.isArray(e.data?.lines)) onLogs(s, e.jobId, e.data.lines as { stream: string; line: string }[]);
+            return;
+          }
           s.events.push(e);
           if (s.events.length > 200) s.events.splice(0, s.events.length - 200);
           queueRefresh();
         }, signal, () => {
+          // Lines logged while the stream was down are read once more (applyLine keeps each line once).
+          synced.clear();
+          buffered.clear();
           s.live = 'live';
           render();
-        });
+          void pollRunning();
+        }, true);
         await connected;
         console.warn('fairway: event stream ended, reconnecting');
         backoffMs = 500;

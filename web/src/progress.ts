@@ -17,10 +17,13 @@ export interface JobProgress {
   phase: string;
   model: string | null;
   lastSeq: number;
+  /** The newest line applied (its job-side time and text): a line met again, from the logs and the stream, counts once. */
+  lastAtMs: number;
+  lastLine: string;
 }
 
 export function emptyProgress(): JobProgress {
-  return { step: 0, totalSteps: 0, epoch: 0, samplesPerS: 0, steps: [], loss: [], accuracy: [], testAccuracy: null, phase: 'waiting for output', model: null, lastSeq: 0 };
+  return { step: 0, totalSteps: 0, epoch: 0, samplesPerS: 0, steps: [], loss: [], accuracy: [], testAccuracy: null, phase: 'waiting for output', model: null, lastSeq: 0, lastAtMs: -Infinity, lastLine: '' };
 }
 
 /** Folds one log line into the job's progress; returns whether it was a progress line. */
@@ -28,6 +31,10 @@ export function applyLine(p: JobProgress, line: string): boolean {
   const parsed = parseProgressLine(line);
   if (!parsed || !('event' in parsed)) return false;
   const e = parsed.event;
+  // Lines come from two places (the log catch-up and the event stream) that may overlap: apply each once, in order.
+  if (e.atMs < p.lastAtMs || (e.atMs === p.lastAtMs && line === p.lastLine)) return true;
+  p.lastAtMs = e.atMs;
+  p.lastLine = line;
   switch (e.type) {
     case 'start':
       p.totalSteps = e.totalSteps;

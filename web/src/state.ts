@@ -1,34 +1,10 @@
 // What the dashboard knows, refreshed from the API and the event stream.
-import type { FairnessView, JobView, NodeView, StreamEvent, TenantView } from '../../src/wire/schemas.ts';
+import type { ClusterView, FairnessView, JobView, NodeView, StreamEvent, TenantView } from '../../src/wire/schemas.ts';
 import type { Api, Role } from './api.ts';
 import type { JobProgress } from './progress.ts';
 
-export interface ClusterSummary {
-  at: string;
-  utilisation: Record<string, number>;
-  queueLength: number;
-  jobs: Record<string, number>;
-  nodes: number;
-  lastCycle: { at: string; durationMs: number; pending: number; placed: number } | null;
-  /** Per-node load forecasts when the coordinator runs the forecaster; null otherwise. */
-  forecasts: ForecastView[] | null;
-  migrations?: MigrationView[] | null;
-}
-
-export interface ForecastView {
-  nodeId: string;
-  dimension?: string;
-  /** Horizon points: time (ISO) with mean and band. */
-  points: { at: string; mean: number; lo: number; hi: number }[];
-}
-
-export interface MigrationView {
-  jobId: string;
-  from?: string;
-  to?: string;
-  at?: string;
-  reason?: string;
-}
+/** `/v1/cluster`: utilisation, counts, per-node load forecasts with band, the balancer's migrations. */
+export type ClusterSummary = ClusterView;
 
 export interface FairnessPoint {
   tMs: number;

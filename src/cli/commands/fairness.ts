@@ -12,5 +12,10 @@ export function registerFairness(program: Command): void {
       console.log(`Jain's index: raw ${f.jainRaw.toFixed(3)}, normalised ${f.jainNormalised.toFixed(3)}   (at ${f.at})`);
       console.log(`utilisation: ${Object.entries(f.utilisation).map(([d, v]) => `${d} ${pct(v)}`).join(', ')}`);
       printTable(['TENANT', 'WEIGHT', 'SHARE', 'FAIR SHARE', 'RHO', 'RUNNING', 'PENDING'], f.tenants.map((t) => [t.tenant, t.weight, pct(t.share), pct(t.fairShare), t.rho.toFixed(2), t.running, t.pending]));
+      if (f.visibility === 'own' && f.tenantCount !== undefined) console.log(`(your tenant only; ${f.tenantCount} tenant(s) share the cluster, and Jain's index covers them all)`);
+      if (f.grid && f.grid.tenants.length > 0) {
+        console.log(`\ngrid (${f.grid.kind}, read ${f.grid.at ?? 'not yet'}):`);
+        printTable(['TENANT', 'MIB', 'KEYS', 'HIT RATIO', 'EVICTIONS'], f.grid.tenants.map((g) => [g.tenant, g.memMiB, g.keys, g.hitRatio === null ? '—' : pct(g.hitRatio), g.evictions]));
+      }
     });
 }

@@ -16,7 +16,10 @@ export function describeJob(j: JobView): string[] {
     if (w.priority) out.push(`  priority: ${Object.entries(w.priority).map(([k, v]) => `${k} ${Number(v.toFixed(3))}`).join(', ')}`);
     if (w.reasons.length === 0) out.push('  not yet considered by a scheduling cycle');
     for (const r of w.reasons) out.push(`  - [${r.plugin}/${r.code}${r.dimension ? ` ${r.dimension}` : ''}] ${r.message}${r.nodes !== undefined ? ` (${r.nodes} nodes)` : ''}`);
-    out.push(`  estimated start: ${w.estimatedStartAt ?? 'unknown'}`);
+    if (w.reservation) out.push(`  reserved: ${w.reservation.nodeIds.join(', ')} held for it since ${w.reservation.since}`);
+    // How the estimate was made, or why there is none (views.ts, startEstimate).
+    const how = w.estimate ? ` (${w.estimate.basis === 'none' ? w.estimate.note : `${w.estimate.basis}: ${w.estimate.note}`})` : '';
+    out.push(`  estimated start: ${w.estimatedStartAt ?? 'unknown'}${how}`);
   }
   return out;
 }

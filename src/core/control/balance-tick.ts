@@ -76,6 +76,8 @@ export interface BalanceRuntime {
   /** Nodes whose forecast headroom the balancer set (it owns NodeRecord.forecastHeadroom). */
   readonly steered: Set<string>;
   ticks: number;
+  /** When the last tick observed the nodes' loads (forecast step 1 is one interval after it); undefined before the first. */
+  lastTickMs: number | undefined;
   migrations: number;
 }
 
@@ -106,6 +108,7 @@ export function createBalanceRuntime(options: BalancerOptions | undefined, holds
     holds,
     steered: new Set(),
     ticks: 0,
+    lastTickMs: undefined,
     migrations: 0,
   };
 }
@@ -241,6 +244,7 @@ export function balanceTick(state: ControlState, now: number, out: Command[]): v
   if (!b) return;
   b.timerArmed = false;
   b.ticks++;
+  b.lastTickMs = now;
   const { config: c, intervalMs, nodeSampleMaxAgeIntervals } = b.options;
   const dim = c.dimension;
 

@@ -7,9 +7,10 @@ import { measureFairness, type FairnessReading } from '../fairness/monitor.ts';
 import { CycleState, toVector } from '../scheduler/cycle-state.ts';
 import { ensureFairShares } from '../scheduler/plugins/queue-sorts.ts';
 import { computePriority, type PriorityBreakdown } from '../scheduler/priority.ts';
+import { beyondDepthReason } from '../scheduler/schedule.ts';
 import { createRng } from '../util/rng.ts';
 import { NotFoundError } from '../util/errors.ts';
-import type { ControlState } from './state.ts';
+import type { ControlState, JobRecord } from './state.ts';
 import { buildSnapshot, clusterCapacity, tenantLoads } from './step.ts';
 
 export interface JobExplanation {
@@ -40,6 +41,13 @@ function reservationOf(state: ControlState, jobId: string): { reservation?: Rese
   return r ? { reservation: r } : {};
 }
 
+/** Pending and passed over by the last cycle (beyond the queue depth), though it was already queued then. */
+function beyondDepth(state: ControlState, job: JobRecord): boolean {
+  const last = state.lastCycle;
+  return job.state === 'pending' && job.queue !== undefined && last !== undefined && last.beyondDepth > 0 &&
+    job.consideredInCycle !== state.cycles && job.queue.enqueuedAtMs <= last.atMs;
+}
+
 export function explainJob(state: ControlState, jobId: string, now: number): JobExplanation {
   const job = state.jobs.get(jobId);
   if (!job) throw new NotFoundError('job', jobId);
@@ -48,7 +56,7 @@ export function explainJob(state: ControlState, jobId: string, now: number): Job
     state: job.state,
     queueLength: state.pending.size,
     postponements: job.queue?.postponements ?? 0,
-    reasons: job.lastReasons ?? [],
+    reasons: beyondDepth(state, job) ? [beyondDepthReason(state.config.profile.queueDepth)] : job.lastReasons ?? [],
     neverFits: job.neverFits ?? false,
     ...reservationOf(state, jobId),
     nodeIds: job.nodeIds,

@@ -9,7 +9,7 @@ import type { Resources } from '../domain/resources.ts';
 import type { Tenant } from '../domain/tenant.ts';
 import { DEFAULT_FAIRNESS_CONFIG, FairnessMonitor, NO_CORRECTIONS, type FairnessConfig, type FairnessCorrections, type FairnessReading } from '../fairness/monitor.ts';
 import { Profiler } from '../profile/profiler.ts';
-import { resolveProfile, type ProfileConfig, type ResolvedProfile } from '../scheduler/profiles.ts';
+import { isQueueDepth, resolveProfile, type ProfileConfig, type ResolvedProfile } from '../scheduler/profiles.ts';
 import type { NodeSnapshot, RunningJob } from '../scheduler/snapshot.ts';
 import type { NodeTable } from '../scheduler/cycle-state.ts';
 import { InvalidInputError } from '../util/errors.ts';
@@ -25,6 +25,7 @@ export interface ControlConfig {
   readonly cycleIntervalMs: number;
   readonly fairness: FairnessConfig;
   readonly profilerAlpha: number;
+  readonly retainFinishedJobs: number;
 }
 
 export interface ControlOptions {
@@ -34,6 +35,14 @@ export interface ControlOptions {
   readonly profilerAlpha?: number;
   /** Predictive load balancer (off unless `enabled`). */
   readonly balancer?: BalancerOptions;
+  /** Overrides the profile's queue depth (profiles.ts `queueDepth`): at most this many pending jobs per cycle. */
+  readonly queueDepth?: number;
+  /**
+   * Finished jobs (succeeded, failed, cancelled) kept in `jobs` for late events and queries, the most recent first
+   * out; older ones are forgotten so a long-running coordinator's memory stays bounded (its store keeps them all).
+   * Default: all (the simulator reports on every job).
+   */
+  readonly retainFinishedJobs?: number;
 }
 
 /** A mutable PendingJob the state owns (the cycle only reads it). */
@@ -58,6 +67,8 @@ export interface JobRecord {
   attainedService: number;
   queue?: QueueEntry;
   lastReasons?: readonly Reason[];
+  /** `ControlState.cycles` of the last cycle that considered it while pending (within the queue depth). */
+  consideredInCycle?: number;
   neverFits?: boolean;
   lastCheckpointId?: string;
   preemptions: number;
@@ -95,6 +106,8 @@ export interface LastCycle {
   readonly postponed: number;
   readonly preempted: number;
   readonly nodesVisited: number;
+  /** Pending jobs not considered: beyond the profile's queue depth. */
+  readonly beyondDepth: number;
 }
 
 export interface ControlState {
@@ -102,6 +115,8 @@ export interface ControlState {
   readonly tenants: Map<string, TenantRecord>;
   readonly nodes: Map<string, NodeRecord>;
   readonly jobs: Map<string, JobRecord>;
+  /** Ids of finished jobs still in `jobs`, oldest first (only tracked when config.retainFinishedJobs is finite). */
+  readonly finished: Set<string>;
   /** Pending jobs in arrival order (Map keeps insertion order). */
   readonly pending: Map<string, QueueEntry>;
   /** Jobs holding resources (running, checkpointing, migrating), in placement order. */
@@ -136,11 +151,19 @@ export interface ControlState {
 
 export function createControlState(options: ControlOptions = {}): ControlState {
   const p = options.profile ?? 'fairway';
-  const profile = typeof p === 'object' && 'queueSort' in p && typeof p.queueSort !== 'string' ? (p as ResolvedProfile) : resolveProfile(p as ProfileConfig | string);
+  const resolved = typeof p === 'object' && 'queueSort' in p && typeof p.queueSort !== 'string' ? (p as ResolvedProfile) : resolveProfile(p as ProfileConfig | string);
+  if (options.queueDepth !== undefined && !isQueueDepth(options.queueDepth)) {
+    throw new InvalidInputError(`queueDepth must be a positive integer (or Infinity), got ${options.queueDepth}`, { field: 'queueDepth' });
+  }
+  const profile = options.queueDepth !== undefined ? { ...resolved, queueDepth: options.queueDepth } : resolved;
   const cycleIntervalMs = options.cycleIntervalMs ?? 1000;
   if (!Number.isFinite(cycleIntervalMs) || cycleIntervalMs < 0) throw new InvalidInputError(`cycleIntervalMs must be a non-negative number, got ${cycleIntervalMs}`, { field: 'cycleIntervalMs' });
   const fairness = { ...DEFAULT_FAIRNESS_CONFIG, ...options.fairness };
-  const config: ControlConfig = { profile, cycleIntervalMs, fairness, profilerAlpha: options.profilerAlpha ?? 0.3 };
+  const retainFinishedJobs = options.retainFinishedJobs ?? Number.POSITIVE_INFINITY;
+  if (!(retainFinishedJobs >= 0) || (retainFinishedJobs !== Number.POSITIVE_INFINITY && !Number.isInteger(retainFinishedJobs))) {
+    throw new InvalidInputError(`retainFinishedJobs must be a non-negative integer (or Infinity), got ${retainFinishedJobs}`, { field: 'retainFinishedJobs' });
+  }
+  const config: ControlConfig = { profile, cycleIntervalMs, fairness, profilerAlpha: options.profilerAlpha ?? 0.3, retainFinishedJobs };
   const migrationHolds = new Map<string, readonly string[]>();
   const balance = createBalanceRuntime(options.balancer, migrationHolds);
   return {
@@ -148,6 +171,7 @@ export function createControlState(options: ControlOptions = {}): ControlState {
     tenants: new Map(),
     nodes: new Map(),
     jobs: new Map(),
+    finished: new Set(),
     pending: new Map(),
     running: new Map(),
     profiler: new Profiler(config.profilerAlpha),

@@ -246,12 +246,12 @@ export function tenantLoads(state: ControlState): TenantLoad[] {
 function runScheduleCycle(state: ControlState, now: number, rng: Rng, out: Command[]): void {
   state.cycles++;
   if (state.pending.size === 0) {
-    state.lastCycle = { atMs: now, placed: 0, postponed: 0, preempted: 0, nodesVisited: 0 };
+    state.lastCycle = { atMs: now, placed: 0, postponed: 0, preempted: 0, nodesVisited: 0, beyondDepth: 0 };
     return;
   }
   const snapshot = buildSnapshot(state);
   const pending = [...state.pending.values()];
-  const { plan, nodesVisited } = runCycle(snapshot, pending, state.config.profile, now, rng);
+  const { plan, nodesVisited, beyondDepth } = runCycle(snapshot, pending, state.config.profile, now, rng);
   state.reservations = plan.reservations ?? [];
   for (const pre of plan.preemptions) {
     const job = jobOf(state, pre.jobId);
@@ -275,8 +275,11 @@ function runScheduleCycle(state: ControlState, now: number, rng: Rng, out: Comma
     if (job.queue) job.queue.postponements++;
     job.lastReasons = post.reasons;
     job.neverFits = post.neverFits;
+    job.consideredInCycle = state.cycles;
   }
-  state.lastCycle = { atMs: now, placed: plan.placements.length, postponed: plan.postponed.length, preempted: plan.preemptions.length, nodesVisited };
+  // Jobs beyond the queue depth keep their state untouched (O(depth) per cycle, not O(pending)); explainJob tells
+  // them apart by consideredInCycle.
+  state.lastCycle = { atMs: now, placed: plan.placements.length, postponed: plan.postponed.length, preempted: plan.preemptions.length, nodesVisited, beyondDepth };
 }
 
 function fairnessTick(state: ControlState, now: number, out: Command[]): void {
@@ -295,9 +298,22 @@ function finish(state: ControlState, job: JobRecord, to: 'succeeded' | 'failed' 
   job.endedAtMs = now;
   job.queue = undefined;
   state.profiler.finish(job.spec);
+  forgetOldFinished(state, job.spec.id);
   // A cancelled (or failed) job's reservation is released now, not at the next cycle: queries and exports stop
   // showing nodes held for a job that no longer waits.
   if (state.reservations.length > 0 && state.reservations.some((r) => r.jobId === job.spec.id)) state.reservations = state.reservations.filter((r) => r.jobId !== job.spec.id);
+}
+
+/** Keeps at most config.retainFinishedJobs finished jobs in the state, forgetting the oldest first. */
+function forgetOldFinished(state: ControlState, jobId: string): void {
+  const keep = state.config.retainFinishedJobs;
+  if (keep === Number.POSITIVE_INFINITY) return;
+  state.finished.add(jobId);
+  while (state.finished.size > keep) {
+    const oldest = state.finished.values().next().value as string;
+    state.finished.delete(oldest);
+    state.jobs.delete(oldest);
+  }
 }
 
 const HOLDS_RESOURCES = new Set(['running', 'checkpointing', 'migrating']);

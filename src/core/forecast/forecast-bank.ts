@@ -36,6 +36,11 @@ export class ForecastBank {
     return [...this.entries.keys()].sort();
   }
 
+  /** The values kept for `key` (oldest first, at most `window`), for display next to its forecast. */
+  history(key: string): readonly number[] {
+    return this.entries.get(key)?.history ?? [];
+  }
+
   observe(key: string, value: number): void {
     if (!Number.isFinite(value)) throw new ForecastInputError(`value for ${key} is not a finite number`, { key, value });
     let e = this.entries.get(key);

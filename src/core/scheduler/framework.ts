@@ -32,7 +32,11 @@ export type PreFilterResult = null | { readonly reason: Reason; readonly neverFi
 export interface QueueSortPlugin {
   readonly kind: 'queueSort';
   readonly name: string;
-  createQueue(pending: readonly PendingJob[], cycle: CycleState): JobQueue;
+  /**
+   * The queue order. With `depth` the queue need only yield the first `depth` jobs of that order (the cycle stops
+   * there); static orders then select them in O(n log depth) instead of sorting everything.
+   */
+  createQueue(pending: readonly PendingJob[], cycle: CycleState, depth?: number): JobQueue;
 }
 
 /** The order in which a cycle considers jobs; may react to placements (fair-share and DRF re-rank tenants). */

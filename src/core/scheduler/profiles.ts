@@ -40,7 +40,18 @@ export interface ProfileConfig {
   /** Preempt other tenants' preemptible jobs to restore a tenant's guaranteed quota. */
   readonly preemptForGuarantee?: boolean;
   readonly priority?: Partial<PriorityWeights>;
+  /**
+   * Queue depth (Slurm's default_queue_depth): a cycle considers at most this many pending jobs, the first in the
+   * queue order; the rest wait with the reason 'beyond-queue-depth' until they rise into the top. Bounds the work of
+   * a cycle on a deep queue (the top K are selected in O(n log K) instead of sorting all n for the static orders).
+   * Default: unbounded (DEFAULT_QUEUE_DEPTH), so the simulator's figures are those of the full queue; the live
+   * coordinator sets its own (`fairway server --queue-depth`, default 1,000).
+   */
+  readonly queueDepth?: number;
 }
+
+/** No bound: every pending job is considered in every cycle. */
+export const DEFAULT_QUEUE_DEPTH = Number.POSITIVE_INFINITY;
 
 export interface ResolvedProfile {
   readonly name: string;
@@ -57,6 +68,8 @@ export interface ResolvedProfile {
   readonly blocking: Blocking;
   readonly preemptForGuarantee: boolean;
   readonly priority: PriorityWeights;
+  /** At most this many pending jobs per cycle (Infinity: all). */
+  readonly queueDepth: number;
 }
 
 const BASE_PRE_FILTERS = ['tenant', 'node-capacity', 'gang'] as const;
@@ -168,6 +181,8 @@ export function resolveProfile(profile: ProfileConfig | string, registry: Plugin
     if (typeof v !== 'number' || Number.isNaN(v) || v < 0) throw new ProfileError(`profile '${name}': priority.${k} must be a non-negative number`, { profile: name, field: k });
   }
   if (!(priority.agingUnitMs > 0) || !(priority.urgencyHorizonMs > 0)) throw new ProfileError(`profile '${name}': priority time units must be positive`, { profile: name });
+  const queueDepth = config.queueDepth ?? DEFAULT_QUEUE_DEPTH;
+  if (!isQueueDepth(queueDepth)) throw new ProfileError(`profile '${name}': queueDepth must be a positive integer (or Infinity), got ${String(queueDepth)}`, { profile: name, field: 'queueDepth' });
   return {
     name,
     config,
@@ -183,5 +198,10 @@ export function resolveProfile(profile: ProfileConfig | string, registry: Plugin
     blocking: config.blocking ?? 'none',
     preemptForGuarantee: config.preemptForGuarantee ?? false,
     priority,
+    queueDepth,
   };
+}
+
+export function isQueueDepth(v: number): boolean {
+  return v === Number.POSITIVE_INFINITY || (Number.isInteger(v) && v >= 1);
 }

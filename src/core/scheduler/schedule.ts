@@ -17,6 +17,13 @@ export interface CycleReport {
   readonly plan: Plan;
   /** Node visits (filter runs), for benchmarks. */
   readonly nodesVisited: number;
+  /** Pending jobs the cycle did not consider because they were beyond the profile's queue depth. */
+  readonly beyondDepth: number;
+}
+
+/** The reason a pending job beyond the queue depth carries (it was not looked at in the last cycle). */
+export function beyondDepthReason(depth: number): Reason {
+  return { plugin: 'queue', code: 'beyond-queue-depth', message: `not considered in the last cycle: only the first ${depth} jobs of the queue order are (queue depth); it moves up as it ages` };
 }
 
 /** Memo of each (immutable) spec's shape key across cycles: a cache with no observable effect. */
@@ -250,7 +257,10 @@ export function runCycle(snapshot: ClusterSnapshot, pending: readonly PendingJob
   const failedShapes = new Map<string, { reasons: readonly Reason[]; minDurMs: number }>();
   let headBlocker: string | undefined;
   // Phase 1: queue sort (the priority sort also sets the tenants' fair shares the starvation test needs).
-  const queue = profile.queueSort.createQueue(pending, cycle);
+  // The queue depth bounds the cycle's work: only the first `depth` jobs of the queue order are considered.
+  const depth = profile.queueDepth;
+  const queue = profile.queueSort.createQueue(pending, cycle, depth < pending.length ? depth : undefined);
+  let considered = 0;
   // Reservations carried over for jobs still pending and still starving (waited past the guard, tenant within its
   // fair share); the others lapse. Each gets a fresh estimated start from the running jobs' expected ends.
   const holding = profile.blocking === 'starving';
@@ -276,7 +286,7 @@ export function runCycle(snapshot: ClusterSnapshot, pending: readonly PendingJob
     postponed.push(neverFits ? { jobId: job.spec.id, reasons, neverFits } : { jobId: job.spec.id, reasons });
     queue.failed(job);
   }
-  for (let job = queue.next(); job !== undefined; job = queue.next()) {
+  for (let job = considered < depth ? queue.next() : undefined; job !== undefined; job = ++considered < depth ? queue.next() : undefined) {
     // Saturated-cluster fast path: a plain job (no selector, single task, known uncapped tenant, fits an empty
     // node) that asks for more than any node has free is postponed without building its task.
     // Not for strict FIFO (the job would have to become the head blocker) nor for a job past the starvation guard
@@ -374,7 +384,7 @@ export function runCycle(snapshot: ClusterSnapshot, pending: readonly PendingJob
   // Phase 7: preemption, only of preemptible jobs and only to restore a guarantee.
   const preemptions: Preemption[] = profile.preemptForGuarantee ? preemptForGuarantees(cycle, pending, postponed) : [];
   const plan: Plan = reservations.size > 0 ? { placements, preemptions, migrations: [], postponed, reservations: [...reservations.values()] } : { placements, preemptions, migrations: [], postponed };
-  return { plan, nodesVisited: searcher.visited };
+  return { plan, nodesVisited: searcher.visited, beyondDepth: pending.length - Math.min(considered, pending.length) };
 }
 
 function isCount(v: number): boolean {

@@ -42,3 +42,41 @@ for (const writer of ['worker', 'inline'] as const) {
     }
   });
 }
+
+test('the flat encoding of a batch for the writer thread decodes to the same groups', async () => {
+  const { decodeGroups, encodeGroups } = await import('./sqlite-writer.worker.mjs');
+  const groups = [[['insertJob', [1, 'j1', null, '{"a":[1,2]}']], ['jobEvent', []]], [], [['log', ['j1', 5, 'stdout', '']]]] as const;
+  assert.deepEqual(decodeGroups(encodeGroups(groups)), groups.map((g) => g.map(([n, a]) => [n, [...a]])));
+});
+
+test('a full database fails the waiting writes with store_unavailable, keeps reads, and accepts writes again when space returns', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'fw-store-'));
+  try {
+    const store = new SqliteStore(join(dir, 'db.sqlite'), { writer: 'inline', sync: 'normal' });
+    await store.write([{ type: 'insertJob', job: job(1) }]);
+    // SQLite's own page limit: the next write that needs a page fails with SQLITE_FULL, as on a full disk.
+    const db = (store as unknown as { db: { pragma(s: string, o?: { simple: boolean }): unknown } }).db;
+    const pages = db.pragma('page_count', { simple: true }) as number;
+    db.pragma(`max_page_count = ${pages}`);
+    const big = (seq: number): StoredJob => ({ ...job(seq), command: ['x'.repeat(64 * 1024)] });
+    const failed = await Promise.allSettled([1, 2, 3].map((i) => store.write([{ type: 'insertJob', job: big(1 + i) }])));
+    for (const f of failed) {
+      assert.equal(f.status, 'rejected');
+      const e = (f as PromiseRejectedResult).reason as Error & { code?: string; context?: { sqliteCode?: string } };
+      assert.equal(e.code, 'store_unavailable');
+      assert.equal(e.context?.sqliteCode, 'SQLITE_FULL');
+      assert.match(e.message, /nothing was saved/);
+    }
+    assert.equal(store.stats.failedWrites, 3);
+    assert.equal(store.getJob('j1')?.spec.id, 'j1', 'reads go on');
+    assert.equal(store.maxJobSeq(), 1, 'nothing of the failed writes is stored');
+    db.pragma('max_page_count = 1073741823');
+    await store.write([{ type: 'insertJob', job: big(2) }]);
+    assert.equal(store.maxJobSeq(), 2);
+    // A write that is wrong (duplicate id) is still store_failed, not "unavailable".
+    await assert.rejects(store.write([{ type: 'insertJob', job: job(1) }]), (e: Error & { code?: string }) => e.code === 'store_failed');
+    await store.close();
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});

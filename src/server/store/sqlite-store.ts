@@ -11,7 +11,7 @@ import { dirname } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { FairwayError } from '../../core/util/errors.ts';
 import type { JobState } from '../../core/domain/job.ts';
-import { commitGroups, type Stmt, type WriterInit, type WriterReply, type WriterRequest } from './sqlite-writer.worker.mjs';
+import { commitGroups, encodeGroups, type CommitError, type Stmt, type WriterInit, type WriterReply, type WriterRequest } from './sqlite-writer.worker.mjs';
 import type {
   FairnessPoint, IdempotencyRecord, JobQuery, StateStore, StoredJob, StoredJobEvent, StoredLogLine, StoredNode, StoredTenant, WriteOp,
 } from './state-store.ts';
@@ -20,6 +20,27 @@ export class StoreError extends FairwayError {
   constructor(message: string, options?: { cause?: unknown }) {
     super('store_failed', message, {}, options);
   }
+}
+
+/**
+ * The state store cannot persist anything right now: the disk is full, a file grew past its size limit, the data
+ * directory is not writable, or the disk reports I/O errors (code `store_unavailable`, HTTP 503). The write did not
+ * take effect; nothing was acknowledged. It clears by itself once space returns: the next commit is tried afresh.
+ */
+export class StoreUnavailableError extends FairwayError {
+  constructor(message: string, readonly sqliteCode: string | null) {
+    super('store_unavailable', message, { ...(sqliteCode ? { sqliteCode } : {}) });
+  }
+}
+
+/** SQLite result codes that say "the storage is not usable now" rather than "this write is wrong". */
+const UNAVAILABLE_CODES = /^SQLITE_(FULL|IOERR|CANTOPEN|READONLY|NOMEM|BUSY|LOCKED)/;
+
+function commitFailure(e: CommitError): FairwayError {
+  if (e.code && UNAVAILABLE_CODES.test(e.code)) {
+    return new StoreUnavailableError(`the state store cannot persist writes now (${e.code}: ${e.message}); nothing was saved`, e.code);
+  }
+  return new StoreError(`commit failed: ${e.message}`);
 }
 
 const MIGRATIONS: readonly string[] = [
@@ -111,7 +132,7 @@ export class SqliteStore implements StateStore {
   private writerFailure: string | undefined;
   private readonly st;
   /** Number of transactions and ops committed (for metrics and the benchmark). */
-  readonly stats = { commits: 0, ops: 0, writes: 0, commitMsTotal: 0 };
+  readonly stats = { commits: 0, ops: 0, writes: 0, commitMsTotal: 0, failedWrites: 0 };
 
   constructor(readonly file: string, opts: SqliteStoreOptions = {}) {
     if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true });
@@ -134,7 +155,7 @@ export class SqliteStore implements StateStore {
       const fail = (why: string): void => {
         // A dead writer would leave every caller hanging: fail them all, and every later write, loudly instead.
         this.writerFailure = why;
-        for (const cb of this.replies.values()) cb({ id: 0, errors: [why] });
+        for (const cb of this.replies.values()) cb({ id: 0, errors: [{ message: why, code: null }] });
         this.replies.clear();
       };
       this.worker.on('error', (err) => fail(`writer thread failed: ${err.message}`));
@@ -194,13 +215,16 @@ export class SqliteStore implements StateStore {
     this.pending = [];
     const groups = batch.map((b) => b.stmts);
     const t0 = performance.now();
-    const settle = (errors: readonly (string | null)[]): void => {
+    const settle = (errors: readonly (CommitError | null)[]): void => {
       this.stats.commits++;
       this.stats.writes += batch.length;
       this.stats.commitMsTotal += performance.now() - t0;
       batch.forEach((b, i) => {
         const e = errors[i] ?? (errors.length < batch.length ? errors[0] ?? null : null);
-        if (e) b.reject(new StoreError(`commit failed: ${e}`));
+        if (e) {
+          this.stats.failedWrites++;
+          b.reject(commitFailure(e));
+        }
         else {
           this.stats.ops += b.stmts.length;
           b.resolve();
@@ -208,7 +232,15 @@ export class SqliteStore implements StateStore {
       });
     };
     if (!this.worker) {
-      settle(commitGroups(this.db, this.prepared, groups));
+      let errors: (CommitError | null)[];
+      try {
+        errors = commitGroups(this.db, this.prepared, groups);
+      } catch (e) {
+        // Never leave callers hanging (e.g. a rollback that itself failed on a full disk): each gets the error.
+        const err = e as Error & { code?: unknown };
+        errors = groups.map(() => ({ message: err.message, code: typeof err.code === 'string' ? err.code : null }));
+      }
+      settle(errors);
       return Promise.resolve();
     }
     const id = this.nextId++;
@@ -220,7 +252,7 @@ export class SqliteStore implements StateStore {
         // Whatever arrived during this commit goes out at once as the next batch.
         if (this.pending.length > 0) void this.flush();
       });
-      this.worker!.postMessage({ id, groups } satisfies WriterRequest);
+      this.worker!.postMessage({ id, flat: encodeGroups(groups) } satisfies WriterRequest);
     });
     return this.inflight;
   }

@@ -6,6 +6,11 @@
 import Database from 'better-sqlite3';
 import { parentPort, workerData } from 'node:worker_threads';
 
+/** An error as the worker reports it: the message, and SQLite's extended code (SQLITE_FULL, …) when there is one. */
+function describe(e) {
+  return { message: e instanceof Error ? e.message : String(e), code: typeof e?.code === 'string' ? e.code : null };
+}
+
 /** Runs the groups in one transaction, falling back to one transaction per group so one bad op sinks only its caller. */
 export function commitGroups(db, prepared, groups) {
   const run = (stmts) => {
@@ -25,10 +30,39 @@ export function commitGroups(db, prepared, groups) {
         db.transaction(() => run(g))();
         return null;
       } catch (e) {
-        return e instanceof Error ? e.message : String(e);
+        return describe(e);
       }
     });
   }
+}
+
+/** Flattens groups of statements into one array (see the .d.mts): cheaper to clone to the writer thread. */
+export function encodeGroups(groups) {
+  const out = [groups.length];
+  for (const g of groups) {
+    out.push(g.length);
+    for (const [name, args] of g) {
+      out.push(name, args.length);
+      for (const a of args) out.push(a);
+    }
+  }
+  return out;
+}
+
+export function decodeGroups(flat) {
+  let i = 0;
+  const groups = [];
+  for (let ng = flat[i++]; ng > 0; ng--) {
+    const g = [];
+    for (let ns = flat[i++]; ns > 0; ns--) {
+      const name = flat[i++];
+      const argc = flat[i++];
+      g.push([name, flat.slice(i, i + argc)]);
+      i += argc;
+    }
+    groups.push(g);
+  }
+  return groups;
 }
 
 if (parentPort && workerData) {
@@ -44,6 +78,14 @@ if (parentPort && workerData) {
       port.close();
       return;
     }
-    port.postMessage({ id: msg.id, errors: commitGroups(db, prepared, msg.groups) });
+    let errors;
+    const groups = decodeGroups(msg.flat);
+    try {
+      errors = commitGroups(db, prepared, groups);
+    } catch (e) {
+      // Never leave the waiting callers without an answer (e.g. a rollback that itself failed on a full disk).
+      errors = groups.map(() => describe(e));
+    }
+    port.postMessage({ id: msg.id, errors });
   });
 }

@@ -1,5 +1,5 @@
 // Cluster: nodes with allocated vs measured use per resource, utilisation over time, load forecasts and migrations.
-import type { NodeView, ResourcesWire } from '../../../src/wire/schemas.ts';
+import type { MigrationView, NodeForecast, NodeView, ResourcesWire } from '../../../src/wire/schemas.ts';
 import { bar, fmtTime, h, pct } from '../dom.ts';
 import { lineChart } from '../charts.ts';
 import type { AppState } from '../state.ts';
@@ -64,31 +64,59 @@ function card(title: string, value: string, sub: string): HTMLElement {
   return h('div', { class: 'card' }, h('div', { class: 'card-title' }, title), h('div', { class: 'card-value' }, value), h('div', { class: 'muted small' }, sub));
 }
 
+function forecastChart(fc: NodeForecast): HTMLElement {
+  const host = h('div', { class: 'chart', 'data-testid': `forecast-${fc.nodeId}-${fc.dimension}`, 'data-model': fc.model, 'data-source': fc.source });
+  // Past (observed) then future (forecast): the mean starts at the last observation so the two lines join.
+  const past = fc.observed;
+  const x = [...past.map((o) => Date.parse(o.at) / 1000), ...fc.points.map((p) => Date.parse(p.at) / 1000)];
+  const pad = (n: number): null[] => new Array<null>(n).fill(null);
+  const last = past[past.length - 1]?.value ?? null;
+  const observed = [...past.map((o) => o.value), ...pad(fc.points.length)];
+  const mean = [...pad(Math.max(0, past.length - 1)), ...(past.length ? [last] : []), ...fc.points.map((p) => p.mean)];
+  // Loads are fractions of capacity: a band below 0 means nothing more than 0.
+  const lo = [...pad(Math.max(0, past.length - 1)), ...(past.length ? [last] : []), ...fc.points.map((p) => Math.max(0, p.lo))];
+  const hi = [...pad(Math.max(0, past.length - 1)), ...(past.length ? [last] : []), ...fc.points.map((p) => p.hi)];
+  host.dataset.band = String(fc.points.filter((p) => p.hi > p.lo).length);
+  const top = Math.max(1, ...fc.points.map((p) => p.hi), ...past.map((o) => o.value));
+  lineChart(host, {
+    title: `${fc.nodeId} · ${dimName(fc.dimension)}${fc.source === 'balancer' ? ' (balancer)' : ''}`,
+    time: true, width: 420, height: 170, x, yRange: [0, Math.min(2, top)],
+    series: [
+      { label: 'observed', values: observed, colour: '#111827' },
+      { label: 'forecast', values: mean, colour: '#2563eb' },
+      { label: `−${fc.z}σ`, values: lo, dash: true, colour: '#93c5fd' },
+      { label: `+${fc.z}σ`, values: hi, dash: true, colour: '#93c5fd' },
+    ],
+    band: { hi: 3, lo: 2 },
+  });
+  host.append(h('div', { class: 'muted small' }, `load as a share of capacity · ${fc.model}`));
+  return host;
+}
+
 function forecastSection(s: AppState): HTMLElement {
-  const f = s.cluster?.forecasts;
-  if (!f || f.length === 0) {
-    return h('div', {}, h('h2', {}, 'Load forecast'), h('p', { class: 'muted', 'data-testid': 'forecast-none' }, 'This coordinator does not publish load forecasts (the predictive balancer is off); the band appears here when it does.'));
+  const f = s.cluster?.forecasts ?? [];
+  const title = h('h2', {}, 'Load forecast');
+  if (f.length === 0) {
+    return h('div', {}, title, h('p', { class: 'muted', 'data-testid': 'forecast-none' }, s.cluster?.forecastNote ?? 'No load forecast yet.'));
   }
-  return h('div', {}, h('h2', {}, 'Load forecast'), h('div', { class: 'chart-row' }, ...f.map((fc) => {
-    const host = h('div', { class: 'chart' });
-    lineChart(host, {
-      title: `${fc.nodeId}${fc.dimension ? ` · ${fc.dimension}` : ''}`, time: true, width: 420,
-      x: fc.points.map((p) => Date.parse(p.at) / 1000),
-      series: [{ label: 'forecast', values: fc.points.map((p) => p.mean) }, { label: 'low', values: fc.points.map((p) => p.lo), dash: true }, { label: 'high', values: fc.points.map((p) => p.hi), dash: true }],
-    });
-    return host;
-  })));
+  const step = f[0]!.stepMs >= 1000 ? `${Number((f[0]!.stepMs / 1000).toFixed(1))} s` : `${f[0]!.stepMs} ms`;
+  return h('div', {}, title,
+    h('p', { class: 'muted small' }, `Measured load and its forecast ${f[0]!.horizonSteps} steps of ${step} ahead, shaded: the prediction band (mean ± ${f[0]!.z} standard errors). ARIMA(1,0,1) after a node's first 30–59 observations, the naive forecast before.`),
+    h('div', { class: 'chart-row', 'data-testid': 'forecasts' }, ...f.map(forecastChart)));
+}
+
+function migrationRow(m: MigrationView): HTMLElement {
+  return h('li', { 'data-testid': 'migration', 'data-phase': m.phase },
+    `${fmtTime(m.at)} · ${m.phase} · ${m.jobId}${m.tenant ? ` (${m.tenant})` : ''}: ${m.from.join(', ') || '?'} → ${m.to.join(', ') || '?'}`,
+    m.reason ? h('span', { class: 'muted' }, ` — ${m.reason}`) : null);
 }
 
 function migrationSection(s: AppState): HTMLElement {
-  const planned = s.cluster?.migrations ?? [];
-  // `migration` stream events: planned by the balancer, then done when the agent reports the move.
-  const seen = s.events.filter((e) => e.type === 'migration' || e.state === 'migrating').slice(-20).reverse();
-  const nodes = (v: unknown): string => (Array.isArray(v) ? v.join(', ') : '?');
-  const rows = [
-    ...planned.map((m) => h('li', {}, `planned: ${m.jobId} ${m.from ?? '?'} → ${m.to ?? '?'}${m.reason ? ` (${m.reason})` : ''}`)),
-    ...seen.map((e) => h('li', { 'data-testid': 'migration' }, `${fmtTime(e.at)} · ${String(e.data?.phase ?? e.state ?? '')} · ${e.jobId ?? ''}${e.tenant ? ` (${e.tenant})` : ''}: ${nodes(e.data?.from)} → ${nodes(e.data?.to)}`,
-      e.data?.reason ? h('span', { class: 'muted' }, ` — ${String(e.data.reason)}`) : null)),
-  ];
-  return h('div', {}, h('h2', {}, 'Migrations'), rows.length ? h('ul', {}, ...rows) : h('p', { class: 'muted' }, 'No migration planned or done since this page opened.'));
+  const m = s.cluster?.migrations;
+  const title = h('h2', {}, 'Migrations');
+  if (!m) return h('div', {}, title);
+  return h('div', { 'data-testid': 'migrations' }, title,
+    m.planned.length ? h('div', {}, h('div', { class: 'card-title' }, 'under way'), h('ul', {}, ...m.planned.map(migrationRow))) : null,
+    m.recent.length ? h('div', {}, h('div', { class: 'card-title' }, 'recent'), h('ul', {}, ...m.recent.slice(0, 20).map(migrationRow)))
+      : h('p', { class: 'muted' }, m.balancer ? 'The load balancer has not moved any job yet.' : 'The predictive load balancer is off on this coordinator: no job is moved.'));
 }

@@ -38,6 +38,20 @@ function detailPanel(s: AppState): HTMLElement | null {
   );
 }
 
+const BASIS: Record<string, string> = { reservation: 'nodes reserved', queue: 'from the queue' };
+
+/** The estimated start and how it was made, or why there is none (the coordinator's words, views.ts startEstimate). */
+function startCell(j: JobView): HTMLElement {
+  const w = j.waiting;
+  const e = w?.estimate;
+  return h('td', { class: 'small eta', 'data-testid': `eta-${j.id}`, 'data-basis': e?.basis ?? '' },
+    w?.estimatedStartAt ? h('b', {}, fmtTime(w.estimatedStartAt)) : h('span', {}, w ? 'no estimate' : '…'),
+    e && e.basis !== 'none' ? h('span', { class: 'muted' }, ` (${BASIS[e.basis] ?? e.basis})`) : null,
+    w?.reservation ? h('div', {}, `holds ${w.reservation.nodeIds.join(', ')}`) : null,
+    e ? h('div', { class: 'muted' }, e.note) : null,
+    w?.postponements ? h('div', { class: 'muted' }, `postponed ${w.postponements}×`) : null);
+}
+
 function pendingSection(s: AppState, jobs: JobView[]): HTMLElement {
   const pending = jobs.filter((j) => j.state === 'pending' || j.state === 'preempted').map((j) => s.pending.get(j.id) ?? j);
   pending.sort((a, b) => (a.waiting?.position ?? 1e9) - (b.waiting?.position ?? 1e9) || (a.id < b.id ? -1 : 1));
@@ -56,7 +70,7 @@ function pendingSection(s: AppState, jobs: JobView[]): HTMLElement {
           : h('span', { class: 'muted' }, w ? 'waiting for the next scheduling cycle' : 'loading…'),
         w?.priority ? h('div', { class: 'muted small' }, 'priority: ', Object.entries(w.priority).map(([k, v]) => `${k} ${Number(v).toFixed(2)}`).join(' · ')) : null,
       ),
-      h('td', { class: 'small' }, w?.estimatedStartAt ? fmtTime(w.estimatedStartAt) : 'unknown', w?.postponements ? h('div', { class: 'muted' }, `postponed ${w.postponements}×`) : null),
+      startCell(j),
     );
   });
   return h('div', {}, h('h2', {}, `Pending (${pending.length})`),

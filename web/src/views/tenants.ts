@@ -18,11 +18,22 @@ export function tenantsView(s: AppState): HTMLElement {
   const byId = new Map((f?.tenants ?? []).map((t) => [t.tenant, t]));
   // A tenant token lists only its own tenant; the fairness numbers of the others stay out of its view.
   const ids = s.role.kind === 'tenant' ? [s.role.tenantId] : [...new Set([...s.tenants.map((t) => t.id), ...byId.keys()])].sort();
+  // The coordinator sends a tenant token its own row only (and Jain's index over all): say how many share the cluster.
+  const others = s.role.kind === 'tenant' && f?.tenantCount !== undefined ? f.tenantCount - 1 : 0;
   const scaleMax = Math.max(0.05, ...ids.map((id) => {
     const fr = byId.get(id);
     const t = s.tenants.find((x) => x.id === id);
     return Math.max(fr?.share ?? 0, fr?.fairShare ?? 0, dominantShare(t?.quota, total));
   }));
+  const grid = new Map((f?.grid?.tenants ?? []).map((g) => [g.tenant, g]));
+  const gridCell = (id: string): HTMLElement => {
+    if (!f?.grid) return h('td', { class: 'num muted', title: 'this coordinator reports no grid usage' }, '—');
+    const g = grid.get(id);
+    if (!g) return h('td', { class: 'num muted', 'data-testid': `grid-${id}`, title: 'the grid has not been read yet' }, '…');
+    const title = `${g.bytes.toLocaleString()} bytes in ${g.keys} key(s) of the ${f.grid.kind} grid${g.evictions ? `, ${g.evictions} evicted` : ''}`;
+    return h('td', { class: 'num', 'data-testid': `grid-${id}`, 'data-bytes': g.bytes, title },
+      String(g.memMiB), h('div', { class: 'muted small' }, `${g.keys} key${g.keys === 1 ? '' : 's'}${g.hitRatio !== null ? ` · ${pct(g.hitRatio)} hits` : ''}`));
+  };
   const rows = ids.map((id) => {
     const fr = byId.get(id);
     const t = s.tenants.find((x) => x.id === id);
@@ -42,7 +53,7 @@ export function tenantsView(s: AppState): HTMLElement {
       h('td', { class: 'num', title: 'fair share ÷ share (capped); above 1 means under-served' }, fr ? fmtRho(fr.rho) : '—'),
       h('td', { class: 'num' }, String(fr?.running ?? 0)),
       h('td', { class: 'num' }, String(fr?.pending ?? 0)),
-      h('td', { class: 'num muted', title: 'the coordinator does not report grid memory per tenant yet' }, '—'),
+      gridCell(id),
     );
   });
   const table = h('table', { class: 'grid', 'data-testid': 'tenants' },
@@ -62,7 +73,7 @@ export function tenantsView(s: AppState): HTMLElement {
   } else jain.append(h('p', { class: 'muted' }, 'Fairness over time appears after a few samples.'));
 
   return h('section', {},
-    s.role.kind === 'tenant' ? h('p', { class: 'muted' }, `Signed in as tenant ${s.role.tenantId}: only your own tenant is listed.`) : null,
+    s.role.kind === 'tenant' ? h('p', { class: 'muted', 'data-testid': 'tenant-scope' }, `Signed in as tenant ${s.role.tenantId}: only your own tenant is listed${others > 0 ? ` (${others} other tenant${others === 1 ? '' : 's'} share the cluster; Jain's index covers all)` : ''}.`) : null,
     h('div', { class: 'cards' },
       h('div', { class: 'card' }, h('div', { class: 'card-title' }, "Jain's index (raw)"), h('div', { class: 'card-value', 'data-testid': 'jain-raw' }, f ? f.jainRaw.toFixed(3) : '—')),
       h('div', { class: 'card' }, h('div', { class: 'card-title' }, "Jain's index (normalised)"), h('div', { class: 'card-value' }, f ? f.jainNormalised.toFixed(3) : '—')),

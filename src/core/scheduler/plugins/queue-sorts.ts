@@ -2,6 +2,7 @@
 // tie-break (arrival time, then job id).
 import { weightedDrfShares, type ShareClaim } from '../../fairness/fair-share.ts';
 import { Heap } from '../../util/heap.ts';
+import { topK } from '../../util/top-k.ts';
 import { type CycleState, type TenantScratch } from '../cycle-state.ts';
 import type { JobQueue, QueueSortPlugin } from '../framework.ts';
 import { computePriority, DEFAULT_PRIORITY_WEIGHTS, tenantTerms, type PriorityWeights, type TenantTerms } from '../priority.ts';
@@ -11,6 +12,13 @@ const arrival = (j: PendingJob): number => j.enqueuedAtMs ?? j.spec.submittedAtM
 
 function byArrival(a: PendingJob, b: PendingJob): number {
   return arrival(a) - arrival(b) || a.spec.submittedAtMs - b.spec.submittedAtMs || (a.spec.id < b.spec.id ? -1 : a.spec.id > b.spec.id ? 1 : 0);
+}
+
+/** The first `depth` jobs of the order `cmp` (all, by a plain sort, when depth is absent or ≥ n), best first. */
+function firstByOrder(jobs: readonly PendingJob[], depth: number | undefined, cmp: (a: PendingJob, b: PendingJob) => number): PendingJob[] {
+  if (depth === undefined || depth >= jobs.length) return [...jobs].sort(cmp);
+  const idx = topK(jobs.length, depth, (i, j) => cmp(jobs[i] as PendingJob, jobs[j] as PendingJob) < 0);
+  return idx.map((i) => jobs[i] as PendingJob);
 }
 
 class ArrayQueue implements JobQueue {
@@ -58,7 +66,7 @@ export function ensureFairShares(pending: readonly PendingJob[], cycle: CycleSta
 export const fifoQueue: QueueSortPlugin = {
   kind: 'queueSort',
   name: 'fifo',
-  createQueue: (pending) => new ArrayQueue([...pending].sort(byArrival)),
+  createQueue: (pending, _cycle, depth) => new ArrayQueue(firstByOrder(pending, depth, byArrival)),
 };
 
 export function priorityWeightsOf(cycle: CycleState): PriorityWeights {
@@ -69,18 +77,30 @@ export function priorityWeightsOf(cycle: CycleState): PriorityWeights {
 export const priorityQueue: QueueSortPlugin = {
   kind: 'queueSort',
   name: 'priority',
-  createQueue(pending, cycle) {
+  createQueue(pending, cycle, depth) {
     ensureFairShares(pending, cycle);
     const w = priorityWeightsOf(cycle);
     const terms = new Map<string, TenantTerms>();
     for (const t of cycle.tenants.values()) terms.set(t.id, tenantTerms(t));
     const none = tenantTerms(undefined);
-    const keyed = pending.map((j) => {
+    const p = new Float64Array(pending.length);
+    for (let i = 0; i < pending.length; i++) {
+      const j = pending[i] as PendingJob;
       const tid = j.spec.tenantId;
-      return { j, p: computePriority(j, cycle.tenants.get(tid), cycle.now, w, terms.get(tid) ?? none).total };
+      p[i] = computePriority(j, cycle.tenants.get(tid), cycle.now, w, terms.get(tid) ?? none).total;
+    }
+    // Higher priority first, then arrival order (a strict total order: ids are unique).
+    if (depth === undefined || depth >= pending.length) {
+      const idx = Array.from({ length: pending.length }, (_, i) => i);
+      idx.sort((a, b) => (p[b] as number) - (p[a] as number) || byArrival(pending[a] as PendingJob, pending[b] as PendingJob));
+      return new ArrayQueue(idx.map((i) => pending[i] as PendingJob));
+    }
+    const idx = topK(pending.length, depth, (a, b) => {
+      const pa = p[a] as number;
+      const pb = p[b] as number;
+      return pa > pb || (pa === pb && byArrival(pending[a] as PendingJob, pending[b] as PendingJob) < 0);
     });
-    keyed.sort((a, b) => b.p - a.p || byArrival(a.j, b.j));
-    return new ArrayQueue(keyed.map((k) => k.j));
+    return new ArrayQueue(idx.map((i) => pending[i] as PendingJob));
   },
 };
 
@@ -105,7 +125,8 @@ export const roundRobinQueue: QueueSortPlugin = {
 export const tiresiasQueue: QueueSortPlugin = {
   kind: 'queueSort',
   name: 'tiresias',
-  createQueue: (pending) => new ArrayQueue([...pending].sort((a, b) => (a.attainedService ?? 0) - (b.attainedService ?? 0) || byArrival(a, b))),
+  createQueue: (pending, _cycle, depth) =>
+    new ArrayQueue(firstByOrder(pending, depth, (a, b) => (a.attainedService ?? 0) - (b.attainedService ?? 0) || byArrival(a, b))),
 };
 
 /**
