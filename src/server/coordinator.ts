@@ -18,6 +18,7 @@ import { validateTenant } from '../core/domain/tenant.ts';
 import { ConflictError, NotFoundError } from '../core/util/errors.ts';
 import type { AgentCommand, FairnessView, Heartbeat, JobSubmission, MigrationView, NodeForecast, NodeRegister, StreamEvent, TenantCreate, TenantUpdate } from '../wire/schemas.ts';
 import type { Grid } from '../grid/grid.ts';
+import type { ProfileConfig } from '../core/scheduler/profiles.ts';
 import { NodeLoadForecasts, type NodeForecastOptions } from './node-forecasts.ts';
 import { TenantGridUsagePoller } from './tenant-grid-usage.ts';
 import { toJobSpec, toResources } from '../wire/job-spec.ts';
@@ -32,8 +33,8 @@ export interface CoordinatorOptions {
   readonly clock?: () => number;
   /** The core's cycle interval: a change arms one schedule timer this far ahead (changes meanwhile ride along). */
   readonly cycleIntervalMs?: number;
-  /** Scheduler profile name (see src/core/scheduler/profiles.ts). */
-  readonly profile?: string;
+  /** Scheduler profile: a name, or a whole profile config (see src/core/scheduler/profiles.ts). */
+  readonly profile?: string | ProfileConfig;
   /** Predictive load balancer (off unless `enabled`; src/core/control/balance-tick.ts). */
   readonly balancer?: BalancerOptions;
   /** How often a fairness point is stored for /v1/fairness/history (0: never). */
@@ -221,9 +222,7 @@ export class Coordinator {
       else {
         nodes.delete(nodeId);
         console.error(`fairway: ${jobId} was placed on ${nodeId} before the restart but never started there; launching it again`);
-        this.enqueue(nodeId, {
-          type: 'LaunchJob', jobId, nodeIds: [...j.nodeIds], command: [...j.command], request: { ...j.spec.request }, ...(j.env ? { env: { ...j.env } } : {}),
-        });
+        this.enqueue(nodeId, this.launchCommand(j, j.nodeIds, this.driver.state.jobs.get(jobId)?.lastCheckpointId));
       }
       if (nodes.size === 0) this.unconfirmedLaunches.delete(jobId);
     }
@@ -327,13 +326,15 @@ export class Coordinator {
 
   /** Hands a job's tasks to the agents of its nodes (one LaunchJob per node; the agent starts one task per command). */
   private sendLaunch(j: StoredJob, nodeIds: readonly string[], resumeFromCheckpointId?: string): void {
-    for (const nodeId of new Set(nodeIds)) {
-      this.enqueue(nodeId, {
-        type: 'LaunchJob', jobId: j.spec.id, nodeIds: [...nodeIds], command: [...j.command], request: { ...j.spec.request },
-        // FAIRWAY_TENANT names the grid namespace the SDK uses; set here, after the job's own variables, so it is the owner's.
-        env: { ...j.env, FAIRWAY_TENANT: j.spec.tenantId }, ...(resumeFromCheckpointId ? { resumeFromCheckpointId } : {}),
-      });
-    }
+    for (const nodeId of new Set(nodeIds)) this.enqueue(nodeId, this.launchCommand(j, nodeIds, resumeFromCheckpointId));
+  }
+
+  private launchCommand(j: StoredJob, nodeIds: readonly string[], resumeFromCheckpointId?: string): AgentCommand {
+    return {
+      type: 'LaunchJob', jobId: j.spec.id, nodeIds: [...nodeIds], command: [...j.command], request: { ...j.spec.request },
+      // FAIRWAY_TENANT names the grid namespace the SDK uses; set here, after the job's own variables, so it is the owner's.
+      env: { ...j.env, FAIRWAY_TENANT: j.spec.tenantId }, ...(resumeFromCheckpointId ? { resumeFromCheckpointId } : {}),
+    };
   }
 
   /**

@@ -15,6 +15,7 @@ import { connectGrid } from '../grid/connect.ts';
 import { startEstimate, visibleFairness, visibleMigrations, type WaitExplanation } from './views.ts';
 import type { ClusterView, FairnessView, JobView, MigrationView } from '../wire/schemas.ts';
 import * as W from '../wire/schemas.ts';
+import { BUILTIN_PROFILES } from '../core/scheduler/profiles.ts';
 
 const ADMIN = 'admin-token-for-view-tests';
 const JOIN = 'join-token-for-view-tests';
@@ -334,6 +335,48 @@ test('the balancer’s migrations: under way while the target is held, then done
     assert.deepEqual(after.recent.map((m) => [m.jobId, m.phase]), [[mov, 'done'], [mov, 'planned']]);
     const other = (await call<ClusterView>(h, 'GET', '/v1/cluster', b)).migrations;
     assert.deepEqual([other.planned, other.recent], [[], []]);
+  } finally {
+    await h.close();
+  }
+});
+
+test('a starving job that holds nodes shows the reservation and its estimated start there (backfilling’s shadow time)', async () => {
+  let now = Date.UTC(2026, 10, 29, 12, 0, 0);
+  const fairway = BUILTIN_PROFILES.fairway!;
+  // The fairway profile with a 1 s starvation guard instead of 2 h, so the test need not wait.
+  const h = open({ profile: { ...fairway, name: 'fairway-fast-guard', priority: { ...fairway.priority, starvationGuardMs: 1000 } } }, () => now);
+  try {
+    const a = { authorization: `Bearer ${(await call<{ token: string }>(h, 'POST', '/v1/tenants', admin, { id: 'a' })).token}` };
+    const b = { authorization: `Bearer ${(await call<{ token: string }>(h, 'POST', '/v1/tenants', admin, { id: 'b' })).token}` };
+    await call(h, 'POST', '/v1/nodes', agent, { id: 'n1', capacity: { cpu: 2, memoryMiB: 1000 } });
+    const long = (await call<JobView>(h, 'POST', '/v1/jobs', a, { name: 'long', request: { cpu: 1 }, command: ['x'], expectedDurationMs: 600_000, preemptible: false })).id;
+    await h.coord.runCycle();
+    const placedAt = now;
+    now += 1000;
+    // b's job needs the whole node; b holds nothing (within its fair share), so after the guard it starves.
+    const big = (await call<JobView>(h, 'POST', '/v1/jobs', b, { name: 'big', request: { cpu: 2 }, command: ['x'] })).id;
+    await h.coord.runCycle();
+    now += 5000;
+    await h.coord.runCycle();
+    const v = await call<JobView>(h, 'GET', `/v1/jobs/${big}`, b);
+    assert.equal((await call<JobView>(h, 'GET', `/v1/jobs/${long}`, a)).state, 'running');
+    assert.deepEqual(v.waiting?.reservation?.nodeIds, ['n1']);
+    assert.equal(v.waiting?.estimate?.basis, 'reservation');
+    // n1 frees when `long` is expected to end: placed + 10 min.
+    assert.equal(v.waiting?.estimatedStartAt, new Date(placedAt + 600_000).toISOString());
+    assert.equal(v.waiting?.reservation?.estimatedStartAt, v.waiting?.estimatedStartAt);
+    assert.match(v.waiting!.estimate!.note, /^reserved: n1 held for it since /);
+  } finally {
+    await h.close();
+  }
+});
+
+test('/v1/events rejects a malformed logs flag with a 400 before the stream starts', async () => {
+  const h = open();
+  try {
+    const r = await h.app.inject({ method: 'GET', url: '/v1/events?logs=yes', headers: admin });
+    assert.equal(r.statusCode, 400, r.body);
+    assert.equal(r.json<{ code: string }>().code, 'invalid_input');
   } finally {
     await h.close();
   }

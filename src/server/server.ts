@@ -8,7 +8,7 @@ import { Authenticator, newToken } from './auth.ts';
 import { Coordinator } from './coordinator.ts';
 import { SqliteStore } from './store/sqlite-store.ts';
 import { repoRoot } from '../paths.ts';
-import { connectGrid } from '../grid/connect.ts';
+import { connectGrid, gridTlsCa } from '../grid/connect.ts';
 
 export interface ServerOptions {
   readonly port: number;
@@ -26,7 +26,7 @@ export interface ServerOptions {
   readonly nodeTimeoutMs?: number;
   /** Pending jobs a scheduling cycle considers at most (CoordinatorOptions.queueDepth). */
   readonly queueDepth?: number;
-  /** The data grid whose per-tenant usage /v1/fairness reports: embedded (default), redis://…, redis-cluster://…. */
+  /** The data grid whose per-tenant usage /v1/fairness reports: embedded (default), redis[s]://…, redis[s]-cluster://…. */
   readonly gridUrl?: string;
   /** One load-forecast step per node this often (default 5000). */
   readonly forecastStepMs?: number;
@@ -79,7 +79,10 @@ export async function startServer(o: ServerOptions): Promise<RunningServer> {
   const store = new SqliteStore(join(o.dataDir, 'fairway.db'), { sync: o.sync ?? 'full', writer: 'worker' });
   const join_ = joinTokenFrom(o.dataDir, o.joinToken);
   const auth = new Authenticator(o.adminToken, join_.token);
-  const grid = await connectGrid(o.gridUrl ?? 'embedded');
+  const gridUrl = o.gridUrl ?? 'embedded';
+  // A TLS grid (rediss://) trusts FAIRWAY_GRID_CA or FAIRWAY_CA, as `fairway grid` does.
+  const tlsCa = gridTlsCa(gridUrl);
+  const grid = await connectGrid(gridUrl, tlsCa !== undefined ? { tlsCa } : {});
   const coordinator = new Coordinator({
     store, auth, grid, ...(o.forecastStepMs !== undefined ? { forecast: { stepMs: o.forecastStepMs } } : {}), ...(o.cycleIntervalMs !== undefined ? { cycleIntervalMs: o.cycleIntervalMs } : {}), ...(o.profile ? { profile: o.profile } : {}),
     ...(o.nodeTimeoutMs !== undefined ? { nodeTimeoutMs: o.nodeTimeoutMs } : {}), ...(o.queueDepth !== undefined ? { queueDepth: o.queueDepth } : {}),

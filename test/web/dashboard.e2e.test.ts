@@ -178,6 +178,13 @@ test('the dashboard shows tenants, live job progress, why a job waits, and a ten
     assert.match((await eta.textContent())!, /from the queue/);
     assert.ok((await eta.textContent())!.includes(hugeView.waiting!.estimate!.note));
     assert.match(hugeView.waiting!.estimate!.note, /no reservation yet/);
+    // Its detail panel says the same.
+    await admin.click(`[data-testid=pending] [data-open-job="${huge}"]`);
+    const waitingDetail = admin.locator('[data-testid=detail-waiting]');
+    await waitingDetail.waitFor();
+    assert.ok((await waitingDetail.textContent())!.includes(hugeView.waiting!.estimate!.note));
+    await admin.click('[data-testid=job-detail] a.close');
+    await admin.locator('[data-testid=job-detail]').waitFor({ state: 'detached' });
     // The finished job carries its outcome.
     await admin.waitForSelector(`[data-testid=finished] tr[data-job="${quick}"][data-state=succeeded]`);
     // The running job's progress moves while we watch, without a reload.
