@@ -92,7 +92,8 @@ test('fairway migrate: the job checkpoints on one agent, stops, and resumes on t
     await Promise.all([c.addAgent('a', { cpus: 1, memoryMiB: 1500 }), c.addAgent('b', { cpus: 1, memoryMiB: 1500 })]);
     await c.tenant('acme');
     const ck = join(c.dir, 'ck');
-    const id = await c.submit('acme', { name: 'mover', cpu: 1, memoryMiB: 1200, command: mlpCommand({ trainLimit: 6000, epochs: 2, checkpointDir: ck }) });
+    const id = await c.submit('acme', { name: 'mover', cpu: 1, memoryMiB: 1200, command: mlpCommand({ trainLimit: 6000, epochs: 5, checkpointDir: ck }) });
+    // Long enough (470 steps) that it is still running after two CLI processes have started on a loaded machine.
     await c.waitFor('a few training steps', async () => (await c.progress(id)).filter((p) => p.type === 'progress').length >= 3);
     const [from] = (await c.job(id)).nodeIds;
     const to = from === 'a' ? 'b' : 'a';
@@ -118,7 +119,7 @@ test('fairway migrate: the job checkpoints on one agent, stops, and resumes on t
     assert.equal(restore?.step, stopped.step, 'resumed at the step it checkpointed when asked to move');
     // Steps continue one by one from there: no step repeated, none skipped.
     const steps = progress.filter((p) => p.type === 'progress').map((p) => p.step as number);
-    const total = Math.ceil(6000 / 64) * 2;
+    const total = Math.ceil(6000 / 64) * 5;
     assert.deepEqual(steps, Array.from({ length: total }, (_, i) => i + 1));
     // The loss curve continues: the steps right after the move are as low as those right before, far below the start.
     const loss = new Map(progress.filter((p) => p.type === 'progress').map((p) => [p.step as number, p.loss as number]));
