@@ -219,6 +219,27 @@ test('after a coordinator restart the agent re-registers with its tasks: a runni
   }
 });
 
+test('an agent started with --exit-with-parent stops, and stops its jobs, when its parent dies by kill -9', async () => {
+  const c = await TestCluster.start();
+  // The parent (as `fairway up` would be): a shell that starts the agent and waits for it.
+  const agentCmd = [process.execPath, join(repoRoot, 'bin/fairway.js'), 'agent', '--coordinator', c.url, '--join-token', c.joinToken, '--name', 'kid',
+    '--cpus', '1', '--memory-mib', '1000', '--gpus', '0', '--heartbeat-ms', '500', '--exit-with-parent', '--work-dir', join(c.dir, 'agents', 'kid')];
+  const parent = spawn('sh', ['-c', `${agentCmd.map((a) => `'${a}'`).join(' ')} & wait`], { cwd: repoRoot, stdio: 'ignore' });
+  try {
+    await c.waitFor('node kid ready', async () => ((await c.api('GET', '/v1/nodes')) as { nodes: { id: string }[] }).nodes.some((n) => n.id === 'kid'), 60_000);
+    await c.tenant('acme');
+    const id = await c.submit('acme', { name: 'ticker', cpu: 0.5, memoryMiB: 200, command: [process.execPath, '-e', 'setInterval(() => {}, 1000)'] });
+    await c.waitFor('job started', async () => (await c.events(id)).some((e) => e.type === 'started'));
+    const tree = processTree(parent.pid!).filter((p) => p !== parent.pid);
+    assert.ok(tree.length >= 2, 'the agent and its job');
+    process.kill(parent.pid!, 'SIGKILL');
+    await c.waitFor('the agent and its job are gone', async () => tree.every((p) => !isAlive(p)), 30_000);
+  } finally {
+    if (parent.exitCode === null && parent.signalCode === null) parent.kill('SIGKILL');
+    await c.close();
+  }
+});
+
 function isAlive(pid: number): boolean {
   try {
     return !/\) Z /.test(readFileSync(`/proc/${pid}/stat`, 'utf8'));
