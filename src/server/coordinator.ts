@@ -849,9 +849,9 @@ export class Coordinator {
     return this.driver.state.balance !== undefined;
   }
 
-  /** Moves under way (the balancer holds their targets) and the last ones planned or done, newest first. */
+  /** Moves under way (the balancer's or an operator's; their targets are held) and the last ones planned or done, newest first. */
   migrationsView(): { planned: MigrationView[]; recent: MigrationView[] } {
-    const holds = this.driver.state.balance?.holds;
+    const holds = this.driver.state.migrationHolds;
     const planned: MigrationView[] = [];
     if (holds) {
       for (const [jobId, to] of [...holds.entries()].sort((a, b) => (a[0] < b[0] ? -1 : 1))) {
