@@ -98,12 +98,14 @@ test('POST /v1/jobs/:id/migrate: admin only, 409 with the core\'s reason, else M
     const ok = await h.app.inject({ method: 'POST', url: `/v1/jobs/${id}/migrate`, headers: admin, payload: { to: ['n2'] } });
     assert.equal(ok.statusCode, 200, ok.body);
     assert.deepEqual((await heartbeat(h.app, 'n1')).map((c) => [c.type, c.nodeIds]), [['MigrateJob', ['n2']]]);
+    assert.deepEqual(h.coord.migrationsView().planned.map((m) => [m.jobId, m.to]), [[id, ['n2']]], 'the move under way is listed (balancer off)');
     await heartbeat(h.app, 'n1', { reports: [{ type: 'checkpointed', jobId: id, checkpointId: 'v3@40', sizeMiB: 1 }, { type: 'migrated', jobId: id, toNodeIds: ['n2'] }] });
     const launch = (await heartbeat(h.app, 'n2')) as (Cmd & { resumeFromCheckpointId?: string })[];
     assert.deepEqual(launch.map((c) => [c.type, c.jobId, c.resumeFromCheckpointId]), [['LaunchJob', id, 'v3@40']]);
     const job = (await h.app.inject({ method: 'GET', url: `/v1/jobs/${id}`, headers: admin })).json<{ state: string; nodeIds: string[] }>();
     assert.deepEqual([job.state, job.nodeIds], ['running', ['n2']]);
     assert.deepEqual((await events(h.app, id)).filter((e) => e.startsWith('migrat')), ['migrating', 'migrated']);
+    assert.deepEqual(h.coord.migrationsView().planned, []);
   } finally {
     await h.close();
   }
