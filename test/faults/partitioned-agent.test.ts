@@ -8,7 +8,8 @@ import assert from 'node:assert/strict';
 import { TestCluster } from '../e2e/cluster.ts';
 import { DoubleRunWatcher, figures, markedProcesses, newRunId, RUN_MARKER, sleep } from './harness.ts';
 
-const NODE_TIMEOUT_MS = 2000;
+// Long enough that a loaded 2-core box never misses it by accident; the short pause stays well inside it.
+const NODE_TIMEOUT_MS = 3000;
 
 test('a paused agent: short pause changes nothing; past the timeout its job is requeued, the stale copy stopped, never two at once', { timeout: 180_000 }, async (t) => {
   const runId = newRunId();

@@ -73,6 +73,11 @@ test('a full database fails the waiting writes with store_unavailable, keeps rea
     db.pragma('max_page_count = 1073741823');
     await store.write([{ type: 'insertJob', job: big(2) }]);
     assert.equal(store.maxJobSeq(), 2);
+    // A database that cannot be written (as an unwritable data directory; root ignores chmod, so SQLite's own switch).
+    db.pragma('query_only = ON');
+    await assert.rejects(store.write([{ type: 'insertJob', job: job(3) }]), (e: Error & { code?: string; context?: { sqliteCode?: string } }) =>
+      e.code === 'store_unavailable' && /^SQLITE_READONLY/.test(e.context?.sqliteCode ?? ''));
+    db.pragma('query_only = OFF');
     // A write that is wrong (duplicate id) is still store_failed, not "unavailable".
     await assert.rejects(store.write([{ type: 'insertJob', job: job(1) }]), (e: Error & { code?: string }) => e.code === 'store_failed');
     await store.close();
