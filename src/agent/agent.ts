@@ -320,6 +320,7 @@ export class NodeAgent {
   }
 
   private readonly pendingMigrations = new Map<string, string[]>();
+  private readonly netSeen = new Map<string, { bytes: number; atMs: number; mbps: number }>();
   private readonly deferredLaunches = new Map<string, AgentCommand>();
 
   private pickCpus(cpuMilli: number): number[] {
@@ -362,6 +363,7 @@ export class NodeAgent {
     const p = parseProgressLine(line);
     if (!p || !('event' in p)) return;
     const e = p.event;
+    if (e.netBytes !== undefined) this.observeNetBytes(jobId, e.netBytes, e.atMs);
     if (e.type === 'checkpoint') {
       this.reports.push({ type: 'checkpointed', jobId, checkpointId: `v${e.version}@${e.step}`, sizeMiB: e.bytes / 2 ** 20 });
       this.urgent();
@@ -369,10 +371,22 @@ export class NodeAgent {
     this.o.onProgress?.(jobId, e);
   }
 
+  /**
+   * A job's own socket byte count (SDK progress lines, src/sdk/net-counter.ts) → its network rate, held until the
+   * next line. The first line's rate counts from the spawn, so the dataset read before training shows up.
+   */
+  private observeNetBytes(jobId: string, bytes: number, atMs: number): void {
+    const prev = this.netSeen.get(jobId) ?? { bytes: 0, atMs: this.jobs.get(jobId)?.proc.startedAtMs ?? atMs, mbps: 0 };
+    const dtS = (atMs - prev.atMs) / 1000;
+    const mbps = dtS > 0 && bytes >= prev.bytes ? ((bytes - prev.bytes) * 8) / 1e6 / dtS : prev.mbps;
+    this.netSeen.set(jobId, { bytes, atMs, mbps });
+  }
+
   private onExit(jobId: string, exitCode: number, reason: string | undefined): void {
     const r = this.jobs.get(jobId);
     if (r) for (const cpu of r.cpus) this.cpuLoad.set(cpu, Math.max(0, (this.cpuLoad.get(cpu) ?? 1) - 1));
     this.jobs.delete(jobId);
+    this.netSeen.delete(jobId);
     this.pidFile?.remove(jobId);
     this.telemetry.delete(jobId);
     this.meter.forget(jobId);
@@ -400,7 +414,9 @@ export class NodeAgent {
       if (!s) continue;
       jobCpu += s.cpuCores;
       jobMiB += s.rssMiB;
-      this.telemetry.set(jobId, { jobId, cpu: round3(s.cpuCores), memoryMiB: s.rssMiB, gpu: 0, netMbps: 0 });
+      // Network: what the job measured on its own sockets (0 for programs without the SDK; see observeNetBytes).
+      const netMbps = Math.round(this.netSeen.get(jobId)?.mbps ?? 0);
+      this.telemetry.set(jobId, { jobId, cpu: round3(s.cpuCores), memoryMiB: s.rssMiB, gpu: 0, netMbps });
     }
     // The node's own figure: the jobs plus this agent process (its children are the jobs).
     const self = treeUsage(process.pid);

@@ -151,7 +151,8 @@ export class LocalCluster {
       const cpuSet = Array.from({ length: cpus }, (_, k) => (i * cpus + k) % hostCpus);
       const name = `agent-${i + 1}`;
       const child = spawn(process.execPath, [join(repoRoot, 'bin/fairway.js'), 'agent', '--coordinator', this.url,
-        '--name', name, '--cpus', String(cpus), '--memory-mib', String(memoryMiB), '--cpu-set', cpuSet.join(','), '--gpus', '0', ...(process.env.FAIRWAY_UP_AGENT_LOGS === '1' ? [] : ['--quiet'])], {
+        '--name', name, '--cpus', String(cpus), '--memory-mib', String(memoryMiB), '--cpu-set', cpuSet.join(','), '--gpus', '0', '--exit-with-parent',
+        '--work-dir', join(this.o.dataDir, 'agents', name), ...(process.env.FAIRWAY_UP_AGENT_LOGS === '1' ? [] : ['--quiet'])], {
         // The join token goes by environment, not argv, so `ps` does not show it to other users of the machine.
         cwd: repoRoot, stdio: ['ignore', 'ignore', 'inherit'], env: { ...process.env, FAIRWAY_JOIN_TOKEN: this.joinToken },
       });

@@ -22,6 +22,8 @@ export interface JobResult {
   readonly samplesPerS: number | null;
   readonly testAccuracy: number | null;
   readonly dataSource: string | null;
+  /** Bytes the job sent and received on its own sockets (grid traffic; src/sdk/net-counter.ts), in MiB; null if unmeasured. */
+  readonly netMiB: number | null;
   readonly nodeIds: readonly string[];
   readonly deadlineMet: boolean | null;
 }
@@ -70,6 +72,12 @@ interface Tracked {
   samplesPerS: number | null;
   testAccuracy: number | null;
   dataSource: string | null;
+  readonly migrateAfterS?: number;
+  firstProgressAtMs?: number;
+  migrationAsked?: boolean;
+  /** Summed over incarnations (a restarted process counts from 0 again). */
+  netBytesDone: number;
+  netBytesNow: number;
 }
 
 export interface RunOptions {
@@ -89,6 +97,31 @@ export function percentile(xs: readonly number[], p: number): number {
   return s[Math.max(0, Math.ceil((p / 100) * s.length) - 1)]!;
 }
 
+/** Workload jobs with `migrateAfterS`: ask for the move once it is due (retried each tick while it cannot be made). */
+async function migrationDrills(cluster: LocalCluster, tracked: readonly Tracked[], nowMs: number, log: (line: string) => void): Promise<void> {
+  const c = cluster.server.coordinator;
+  for (const tr of tracked) {
+    if (tr.migrateAfterS === undefined || tr.migrationAsked || !tr.id || tr.firstProgressAtMs === undefined) continue;
+    if (nowMs - tr.firstProgressAtMs < tr.migrateAfterS * 1000) continue;
+    const job = c.getJob(tr.id, ADMIN);
+    if (job.state !== 'running') continue;
+    const target = c.listNodes().map((n) => n.stored.node).find((n) => n.status === 'ready' && !job.nodeIds.includes(n.id));
+    if (!target) continue;
+    const res = await fetch(`${cluster.url}/v1/jobs/${tr.id}/migrate`, {
+      method: 'POST', headers: { authorization: `Bearer ${cluster.adminToken}`, 'content-type': 'application/json' }, body: JSON.stringify({ to: [target.id] }),
+    });
+    const text = await res.text();
+    if (res.ok) {
+      tr.migrationAsked = true;
+      log(`migration drill: ${tr.name} (${tr.id}) ${job.nodeIds.join(',')} → ${target.id}`);
+    } else if (res.status !== 409) {
+      // A drill that cannot be made is reported, not fatal to the run (409, "not now", is retried next tick).
+      tr.migrationAsked = true;
+      log(`migration drill: ${tr.name} (${tr.id}) refused: ${res.status} ${text.slice(0, 200)}`);
+    }
+  }
+}
+
 export async function runWorkload(cluster: LocalCluster, w: Workload, o: RunOptions): Promise<RunSummary> {
   const c = cluster.server.coordinator;
   const api = async (path: string, token: string, body: unknown): Promise<Record<string, unknown>> => {
@@ -104,7 +137,7 @@ export async function runWorkload(cluster: LocalCluster, w: Workload, o: RunOpti
   }
 
   const t0 = Date.now();
-  const tracked: Tracked[] = w.jobs.map((j) => ({ name: j.name, tenant: j.tenant, logSeq: 0, step: 0, totalSteps: 0, samplesPerS: null, testAccuracy: null, dataSource: null }));
+  const tracked: Tracked[] = w.jobs.map((j) => ({ name: j.name, tenant: j.tenant, ...(j.migrateAfterS !== undefined ? { migrateAfterS: j.migrateAfterS } : {}), logSeq: 0, step: 0, totalSteps: 0, samplesPerS: null, testAccuracy: null, dataSource: null, netBytesDone: 0, netBytesNow: 0 }));
   const submissions = w.jobs.map((j, i) => new Promise<void>((resolve, reject) => {
     setTimeout(() => {
       const tr = tracked[i]!;
@@ -180,13 +213,18 @@ export async function runWorkload(cluster: LocalCluster, w: Workload, o: RunOpti
         const p = l.stream === 'stdout' ? parseProgressLine(l.line) : undefined;
         if (!p || !('event' in p)) continue;
         const e = p.event;
+        if (e.netBytes !== undefined) {
+          if (e.netBytes < tr.netBytesNow) tr.netBytesDone += tr.netBytesNow; // a new incarnation counts from 0
+          tr.netBytesNow = e.netBytes;
+        }
         if (e.type === 'start') { tr.totalSteps = e.totalSteps; tr.dataSource = e.dataSource; }
-        else if (e.type === 'progress') tr.step = e.step;
+        else if (e.type === 'progress') { tr.step = e.step; tr.firstProgressAtMs ??= nowMs; }
         else if (e.type === 'done') { tr.step = e.step; tr.samplesPerS = e.samplesPerS; tr.testAccuracy = e.testAccuracy; }
         else if (e.type === 'restore') tr.step = e.step;
       }
     }
     const states = tracked.map((tr) => (tr.id ? c.getJob(tr.id, ADMIN).state : undefined));
+    await migrationDrills(cluster, tracked, nowMs, o.log);
     const f = c.fairness();
     if (f.tenants.length > 0) jainSamples.push(f.jainNormalised);
     const tenants = w.tenants.map((t) => {
@@ -222,6 +260,7 @@ export async function runWorkload(cluster: LocalCluster, w: Workload, o: RunOpti
       startLatencyMs: started !== undefined ? started - submitted : null,
       placeLatencyMs: placed !== undefined ? placed - submitted : null,
       samplesPerS: tr.samplesPerS, testAccuracy: tr.testAccuracy, dataSource: tr.dataSource, nodeIds: j.nodeIds,
+      netMiB: tr.netBytesDone + tr.netBytesNow > 0 ? Math.round(((tr.netBytesDone + tr.netBytesNow) / 2 ** 20) * 10) / 10 : null,
       deadlineMet: tr.deadlineMs === undefined ? null : end !== undefined && j.state === 'succeeded' && end <= tr.deadlineMs,
     };
   });

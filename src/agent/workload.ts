@@ -35,6 +35,11 @@ const WorkloadJob = z.strictObject({
   submitAtS: z.number().nonnegative().default(0),
   /** Deadline, seconds after its submission. */
   deadlineS: z.number().positive().optional(),
+  /**
+   * An operator drill: this many seconds after the job's first progress line, `fairway up` asks the coordinator to
+   * move it to another agent (as `fairway migrate` does); the move counts in the summary's `migrations`.
+   */
+  migrateAfterS: z.number().nonnegative().optional(),
 }).refine((j) => (j.example === undefined) !== (j.command === undefined), { message: 'give exactly one of example or command' });
 export type WorkloadJob = z.infer<typeof WorkloadJob>;
 

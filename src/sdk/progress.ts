@@ -8,6 +8,7 @@ export type ProgressListener = (event: JobProgressEvent) => void;
 
 export class ProgressReporter {
   private readonly listeners: ProgressListener[] = [];
+  private netBytes: (() => number) | undefined;
 
   /**
    * @param jobId stamped on every event
@@ -21,13 +22,19 @@ export class ProgressReporter {
     private readonly nowMs: () => number = Date.now,
   ) {}
 
+  /** Every line also carries `netBytes` from this counter (a job process: src/sdk/net-counter.ts). */
+  withNetBytes(counter: () => number): this {
+    this.netBytes = counter;
+    return this;
+  }
+
   onEvent(listener: ProgressListener): this {
     this.listeners.push(listener);
     return this;
   }
 
   emit<T extends JobProgressType>(type: T, body: Body<T>): JobProgressOf<T> {
-    const event = { fw: 1, type, jobId: this.jobId, atMs: this.nowMs(), ...body } as unknown as JobProgressOf<T>;
+    const event = { fw: 1, type, jobId: this.jobId, atMs: this.nowMs(), ...(this.netBytes ? { netBytes: this.netBytes() } : {}), ...body } as unknown as JobProgressOf<T>;
     // JSON.stringify writes NaN/Infinity as null; say so explicitly so the line and the listeners' event agree.
     for (const [k, v] of Object.entries(event)) {
       if (typeof v === 'number' && !Number.isFinite(v)) (event as Record<string, unknown>)[k] = null;

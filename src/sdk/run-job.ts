@@ -11,6 +11,7 @@ import { DiskCheckpointStore, type CheckpointStore } from './checkpoint-store.ts
 import { ProgressReporter, type ProgressListener } from './progress.ts';
 import { JobControl } from './job-control.ts';
 import { watchParent } from './parent-watch.ts';
+import { installNetCounter, socketBytes } from './net-counter.ts';
 import { trainModel, type ModelSpec, type TrainResult } from './trainer.ts';
 import { readJobEnv } from './job-env.ts';
 import { JOB_EXIT } from '../wire/job-progress.ts';
@@ -66,6 +67,11 @@ export const JOB_DEFAULTS: Omit<JobOptions, 'jobId' | 'epochs' | 'batchSize'> = 
 
 export async function runTrainingJob(spec: ModelSpec, dataset: DatasetName, options: JobOptions): Promise<JobOutcome> {
   const reporter = new ProgressReporter(options.jobId, options.stdoutProgress ? (l) => process.stdout.write(l) : null);
+  // A job process (progress on stdout) reports its own socket traffic: the agent has no per-process counter.
+  if (options.stdoutProgress) {
+    installNetCounter();
+    reporter.withNetBytes(socketBytes);
+  }
   if (options.onEvent) reporter.onEvent(options.onEvent);
   const control = options.control ?? new JobControl();
   const backend = await setupBackend(options.backend);

@@ -607,16 +607,21 @@ export class Coordinator {
     const reported = new Set(reg.jobs ?? []);
     const coreNode = prev && prev.stored.node.status !== 'down' ? this.driver.state.nodes.get(reg.id) : undefined;
     const expected = [...(coreNode?.jobs ?? [])].sort();
-    const lost = expected.filter((id) => !reported.has(id));
+    // Only a task the agent was already handed can be lost: one whose launch is still being committed, or queued for
+    // the agent (placed just now, e.g. by the first cycle after a coordinator restart), simply has not started yet.
+    const queuedLaunches = new Set((this.agentQueues.get(reg.id) ?? []).filter((c) => c.type === 'LaunchJob').map((c) => c.jobId));
+    // A launch that may have died with a previous coordinator is resent by the unconfirmed-launch check instead.
+    const handedOver = (id: string): boolean => {
+      const j = this.active.get(id);
+      return j !== undefined && j.state !== 'pending' && j.nodeIds.includes(reg.id) && !queuedLaunches.has(id) && !this.unconfirmedLaunches.get(id)?.has(reg.id);
+    };
+    const lost = expected.filter((id) => !reported.has(id) && handedOver(id));
     const readopt = lost.length === 0 ? expected.filter((id) => reported.has(id)) : [];
     const unexpected = [...reported].filter((id) => !expected.includes(id)).sort();
     const ops: WriteOp[] = [{ type: 'putNode', node: stored }];
     for (const id of readopt) ops.push({ type: 'jobEvent', jobId: id, atMs: now, event: 'readopted', data: { nodeId: reg.id } });
     await this.store.write(ops);
     this.nodes.set(reg.id, { stored });
-    // Commands queued for the previous incarnation (a launch it never picked up) are void: the reconciliation
-    // below decides afresh.
-    this.agentQueues.delete(reg.id);
     this.usable = undefined;
     const why = (code: string, message: string): Reason => ({ plugin: 'registration', code, message });
     for (const id of unexpected) this.enqueue(reg.id, { type: 'StopJob', jobId: id, reason: why('not-expected', `job '${id}' is not expected on node '${reg.id}'`) });
@@ -861,9 +866,9 @@ export class Coordinator {
     return this.driver.state.balance !== undefined;
   }
 
-  /** Moves under way (the balancer holds their targets) and the last ones planned or done, newest first. */
+  /** Moves under way (the balancer's or an operator's; their targets are held) and the last ones planned or done, newest first. */
   migrationsView(): { planned: MigrationView[]; recent: MigrationView[] } {
-    const holds = this.driver.state.balance?.holds;
+    const holds = this.driver.state.migrationHolds;
     const planned: MigrationView[] = [];
     if (holds) {
       for (const [jobId, to] of [...holds.entries()].sort((a, b) => (a[0] < b[0] ? -1 : 1))) {

@@ -11,6 +11,8 @@ const base = {
   jobId: z.string(),
   /** Wall-clock time of the event in the job process (ms since the epoch); informational only. */
   atMs: z.number(),
+  /** Bytes the job process has sent and received over the sockets it opened (src/sdk/net-counter.ts), when measured. */
+  netBytes: z.number().int().nonnegative().optional(),
 };
 
 export const JobStartedLine = z.object({

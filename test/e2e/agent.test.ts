@@ -92,7 +92,8 @@ test('fairway migrate: the job checkpoints on one agent, stops, and resumes on t
     await Promise.all([c.addAgent('a', { cpus: 1, memoryMiB: 1500 }), c.addAgent('b', { cpus: 1, memoryMiB: 1500 })]);
     await c.tenant('acme');
     const ck = join(c.dir, 'ck');
-    const id = await c.submit('acme', { name: 'mover', cpu: 1, memoryMiB: 1200, command: mlpCommand({ trainLimit: 6000, epochs: 2, checkpointDir: ck }) });
+    const id = await c.submit('acme', { name: 'mover', cpu: 1, memoryMiB: 1200, command: mlpCommand({ trainLimit: 6000, epochs: 5, checkpointDir: ck }) });
+    // Long enough (470 steps) that it is still running after two CLI processes have started on a loaded machine.
     await c.waitFor('a few training steps', async () => (await c.progress(id)).filter((p) => p.type === 'progress').length >= 3);
     const [from] = (await c.job(id)).nodeIds;
     const to = from === 'a' ? 'b' : 'a';
@@ -118,7 +119,7 @@ test('fairway migrate: the job checkpoints on one agent, stops, and resumes on t
     assert.equal(restore?.step, stopped.step, 'resumed at the step it checkpointed when asked to move');
     // Steps continue one by one from there: no step repeated, none skipped.
     const steps = progress.filter((p) => p.type === 'progress').map((p) => p.step as number);
-    const total = Math.ceil(6000 / 64) * 2;
+    const total = Math.ceil(6000 / 64) * 5;
     assert.deepEqual(steps, Array.from({ length: total }, (_, i) => i + 1));
     // The loss curve continues: the steps right after the move are as low as those right before, far below the start.
     const loss = new Map(progress.filter((p) => p.type === 'progress').map((p) => [p.step as number, p.loss as number]));
@@ -214,6 +215,27 @@ test('after a coordinator restart the agent re-registers with its tasks: a runni
     await c.waitFor('the unknown job is stopped', async () => !isAlive(pid!), 30_000);
     assert.equal(jobProcesses(a.pid!, id), 0);
   } finally {
+    await c.close();
+  }
+});
+
+test('an agent started with --exit-with-parent stops, and stops its jobs, when its parent dies by kill -9', async () => {
+  const c = await TestCluster.start();
+  // The parent (as `fairway up` would be): a shell that starts the agent and waits for it.
+  const agentCmd = [process.execPath, join(repoRoot, 'bin/fairway.js'), 'agent', '--coordinator', c.url, '--join-token', c.joinToken, '--name', 'kid',
+    '--cpus', '1', '--memory-mib', '1000', '--gpus', '0', '--heartbeat-ms', '500', '--exit-with-parent', '--work-dir', join(c.dir, 'agents', 'kid')];
+  const parent = spawn('sh', ['-c', `${agentCmd.map((a) => `'${a}'`).join(' ')} & wait`], { cwd: repoRoot, stdio: 'ignore' });
+  try {
+    await c.waitFor('node kid ready', async () => ((await c.api('GET', '/v1/nodes')) as { nodes: { id: string }[] }).nodes.some((n) => n.id === 'kid'), 60_000);
+    await c.tenant('acme');
+    const id = await c.submit('acme', { name: 'ticker', cpu: 0.5, memoryMiB: 200, command: [process.execPath, '-e', 'setInterval(() => {}, 1000)'] });
+    await c.waitFor('job started', async () => (await c.events(id)).some((e) => e.type === 'started'));
+    const tree = processTree(parent.pid!).filter((p) => p !== parent.pid);
+    assert.ok(tree.length >= 2, 'the agent and its job');
+    process.kill(parent.pid!, 'SIGKILL');
+    await c.waitFor('the agent and its job are gone', async () => tree.every((p) => !isAlive(p)), 30_000);
+  } finally {
+    if (parent.exitCode === null && parent.signalCode === null) parent.kill('SIGKILL');
     await c.close();
   }
 });

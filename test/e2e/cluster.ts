@@ -41,6 +41,10 @@ export class TestCluster {
     return ADMIN;
   }
 
+  get joinToken(): string {
+    return JOIN;
+  }
+
   get url(): string {
     return this.server.url;
   }

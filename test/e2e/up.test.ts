@@ -37,6 +37,9 @@ test('fairway up runs a tiny workload to a JSON summary, and Ctrl-C with --keep 
     assert.ok((summary.jainNormalised as number) > 0 && (summary.jainNormalised as number) <= 1);
     const tenants = (summary.tenants as { tenant: string; succeeded: number }[]).map((t) => [t.tenant, t.succeeded]);
     assert.deepEqual(tenants, [['alice', 1], ['bob', 1], ['carol', 1]]);
+    // carol's job was moved once (the workload's migration drill) and still finished.
+    assert.equal(summary.migrations, 1, stderr);
+    assert.match(stderr, /migration drill: carol-mlp/);
     assert.match(stderr, /alice-mlp\s+alice\s+succeeded/, 'the summary table lists each job');
 
     const tree = processTree(child.pid!).filter((p) => p !== child.pid);

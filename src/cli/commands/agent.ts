@@ -43,7 +43,8 @@ export function registerAgent(program: Command): void {
     .option('--max-processes <n>', 'most live processes one job may have; past it the job is stopped (default 256)')
     .option('--work-dir <dir>', "the agent's state (pid file of its jobs, to stop leftovers after a crash)", '.fairway/agent-<name>')
     .option('--quiet', 'no agent log lines on stderr')
-    .action(async (o: { coordinator?: string; joinToken?: string; ca?: string; name?: string; cpus?: string; memoryMib?: string; gpus?: string; cpuSet?: string; label: string[]; heartbeatMs: string; maxProcesses?: string; workDir: string; quiet?: boolean }) => {
+    .option('--exit-with-parent', 'stop (and stop the jobs) when the process that started this agent exits (fairway up uses it)')
+    .action(async (o: { coordinator?: string; joinToken?: string; ca?: string; name?: string; cpus?: string; memoryMib?: string; gpus?: string; cpuSet?: string; label: string[]; heartbeatMs: string; maxProcesses?: string; workDir: string; quiet?: boolean; exitWithParent?: boolean }) => {
       const coordinatorUrl = o.coordinator ?? process.env.FAIRWAY_COORDINATOR;
       const joinToken = o.joinToken ?? process.env.FAIRWAY_JOIN_TOKEN;
       if (!coordinatorUrl) throw new InvalidInputError('--coordinator (or FAIRWAY_COORDINATOR) is required', { field: 'coordinator' });
@@ -75,6 +76,11 @@ export function registerAgent(program: Command): void {
         const stop = (): void => { void agent.stop().then(resolve); };
         process.once('SIGINT', stop);
         process.once('SIGTERM', stop);
+        if (o.exitWithParent) {
+          // Started by `fairway up`: if it dies without stopping us (kill -9), we must not run on, jobs and all.
+          const parent = process.ppid;
+          setInterval(() => { if (process.ppid !== parent) stop(); }, 1000).unref();
+        }
       });
     });
 }

@@ -53,9 +53,9 @@ export function renderSummary(s: RunSummary): string {
   ]));
   out.push('');
   out.push(table([
-    ['job', 'tenant', 'state', 'JCT s', 'start ms', 'samples/s', 'test acc', 'data', 'node', 'deadline'],
+    ['job', 'tenant', 'state', 'JCT s', 'start ms', 'samples/s', 'test acc', 'data', 'net MiB', 'node', 'deadline'],
     ...s.perJob.map((j) => [j.name, j.tenant, j.state, j.jctS?.toFixed(1) ?? '-', j.startLatencyMs?.toString() ?? '-', j.samplesPerS?.toFixed(0) ?? '-',
-      j.testAccuracy?.toFixed(2) ?? '-', j.dataSource ?? '-', j.nodeIds.join(','), j.deadlineMet === null ? '-' : j.deadlineMet ? 'met' : 'MISSED']),
+      j.testAccuracy?.toFixed(2) ?? '-', j.dataSource ?? '-', j.netMiB?.toFixed(1) ?? '-', j.nodeIds.join(','), j.deadlineMet === null ? '-' : j.deadlineMet ? 'met' : 'MISSED']),
   ]));
   out.push('');
   out.push(`Jain's index (fair-share normalised, time average) ${s.jainNormalised.toFixed(3)} · CPU utilisation ${pct(s.cpuUtil)} · memory utilisation ${pct(s.memUtil)} · migrations ${s.migrations} · preemptions/requeues ${s.preemptions}`);
@@ -74,7 +74,7 @@ export function ratios(base: RunSummary, fw: RunSummary): Record<string, number>
 
 export function renderComparison(base: RunSummary, fw: RunSummary): string {
   const q = ratios(base, fw);
-  return `\n== traditional (FIFO, data from disk per job) vs Fairway\n${table([
+  return `\n== traditional (FIFO, data read and decoded from disk every epoch) vs Fairway\n${table([
     ['', 'traditional', 'Fairway', 'Fairway / traditional'],
     ['total training time s', base.totalTrainingS.toFixed(1), fw.totalTrainingS.toFixed(1), q.totalTrainingS!.toFixed(3)],
     ['makespan s', base.makespanS.toFixed(1), fw.makespanS.toFixed(1), q.makespanS!.toFixed(3)],
@@ -110,7 +110,7 @@ export function registerUp(program: Command): void {
     .description('start a whole cluster on this machine (coordinator, grid, agents), run a multi-tenant training workload live, and summarise it')
     .option('--agents <n>', 'agents (real processes) to start', '2')
     .option('--workload <file>', 'workload YAML/JSON (default: examples/workloads/default.yaml)')
-    .option('--baseline', 'first run the same workload "traditionally" (FIFO, data from disk per job, no grid), then Fairway, and compare')
+    .option('--baseline', 'first run the same workload "traditionally" (FIFO, data read and decoded from disk every epoch, no grid), then Fairway, and compare')
     .option('--json', 'print a JSON summary as the last line of stdout (progress goes to stderr)')
     .option('--keep', 'leave the cluster running after the workload (Ctrl-C to stop)')
     .option('--data-dir <dir>', 'where state, checkpoints and the grid live', '.fairway')
@@ -151,7 +151,7 @@ export function registerUp(program: Command): void {
           const last = mode === modes.at(-1);
           const dataDir = resolve(join(o.dataDir, `up-${mode}`));
           rmSync(dataDir, { recursive: true, force: true });
-          say(`\n== ${mode === 'baseline' ? 'traditional baseline (FIFO, data from disk per job)' : 'Fairway'}: workload '${workload.name}', ${workload.jobs.length} jobs from ${workload.tenants.length} tenants on ${agents} agent(s)`);
+          say(`\n== ${mode === 'baseline' ? 'traditional baseline (FIFO, data read and decoded from disk every epoch)' : 'Fairway'}: workload '${workload.name}', ${workload.jobs.length} jobs from ${workload.tenants.length} tenants on ${agents} agent(s)`);
           const cluster = new LocalCluster({ dataDir, datasetItems: datasetItems(workload), agents, grid: mode === 'fairway', ...(mode === 'baseline' ? { profile: 'fifo' } : {}), port: last ? port : 0, log: (l) => say(`  ${l}`) });
           current = cluster;
           let keepRunning = false;
