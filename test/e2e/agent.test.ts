@@ -5,7 +5,7 @@ import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { TestCluster, mlpCommand } from './cluster.ts';
-import { processTree } from '../../src/agent/proc-stats.ts';
+import { childPids, processTree } from '../../src/agent/proc-stats.ts';
 import { repoRoot } from '../../src/paths.ts';
 
 test('an agent registers and runs a real training job to success, forwarding its progress and checkpoints', async () => {
@@ -93,9 +93,13 @@ test('fairway migrate: the job checkpoints on one agent, stops, and resumes on t
     await c.tenant('acme');
     const ck = join(c.dir, 'ck');
     const id = await c.submit('acme', { name: 'mover', cpu: 1, memoryMiB: 1200, command: mlpCommand({ trainLimit: 6000, epochs: 5, checkpointDir: ck }) });
-    // Long enough (470 steps) that it is still running after two CLI processes have started on a loaded machine.
     await c.waitFor('a few training steps', async () => (await c.progress(id)).filter((p) => p.type === 'progress').length >= 3);
     const [from] = (await c.job(id)).nodeIds;
+    // Hold the job (SIGSTOP) while the CLI runs: on a loaded machine its 470 steps can otherwise all be done before the
+    // migrate request reaches the agent. It resumes (SIGCONT) only once the agent's migrate signal is pending on it, so
+    // the move always happens mid-training, and everything after that runs as it would unheld.
+    const jobPid = jobLeader(c.agents.get(from)!.pid!, id);
+    process.kill(-jobPid, 'SIGSTOP');
     const to = from === 'a' ? 'b' : 'a';
     // An unknown target is refused with the core's reason, and nothing changes.
     const refused = await cli(c, ['migrate', id, '--to', 'nowhere']);
@@ -103,6 +107,8 @@ test('fairway migrate: the job checkpoints on one agent, stops, and resumes on t
     assert.match(refused.stderr, /node 'nowhere' is not registered/);
     const moved = await cli(c, ['migrate', id, '--to', to]);
     assert.equal(moved.code, 0, moved.stderr);
+    await c.waitFor('the migrate signal (SIGUSR2) pending on the held job', async () => pendingSignals(jobPid).has(12), 60_000);
+    process.kill(-jobPid, 'SIGCONT');
     const done = await c.waitForState(id, ['succeeded', 'failed'], 180_000);
     assert.equal(done.state, 'succeeded', (await c.logs(id)).slice(-5).join('\n'));
     assert.deepEqual(done.nodeIds, [to]);
@@ -143,8 +149,7 @@ test('kill -9 of the agent alone: its job notices, checkpoints and exits by itse
     // No interval checkpoints: the only checkpoint it can resume from is the one it writes when it finds itself orphaned.
     const id = await c.submit('acme', { name: 'orphan', cpu: 1, memoryMiB: 1200, command: mlpCommand({ trainLimit: 6000, epochs: 3, checkpointDir: join(c.dir, 'ck'), checkpointEvery: 0 }) });
     await c.waitFor('a few training steps', async () => (await c.progress(id)).filter((p) => p.type === 'progress').length >= 3);
-    const jobPids = processTree(a.pid!).filter((p) => p !== a.pid);
-    assert.ok(jobPids.length >= 1);
+    const jobPids = processTree(jobLeader(a.pid!, id));
     process.kill(a.pid!, 'SIGKILL');
     const seenStep = (await c.progress(id)).filter((p) => p.type === 'progress').at(-1)!.step as number;
     await c.waitFor('the orphaned job process exits by itself', async () => jobPids.every((p) => !isAlive(p)), 60_000);
@@ -171,8 +176,7 @@ test('an agent restarted after kill -9 stops the job its previous run left and r
     // A program that neither watches its agent nor writes anything: only the pid file can find it.
     const id = await c.submit('acme', { name: 'sleeper', cpu: 0.5, memoryMiB: 200, command: [process.execPath, '-e', 'setInterval(() => {}, 1000)'] });
     await c.waitFor('job started', async () => (await c.events(id)).some((e) => e.type === 'started'));
-    const [stale] = processTree(a.pid!).filter((p) => p !== a.pid);
-    assert.ok(stale !== undefined);
+    const stale = jobLeader(a.pid!, id);
     process.kill(a.pid!, 'SIGKILL');
     await new Promise((r) => a.once('exit', r));
     assert.ok(isAlive(stale), 'the orphan outlived its agent (it watches nothing)');
@@ -199,7 +203,7 @@ test('after a coordinator restart the agent re-registers with its tasks: a runni
       command: [process.execPath, '-e', "let i=0; setInterval(()=>console.log('tick '+(++i)),200)"],
     });
     await c.waitFor('first ticks', async () => (await c.logs(id)).length >= 3);
-    const [pid] = processTree(a.pid!).filter((p) => p !== a.pid);
+    const pid = jobLeader(a.pid!, id);
     await c.restartServer();
     await c.waitFor('job re-adopted', async () => (await c.events(id)).some((e) => e.type === 'readopted'));
     const ticks = (await c.logs(id)).length;
@@ -208,11 +212,11 @@ test('after a coordinator restart the agent re-registers with its tasks: a runni
     assert.equal(events.filter((e) => e === 'started').length, 1, 'not restarted');
     assert.ok(!events.includes('preempted'));
     assert.equal((await c.job(id)).state, 'running');
-    assert.ok(isAlive(pid!));
+    assert.ok(isAlive(pid));
     assert.equal(jobProcesses(a.pid!, id), 1);
     // A coordinator that never heard of the job (fresh state): told about it at registration, it has it stopped.
     await c.restartServer({ freshState: true });
-    await c.waitFor('the unknown job is stopped', async () => !isAlive(pid!), 30_000);
+    await c.waitFor('the unknown job is stopped', async () => !isAlive(pid), 30_000);
     assert.equal(jobProcesses(a.pid!, id), 0);
   } finally {
     await c.close();
@@ -248,6 +252,24 @@ function isAlive(pid: number): boolean {
   }
 }
 
+/** Signal numbers pending on a process (its own and its thread group's), from /proc; empty once it has gone. */
+function pendingSignals(pid: number): Set<number> {
+  const out = new Set<number>();
+  let status: string;
+  try {
+    status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  } catch {
+    return out;
+  }
+  for (const field of ['SigPnd', 'ShdPnd']) {
+    const hex = new RegExp(`^${field}:\\s*([0-9a-f]+)$`, 'm').exec(status)?.[1];
+    if (hex === undefined) continue;
+    const mask = BigInt(`0x${hex}`);
+    for (let sig = 1; sig <= 64; sig++) if ((mask >> BigInt(sig - 1)) & 1n) out.add(sig);
+  }
+  return out;
+}
+
 /** Runs the `fairway` CLI as a user would, against the test cluster with the admin token. */
 async function cli(c: TestCluster, args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
   const child = spawn(process.execPath, [join(repoRoot, 'bin/fairway.js'), ...args, '--url', c.url, '--token', c.adminToken], { cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe'] });
@@ -259,16 +281,29 @@ async function cli(c: TestCluster, args: string[]): Promise<{ code: number | nul
   return { code, stdout, stderr };
 }
 
+/**
+ * The job's process (its group leader): the agent's child whose environment names the job. Not simply "the agent's
+ * child": an agent whose sources were not in tsx's cache also runs esbuild's service process as a child, which lives
+ * and dies with the agent.
+ */
+function jobLeader(agentPid: number, jobId: string): number {
+  const pids = childPids(agentPid).filter((pid) => hasJobEnv(pid, jobId));
+  assert.equal(pids.length, 1, `one process of job ${jobId} under agent ${agentPid}`);
+  return pids[0]!;
+}
+
+function hasJobEnv(pid: number, jobId: string): boolean {
+  try {
+    return readFileSync(`/proc/${pid}/environ`, 'utf8').split('\0').includes(`FAIRWAY_JOB_ID=${jobId}`);
+  } catch {
+    // Exited meanwhile.
+    return false;
+  }
+}
+
 /** Processes under the agent whose environment names this job. */
 function jobProcesses(agentPid: number, jobId: string): number {
   let n = 0;
-  for (const pid of processTree(agentPid)) {
-    if (pid === agentPid) continue;
-    try {
-      if (readFileSync(`/proc/${pid}/environ`, 'utf8').split('\0').includes(`FAIRWAY_JOB_ID=${jobId}`)) n++;
-    } catch {
-      // Exited meanwhile.
-    }
-  }
+  for (const pid of processTree(agentPid)) if (pid !== agentPid && hasJobEnv(pid, jobId)) n++;
   return n;
 }
