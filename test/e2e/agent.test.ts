@@ -98,7 +98,7 @@ test('fairway migrate: the job checkpoints on one agent, stops, and resumes on t
     // Hold the job (SIGSTOP) while the CLI runs: on a loaded machine its 470 steps can otherwise all be done before the
     // migrate request reaches the agent. It resumes (SIGCONT) only once the agent's migrate signal is pending on it, so
     // the move always happens mid-training, and everything after that runs as it would unheld.
-    const jobPid = jobLeader(c.agents.get(from)!.pid!, id);
+    const jobPid = jobLeader(c.agents.get(from!)!.pid!, id);
     process.kill(-jobPid, 'SIGSTOP');
     const to = from === 'a' ? 'b' : 'a';
     // An unknown target is refused with the core's reason, and nothing changes.
