@@ -67,8 +67,10 @@ export class TestCluster {
   }
 
   async api(method: string, path: string, body?: unknown): Promise<unknown> {
+    // `connection: close`: no pooled keep-alive socket outlives a restartServer(); the old coordinator closes it on
+    // shutdown, and a request that raced that close would fail with "fetch failed" although the new one is up.
     const res = await fetch(`${this.url}${path}`, {
-      method, headers: { authorization: `Bearer ${ADMIN}`, ...(body !== undefined ? { 'content-type': 'application/json' } : {}) },
+      method, headers: { authorization: `Bearer ${ADMIN}`, connection: 'close', ...(body !== undefined ? { 'content-type': 'application/json' } : {}) },
       ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
     }).catch((err: unknown) => {
       const cause = (err as { cause?: { code?: string; message?: string } }).cause;

@@ -66,11 +66,14 @@ test('HTTPS coordinator: a real agent and the CLI work through --ca; untrusted a
     const client = new ApiClient({ url, token: ADMIN, ca: certs.caCert });
     const seen: string[] = [];
     let streamedId = '';
+    // The job is submitted only once the coordinator has our stream's listener: a fixed pause could end before a
+    // loaded machine has finished the TLS handshake, and the job's events would go by unseen.
+    const listenersBefore = server.coordinator.bus.listenerCount('event');
     const following = client.stream('/v1/events', (type, data) => {
       seen.push(`${type} ${JSON.stringify(data)}`);
       if (streamedId !== '' && seen.some((e) => e.includes(`"jobId":"${streamedId}"`) && e.includes('"succeeded"'))) streamAbort.abort();
     }, streamAbort.signal).catch((err: unknown) => { if (!streamAbort.signal.aborted) throw err; });
-    await new Promise((r) => setTimeout(r, 300));
+    await waitFor('the event stream is open', async () => server.coordinator.bus.listenerCount('event') > listenersBefore, 30_000, () => seen.join('\n'));
     streamedId = String((await call('POST', '/v1/jobs', { tenant: 'acme', name: 'streamed', request: { cpu: 0.5, memoryMiB: 64 }, command: [process.execPath, '-e', '0'] })).id);
     await waitFor('the job\'s events over the TLS stream', async () => streamAbort.signal.aborted, 30_000, () => seen.join('\n'));
     await following;
