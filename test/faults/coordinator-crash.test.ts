@@ -111,7 +111,10 @@ test('kill -9 of the coordinator during a submission burst and running jobs: not
     // Everything runs to the end; the running jobs were re-adopted or resumed from a checkpoint.
     const unfinished = async (): Promise<{ id: string; state: string; nodeIds: string[] }[]> => (await server.allJobs()).filter((j) => !['succeeded', 'failed', 'cancelled'].includes(j.state));
     await waitFor('every job finished', async () => (await unfinished()).length === 0, 120_000, 500, context).catch(async (err: Error) => {
-      throw new Error(`${err.message}\nunfinished: ${JSON.stringify((await unfinished()).map((j) => [j.id, j.state, j.nodeIds]))}`);
+      const left = await unfinished();
+      // The stored history of a few of them says where they got stuck (placed, started, re-adopted, launched again?).
+      const histories = await Promise.all(left.slice(0, 3).map(async (j) => `${j.id}: ${JSON.stringify((await server.admin('GET', `/v1/jobs/${j.id}/events`)).body.events)}`));
+      throw new Error(`${err.message}\nunfinished: ${JSON.stringify(left.map((j) => [j.id, j.state, j.nodeIds]))}\n${histories.join('\n')}`);
     });
     const final = await server.allJobs();
     const failed = final.filter((j) => j.state !== 'succeeded');
