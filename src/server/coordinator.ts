@@ -598,7 +598,28 @@ export class Coordinator {
    * are stopped there. If the core counts a task here that the agent no longer runs (the agent restarted and lost
    * it), the node's previous incarnation is lost: its jobs go back to the queue (NodeLost) before the node rejoins.
    */
-  async registerNode(reg: NodeRegister): Promise<StoredNode> {
+  registerNode(reg: NodeRegister): Promise<StoredNode> {
+    return this.serialisedForNode(reg.id, () => this.registerNodeNow(reg));
+  }
+
+  /**
+   * Runs `fn` after every earlier registration or heartbeat commit of this node has been applied. A registration
+   * compares the agent's task list with the jobs the core counts on the node; read while a heartbeat that reports a
+   * job's exit is still committing, the finished job would look lost and be requeued (seen: a succeeded job
+   * preempted, placed again and left 'running' for ever after a coordinator restart).
+   */
+  private serialisedForNode<T>(nodeId: string, fn: () => Promise<T>): Promise<T> {
+    const prev = this.nodeTurns.get(nodeId) ?? Promise.resolve();
+    const run = prev.then(fn);
+    const turn = run.then(() => undefined, () => undefined);
+    this.nodeTurns.set(nodeId, turn);
+    void turn.then(() => { if (this.nodeTurns.get(nodeId) === turn) this.nodeTurns.delete(nodeId); });
+    return run;
+  }
+
+  private readonly nodeTurns = new Map<string, Promise<void>>();
+
+  private async registerNodeNow(reg: NodeRegister): Promise<StoredNode> {
     const now = this.clock();
     const prev = this.nodes.get(reg.id);
     const status: NodeStatus = prev && prev.stored.node.status === 'draining' ? 'draining' : 'ready';
@@ -672,6 +693,12 @@ export class Coordinator {
 
   /** An agent's heartbeat: commits its reports, then hands it the commands queued for its node (long-polling if asked). */
   async heartbeat(nodeId: string, hb: Heartbeat): Promise<AgentCommand[]> {
+    // Its reports are committed and applied in the node's turn (see serialisedForNode); the long-poll wait is not.
+    await this.serialisedForNode(nodeId, () => this.applyHeartbeat(nodeId, hb));
+    return this.takeCommands(nodeId, hb.waitMs);
+  }
+
+  private async applyHeartbeat(nodeId: string, hb: Heartbeat): Promise<void> {
     const n = this.nodes.get(nodeId);
     if (!n) throw new NotFoundError('node', nodeId);
     if (n.stored.node.status === 'down') {
@@ -754,7 +781,6 @@ export class Coordinator {
     if (hb.waitMs === 0 && this.unconfirmedLaunches.size > 0) {
       this.confirmLaunches(nodeId, new Set(hb.reports.filter((r) => r.type === 'started' || r.type === 'exited').map((r) => r.jobId)));
     }
-    return this.takeCommands(nodeId, hb.waitMs);
   }
 
   private async takeCommands(nodeId: string, waitMs: number): Promise<AgentCommand[]> {
