@@ -447,6 +447,11 @@ export class NodeAgent {
     if (!p || !('event' in p)) return;
     const e = p.event;
     if (e.netBytes !== undefined) this.observeNetBytes(jobId, e.netBytes, e.atMs);
+    // The job fenced itself (our keepalives stopped: we were frozen): its exit asks for a resume, not a failure.
+    if (e.type === 'stopped' && e.reason === 'lease-expired') {
+      const r = this.jobs.get(jobId);
+      if (r) r.fenced = true;
+    }
     if (e.type === 'checkpoint') {
       this.reports.push({ type: 'checkpointed', jobId, checkpointId: `v${e.version}@${e.step}`, sizeMiB: e.bytes / 2 ** 20 });
       this.urgent();
@@ -481,7 +486,9 @@ export class NodeAgent {
     if (to && !r?.takenBack && MIGRATED_EXITS.has(exitCode)) this.reports.push({ type: 'migrated', jobId, toNodeIds: to });
     // Fenced (our lease ran out) and stopped short of finishing: resume it from its checkpoint, here if the
     // coordinator still counts the job on this node; if it has declared us lost meanwhile, it ignores the report.
-    else if (r?.fenced && !r.takenBack && exitCode !== 0) this.reports.push({ type: 'migrated', jobId, toNodeIds: [this.nodeId] });
+    else if (r && !r.takenBack && exitCode !== 0 && (r.fenced || (this.lease !== undefined && !this.lease.fresh(Date.now())))) {
+      this.reports.push({ type: 'migrated', jobId, toNodeIds: [this.nodeId] });
+    }
     else if (!r?.takenBack) this.reports.push({ type: 'exited', jobId, exitCode, ...(reason ? { reason } : {}) });
     this.log(`${jobId} exited ${exitCode}${reason ? `: ${reason.split('\n')[0]}` : ''}`);
     const next = this.deferredLaunches.get(jobId);

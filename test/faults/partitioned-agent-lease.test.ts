@@ -77,6 +77,56 @@ test('a frozen agent while another node has room: its SDK job fences itself, nev
   }
 });
 
+test('an agent frozen past its lease but not past the node timeout: its SDK job fences itself and resumes on the same node from its checkpoint, not failed', { timeout: 240_000 }, async (t) => {
+  const runId = newRunId();
+  const c = await TestCluster.start({ nodeTimeoutMs: NODE_TIMEOUT_MS });
+  const watcher = new DoubleRunWatcher(runId).start();
+  let a: Awaited<ReturnType<TestCluster['addAgent']>> | undefined;
+  try {
+    a = await c.addAgent('a', { cpus: 1, memoryMiB: 1500 });
+    await c.tenant('acme');
+    const id = await c.submit('acme', {
+      name: 'long', cpu: 1, memoryMiB: 1200, env: { [RUN_MARKER]: runId },
+      command: mlpCommand({ trainLimit: TRAIN_ITEMS, epochs: 2, checkpointDir: join(c.dir, 'ck'), checkpointEvery: CHECKPOINT_EVERY }),
+    });
+    await c.waitFor('a first checkpoint', async () => (await c.progress(id)).some((p) => p.type === 'checkpoint'), 180_000);
+    const [stale] = markedProcesses(runId);
+    assert.ok(stale);
+    // Longer than the 2 s lease (counted from the last exchange, up to a heartbeat earlier), shorter than the 4 s
+    // node timeout: the job stops itself, the node is never declared lost.
+    const frozenAt = Date.now();
+    process.kill(a.pid!, 'SIGSTOP');
+    await waitFor('the job to fence itself', () => !markedProcesses(runId).some((p) => p.pgid === stale.pgid), 60_000, 50);
+    const fencedAfterMs = Date.now() - frozenAt;
+    await new Promise((r) => setTimeout(r, Math.max(0, NODE_TIMEOUT_MS * 0.65 - (Date.now() - frozenAt))));
+    process.kill(a.pid!, 'SIGCONT');
+    const done = await c.waitForState(id, ['succeeded', 'failed'], 180_000);
+    assert.equal(done.state, 'succeeded', (await c.logs(id)).slice(-5).join('\n'));
+    assert.deepEqual(done.nodeIds, ['a']);
+    const events = (await c.events(id)).map((e) => e.type);
+    assert.ok(!events.includes('preempted'), `the node was not declared lost: ${events.join(',')}`);
+    assert.ok(events.includes('migrated'), `the fenced job was resumed through a migration to its own node: ${events.join(',')}`);
+    const progress = await c.progress(id);
+    const stopped = progress.find((p) => p.type === 'stopped');
+    assert.equal(stopped?.reason, 'lease-expired');
+    const restore = progress.find((p) => p.type === 'restore');
+    assert.ok(restore, 'it restored a checkpoint');
+    assert.equal(restore.step, stopped!.step, 'from the checkpoint it wrote when it fenced itself: nothing lost');
+    assert.equal(progress.find((p) => p.type === 'done')?.step, Math.ceil(TRAIN_ITEMS / BATCH) * 2);
+    watcher.sample();
+    assert.deepEqual(watcher.doubles, [], 'the job never ran twice at once');
+    figures(t, 'frozen-agent-within-timeout', {
+      nodeTimeoutMs: NODE_TIMEOUT_MS, leaseMs: NODE_TIMEOUT_MS / 2, frozenForMs: NODE_TIMEOUT_MS * 0.65, jobFencedAfterMs: fencedAfterMs,
+      fencedAtStep: stopped!.step, restoredStep: restore.step, doubleRuns: watcher.doubles.length,
+    });
+  } finally {
+    if (a?.pid !== undefined && a.exitCode === null) process.kill(a.pid, 'SIGCONT');
+    watcher.stop();
+    await c.close();
+    for (const p of markedProcesses(runId)) process.kill(-p.pgid, 'SIGKILL');
+  }
+});
+
 /** A loopback TCP relay that can be cut (connections black-holed: requests hang, as across a partition) and healed. */
 class CuttableRelay {
   private readonly live = new Set<Socket>();
