@@ -11,6 +11,7 @@ import { InsecureUrlError, makeFetch, UntrustedCertificateError, type FetchLike 
 import type { NodeCapacity } from './capacity.ts';
 import { JobPidFile, reapStaleJobs } from './job-pids.ts';
 import { JobProcess, whichSync } from './job-process.ts';
+import { checkHeartbeatFitsLease, Lease, leaseTerms } from './lease.ts';
 import { netBytes, RateMeter, treeUsage, CLOCK_TICKS_PER_S } from './proc-stats.ts';
 
 export class AgentHttpError extends FairwayError {
@@ -57,6 +58,8 @@ interface Running {
    * running here, so this incarnation's exit is not reported (it could be mistaken for a relaunch's exit).
    */
   takenBack: boolean;
+  /** Stopped by this agent because its lease ran out: its exit asks the coordinator to resume it from a checkpoint. */
+  fenced: boolean;
 }
 
 type TelemetryItem = Heartbeat['telemetry'][number];
@@ -92,6 +95,11 @@ export class NodeAgent {
   /** The coordinator process we last heard from (its instance id in heartbeat replies). */
   private coordinatorInstance: string | undefined;
   private reRegistering = false;
+  /** The lease that fences our jobs (lease.ts); undefined until a coordinator tells us its node timeout, or if it is 0. */
+  private lease: Lease | undefined;
+  private leaseTimer: NodeJS.Timeout | undefined;
+  /** The lease ran out: jobs were told to stop, and none start until an exchange renews it. */
+  private fenced = false;
 
   constructor(private readonly o: AgentOptions) {
     this.pidFile = o.workDir !== undefined ? new JobPidFile(join(o.workDir, 'job-pids.json')) : undefined;
@@ -107,6 +115,8 @@ export class NodeAgent {
   }
 
   private async call(path: string, body: unknown, signal?: AbortSignal): Promise<unknown> {
+    // The lease counts from when the request left (a reply read late, after a freeze, proves nothing about now).
+    const sentAtMs = Date.now();
     let res: Response;
     try {
       res = await this.fetch(`${this.url}${path}`, { method: 'POST', headers: this.headers, body: JSON.stringify(body), ...(signal ? { signal } : {}) });
@@ -116,8 +126,63 @@ export class NodeAgent {
       throw new AgentHttpError(`coordinator unreachable at ${this.url}: ${(err as Error).message}`, 0, { path }, { cause: err });
     }
     const text = await res.text();
-    if (!res.ok) throw new AgentHttpError(`POST ${path} → ${res.status}: ${text.slice(0, 300)}`, res.status, { path });
-    return text ? JSON.parse(text) : {};
+    if (!res.ok) {
+      // A coordinator that cannot store our heartbeat (full disk: 503 store_unavailable) still saw us and does not
+      // count us lost, so that renews the lease too; 409 (declared lost), 404, 401 and the rest do not.
+      if (res.status === 503 && /"store_unavailable"/.test(text)) this.lease?.renew(sentAtMs);
+      throw new AgentHttpError(`POST ${path} → ${res.status}: ${text.slice(0, 300)}`, res.status, { path });
+    }
+    const parsed: unknown = text ? JSON.parse(text) : {};
+    const timeout = (parsed as { nodeTimeoutMs?: unknown }).nodeTimeoutMs;
+    if (typeof timeout === 'number') this.adoptNodeTimeout(timeout);
+    this.lease?.renew(sentAtMs);
+    return parsed;
+  }
+
+  /** The coordinator's node timeout → our lease terms (checked: our heartbeats must renew it several times over). */
+  private adoptNodeTimeout(nodeTimeoutMs: number): void {
+    if (this.lease?.terms.nodeTimeoutMs === nodeTimeoutMs || (this.lease === undefined && nodeTimeoutMs === 0)) return;
+    const terms = leaseTerms(nodeTimeoutMs);
+    if (terms) checkHeartbeatFitsLease(this.o.heartbeatMs ?? 1000, terms);
+    if (this.leaseTimer) clearInterval(this.leaseTimer);
+    this.leaseTimer = undefined;
+    this.lease = terms ? new Lease(terms) : undefined;
+    if (!terms) {
+      this.log('the coordinator never declares nodes lost (node timeout 0): jobs run without a lease');
+      return;
+    }
+    this.log(`lease ${terms.leaseMs} ms (coordinator node timeout ${nodeTimeoutMs} ms, stop grace ${terms.graceMs} ms): jobs stop if no exchange with the coordinator renews it in time`);
+    this.leaseTimer = setInterval(() => this.checkLease(), terms.keepaliveMs);
+  }
+
+  /** Keepalives to the jobs while the lease is fresh; fencing when it has run out; back to normal once renewed. */
+  private checkLease(): void {
+    const lease = this.lease;
+    if (!lease || this.stopping) return;
+    const now = Date.now();
+    if (lease.fresh(now)) {
+      if (this.fenced) {
+        this.fenced = false;
+        this.log('lease renewed: the coordinator is reachable again; jobs may start');
+        for (const [jobId, c] of [...this.deferredLaunches]) {
+          if (this.jobs.has(jobId)) continue;
+          this.deferredLaunches.delete(jobId);
+          this.launch(c);
+        }
+      }
+      const remaining = lease.terms.leaseMs - (lease.ageMs(now) ?? 0);
+      for (const r of this.jobs.values()) r.proc.keepalive(remaining);
+      return;
+    }
+    if (this.fenced) return;
+    this.fenced = true;
+    const running = [...this.jobs.values()].filter((r) => !r.takenBack);
+    const why = `lease expired: no exchange with the coordinator for ${lease.ageMs(now) ?? '?'} ms (lease ${lease.terms.leaseMs} ms, node timeout ${lease.terms.nodeTimeoutMs} ms)`;
+    this.log(`${why}; checkpointing and stopping ${running.length} job(s) before the coordinator may run them elsewhere; no new job starts until the lease is renewed`);
+    for (const r of running) {
+      r.fenced = true;
+      r.proc.stop('SIGTERM', why, lease.terms.graceMs);
+    }
   }
 
   private async register(): Promise<void> {
@@ -173,6 +238,7 @@ export class NodeAgent {
     if (this.stopping) return;
     this.stopping = true;
     if (this.sampleTimer) clearInterval(this.sampleTimer);
+    if (this.leaseTimer) clearInterval(this.leaseTimer);
     this.pollAbort.abort();
     const exits = [...this.jobs.values()].map((r) => new Promise<void>((resolve) => {
       const t = setInterval(() => { if (r.proc.done) { clearInterval(t); resolve(); } }, 50);
@@ -278,10 +344,17 @@ export class NodeAgent {
     }
     const commands = (reply as { commands?: unknown }).commands;
     if (!Array.isArray(commands)) return;
+    // A reply to an exchange older than the lease (read after a freeze): the coordinator may since have declared us
+    // lost and placed its launches elsewhere, so they are not started (a launch it still counts on is sent again).
+    const stale = this.lease !== undefined && !this.lease.fresh(Date.now());
     for (const raw of commands) {
       const parsed = AgentCommandSchema.safeParse(raw);
       if (!parsed.success) {
         this.log(`ignored a malformed command: ${parsed.error.message.slice(0, 300)}`);
+        continue;
+      }
+      if (stale && parsed.data.type === 'LaunchJob') {
+        this.log(`ignored a launch of ${parsed.data.jobId} from a reply older than the lease`);
         continue;
       }
       this.handle(parsed.data);
@@ -296,6 +369,11 @@ export class NodeAgent {
           // A relaunch here while the previous incarnation is still checkpointing on its way out: start it after.
           this.deferredLaunches.set(c.jobId, c);
           this.log(`launch of ${c.jobId} deferred until its previous process exits`);
+          return;
+        }
+        if (this.fenced) {
+          this.deferredLaunches.set(c.jobId, c);
+          this.log(`launch of ${c.jobId} deferred until the lease is renewed`);
           return;
         }
         this.launch(c);
@@ -337,7 +415,11 @@ export class NodeAgent {
       jobId,
       command: c.command ?? [],
       // The job's own variables first: what the cluster sets (which job and node this is) always wins.
-      env: { ...c.env, FAIRWAY_JOB_ID: jobId, FAIRWAY_NODE_ID: this.nodeId, ...(c.resumeFromCheckpointId ? { FAIRWAY_RESUME_FROM: c.resumeFromCheckpointId } : {}) },
+      // FAIRWAY_LEASE_MS: the SDK stops the job itself when our keepalives stop for that long (we are frozen).
+      env: {
+        ...c.env, FAIRWAY_JOB_ID: jobId, FAIRWAY_NODE_ID: this.nodeId, ...(c.resumeFromCheckpointId ? { FAIRWAY_RESUME_FROM: c.resumeFromCheckpointId } : {}),
+        ...(this.lease ? { FAIRWAY_LEASE_MS: String(this.lease.terms.leaseMs) } : {}),
+      },
       cpuSet: cpus,
       ...(gpuWant > 0 ? { gpuIndices: this.o.capacity.gpuIndices.slice(0, gpuWant) } : {}),
       ...(request && request.memMiB > 0 ? { memLimitMiB: request.memMiB } : {}),
@@ -348,12 +430,13 @@ export class NodeAgent {
       onLine: (stream, line) => this.onLine(jobId, stream, line),
       onExit: (exitCode, reason) => this.onExit(jobId, exitCode, reason),
     });
-    this.jobs.set(jobId, { proc, cpus, takenBack: false });
+    this.jobs.set(jobId, { proc, cpus, takenBack: false, fenced: false });
     for (const cpu of cpus) this.cpuLoad.set(cpu, (this.cpuLoad.get(cpu) ?? 0) + 1);
     this.reports.push({ type: 'started', jobId });
     this.log(`launch ${jobId}: ${(c.command ?? []).join(' ').slice(0, 200)}${cpus.length ? ` on CPUs ${cpus.join(',')}` : ''}`);
     proc.start();
     if (proc.pid !== undefined) this.pidFile?.add(jobId, proc.pid);
+    if (this.lease) proc.keepalive(this.lease.terms.leaseMs - (this.lease.ageMs(Date.now()) ?? 0));
     this.urgent();
   }
 
@@ -364,6 +447,11 @@ export class NodeAgent {
     if (!p || !('event' in p)) return;
     const e = p.event;
     if (e.netBytes !== undefined) this.observeNetBytes(jobId, e.netBytes, e.atMs);
+    // The job fenced itself (our keepalives stopped: we were frozen): its exit asks for a resume, not a failure.
+    if (e.type === 'stopped' && e.reason === 'lease-expired') {
+      const r = this.jobs.get(jobId);
+      if (r) r.fenced = true;
+    }
     if (e.type === 'checkpoint') {
       this.reports.push({ type: 'checkpointed', jobId, checkpointId: `v${e.version}@${e.step}`, sizeMiB: e.bytes / 2 ** 20 });
       this.urgent();
@@ -396,11 +484,17 @@ export class NodeAgent {
     // program without the SDK killed by SIGUSR2 or, past the grace period, SIGKILL): the coordinator resumes it on the
     // target. A clean exit 0 means it finished first; other codes are real failures.
     if (to && !r?.takenBack && MIGRATED_EXITS.has(exitCode)) this.reports.push({ type: 'migrated', jobId, toNodeIds: to });
+    // Fenced (our lease ran out) and stopped short of finishing: resume it from its checkpoint, here if the
+    // coordinator still counts the job on this node; if it has declared us lost meanwhile, it ignores the report.
+    else if (r && !r.takenBack && exitCode !== 0 && (r.fenced || (this.lease !== undefined && !this.lease.fresh(Date.now())))) {
+      this.reports.push({ type: 'migrated', jobId, toNodeIds: [this.nodeId] });
+    }
     else if (!r?.takenBack) this.reports.push({ type: 'exited', jobId, exitCode, ...(reason ? { reason } : {}) });
     this.log(`${jobId} exited ${exitCode}${reason ? `: ${reason.split('\n')[0]}` : ''}`);
     const next = this.deferredLaunches.get(jobId);
     this.deferredLaunches.delete(jobId);
-    if (next && !this.stopping) this.launch(next);
+    if (next && !this.stopping && !this.fenced) this.launch(next);
+    else if (next && this.fenced) this.deferredLaunches.set(jobId, next);
     this.urgent();
   }
 

@@ -9,7 +9,7 @@
 // create one — see docs/agent.md.
 import { execFileSync } from 'node:child_process';
 import { readFileSync, readdirSync } from 'node:fs';
-import { cpuTicks, processTree, rssKiB } from './proc-stats.ts';
+import { cpuTicks, processTree, rssKiB, statFields } from './proc-stats.ts';
 
 export interface ContainmentLimits {
   /** Most live processes the job may have at once (leader included). */
@@ -33,16 +33,9 @@ export interface ContainmentSample {
 
 /** Process group id of a process (field 5 of /proc/<pid>/stat), or undefined when it is gone. */
 export function processGroupOf(pid: number): number | undefined {
-  let stat: string;
-  try {
-    stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  } catch {
-    // Exited between listing and reading: not part of anything any more.
-    return undefined;
-  }
-  const rest = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  // rest[0] is field 3 (state); pgrp is field 5. Zombies hold no resources and are not counted.
-  if (rest[0] === 'Z') return undefined;
+  const rest = statFields(pid);
+  // pgrp is field 5. Gone or a zombie: holds no resources and is not counted.
+  if (rest === undefined || rest[0] === 'Z') return undefined;
   return Number(rest[2]);
 }
 

@@ -4,6 +4,7 @@
 // 22), so a pid the kernel has since reused for an unrelated process is never signalled.
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
+import { statFields } from './proc-stats.ts';
 
 export interface JobPidEntry {
   readonly jobId: string;
@@ -14,17 +15,10 @@ export interface JobPidEntry {
 
 /** Start time of a process in clock ticks since boot; undefined when it is gone. */
 export function processStartTicks(pid: number): number | undefined {
-  let stat: string;
-  try {
-    stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  } catch {
-    // Gone: nothing to compare.
-    return undefined;
-  }
-  // Fields after the command name's last ')' are fixed: rest[0] is field 3, so field 22 (starttime) is rest[19].
-  const rest = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  const zombie = rest[0] === 'Z';
-  return zombie ? undefined : Number(rest[19]);
+  const rest = statFields(pid);
+  // starttime is field 22; a zombie is as good as gone.
+  if (rest === undefined || rest[0] === 'Z') return undefined;
+  return Number(rest[19]);
 }
 
 export class JobPidFile {

@@ -5,6 +5,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { accessSync, constants as fsConstants } from 'node:fs';
 import { constants as osConstants } from 'node:os';
 import { delimiter, isAbsolute, join } from 'node:path';
+import type { Socket } from 'node:net';
 import { createInterface } from 'node:readline';
 import { RateMeter, CLOCK_TICKS_PER_S } from './proc-stats.ts';
 import { Containment } from './containment.ts';
@@ -64,6 +65,7 @@ export class JobProcess {
   private exited = false;
   private readonly meter = new RateMeter();
   private killTimer: NodeJS.Timeout | undefined;
+  private lifeline: Socket | undefined;
   private readonly containment: Containment;
   peakRssMiB = 0;
 
@@ -115,9 +117,10 @@ export class JobProcess {
       // spawn failures (EACCES, ENOENT raced with our check) arrive here instead of 'close'.
       this.finish(EXIT_NOT_FOUND, `could not start ${JSON.stringify(cmd)}: ${err.message}`);
     });
-    const lifeline = child.stdio[3] as (NodeJS.ReadableStream & { destroy(): void; on(e: 'error', f: () => void): unknown }) | null;
+    const lifeline = child.stdio[3] as Socket | null;
     // A job that closes its end (or exits) must not take the agent down with an unhandled socket error.
     lifeline?.on('error', () => { /* the job closed its end; its exit is reported through 'close' */ });
+    this.lifeline = lifeline ?? undefined;
     child.on('close', (code, signal) => {
       lifeline?.destroy();
       const exitCode = code ?? 128 + (signal ? (osConstants.signals[signal] ?? 0) : 0);
@@ -168,19 +171,29 @@ export class JobProcess {
     }
   }
 
+  /**
+   * Lease keepalive (src/agent/lease.ts): tells an SDK job on its fd-3 socket how much longer it may run, as
+   * `<remaining ms>\n`. A job that does not read the socket (no SDK) is not fed past a few KiB of backlog.
+   */
+  keepalive(remainingMs: number): void {
+    const l = this.lifeline;
+    if (this.exited || !l || l.destroyed || l.writableLength > 4096) return;
+    l.write(`${Math.max(0, Math.floor(remainingMs))}\n`);
+  }
+
   /** Kills the group with `sig`, recording why; a graceful signal escalates to SIGKILL after a grace period. */
-  kill(sig: NodeJS.Signals, reason: string): void {
+  kill(sig: NodeJS.Signals, reason: string, graceMs = STOP_GRACE_MS): void {
     this.killReason ??= reason;
     this.signal(sig);
     if (sig !== 'SIGKILL' && !this.killTimer) {
-      this.killTimer = setTimeout(() => this.signal('SIGKILL'), STOP_GRACE_MS);
+      this.killTimer = setTimeout(() => this.signal('SIGKILL'), graceMs);
       this.killTimer.unref();
     }
   }
 
   /** Asks the job to stop gracefully (it may checkpoint), then kills it after the grace period. */
-  stop(sig: NodeJS.Signals, reason: string): void {
-    this.kill(sig, reason);
+  stop(sig: NodeJS.Signals, reason: string, graceMs = STOP_GRACE_MS): void {
+    this.kill(sig, reason, graceMs);
   }
 }
 

@@ -16,13 +16,22 @@ function readOrUndefined(path: string): string | undefined {
   }
 }
 
-/** utime + stime of one process in clock ticks. */
-export function cpuTicks(pid: number): number | undefined {
+/**
+ * The fields of /proc/<pid>/stat after the command name: index 0 is field 3 (state), so field N is at N − 3.
+ * Undefined for a process that is gone. The command name (field 2) may contain spaces and parentheses; the fields
+ * after its last ')' are fixed.
+ */
+export function statFields(pid: number): string[] | undefined {
   const stat = readOrUndefined(`/proc/${pid}/stat`);
   if (stat === undefined) return undefined;
-  // The command name (field 2) may contain spaces and parentheses; fields after the last ')' are fixed.
-  const rest = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  // rest[0] is field 3 (state); utime is field 14, stime field 15.
+  return stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+}
+
+/** utime + stime of one process in clock ticks. */
+export function cpuTicks(pid: number): number | undefined {
+  const rest = statFields(pid);
+  if (rest === undefined) return undefined;
+  // utime is field 14, stime field 15.
   return Number(rest[11]) + Number(rest[12]);
 }
 

@@ -2,8 +2,11 @@
 // In a job process they arrive as signals (docs/sdk.md):
 //   SIGTERM → stop for preemption · SIGUSR2 → stop for migration · SIGINT → stop · SIGUSR1 → checkpoint now.
 // A library caller (or the agent's in-process runner) calls the methods directly.
-/** `orphaned`: the agent that launched the job is gone (parent-watch.ts); stopped like a preemption. */
-export type StopReason = 'preempt' | 'migrate' | 'stop' | 'orphaned';
+/**
+ * `orphaned`: the agent that launched the job is gone (parent-watch.ts); `lease-expired`: the agent's lease keepalives
+ * stopped (it is frozen or cut off, parent-watch.ts). Both are stopped like a preemption.
+ */
+export type StopReason = 'preempt' | 'migrate' | 'stop' | 'orphaned' | 'lease-expired';
 
 export class JobControl {
   private stop: StopReason | undefined;

@@ -14,6 +14,7 @@ export const JOB_ENV = {
   grid: 'FAIRWAY_GRID',
   progress: 'FAIRWAY_PROGRESS',
   agentFd: 'FAIRWAY_AGENT_FD',
+  leaseMs: 'FAIRWAY_LEASE_MS',
   dataReload: 'FAIRWAY_DATA_RELOAD',
 } as const;
 
@@ -31,6 +32,8 @@ const JobEnvSchema = z.object({
   progress: z.enum(['stdout', 'off']).optional(),
   /** The agent's end-of-life socket (parent-watch.ts); set by the agent, never by hand. */
   agentFd: intFromString.optional(),
+  /** The agent's lease (src/agent/lease.ts): keepalives missing this long on the agent socket stop the job. */
+  leaseMs: intFromString.optional(),
   /** `epoch`: re-read and decode the training data every epoch (the traditional baseline); `once` (default). */
   dataReload: z.enum(['once', 'epoch']).optional(),
 });

@@ -212,7 +212,10 @@ export async function runJobMain(spec: ModelSpec, dataset: DatasetName, defaults
   const removeHandlers = control.installSignalHandlers();
   // Launched by an agent: stop (with a checkpoint) if the agent dies, rather than run on as an orphan.
   const stopWatching = env.agentFd !== undefined || process.env.FAIRWAY_NODE_ID !== undefined
-    ? watchParent(control, { ...(env.agentFd !== undefined ? { fd: env.agentFd } : {}), onOrphaned: (why) => writeStderr(`fairway job: ${why}; checkpointing and stopping\n`) })
+    ? watchParent(control, {
+      ...(env.agentFd !== undefined ? { fd: env.agentFd } : {}), ...(env.leaseMs !== undefined && env.leaseMs > 0 ? { leaseMs: env.leaseMs } : {}),
+      onOrphaned: (why) => writeStderr(`fairway job: ${why}; checkpointing and stopping\n`),
+    })
     : () => {};
   try {
     const outcome = await runTrainingJob(spec, dataset, {

@@ -193,13 +193,13 @@ export function buildApp(opts: AppOptions): FastifyInstance {
   app.post('/v1/nodes', async (req, reply) => {
     requireKind(req.principal, 'agent', 'admin');
     const n = await c.registerNode(parseWire(W.NodeRegister, req.body, 'node'));
-    return reply.code(201).send(nodeView(n, c.listNodes().find((x) => x.stored.node.id === n.node.id)!.allocated));
+    return reply.code(201).send({ ...nodeView(n, c.listNodes().find((x) => x.stored.node.id === n.node.id)!.allocated), nodeTimeoutMs: c.nodeTimeoutMs });
   });
   app.post('/v1/nodes/:id/heartbeat', async (req) => {
     requireKind(req.principal, 'agent');
     const id = param(req, 'id');
     const hb = parseWire(W.Heartbeat, req.body ?? {}, 'heartbeat');
-    return { commands: await c.heartbeat(id, hb), coordinator: c.instanceId };
+    return { commands: await c.heartbeat(id, hb), coordinator: c.instanceId, nodeTimeoutMs: c.nodeTimeoutMs };
   });
   app.get('/v1/nodes', async () => ({ nodes: c.listNodes().map((n) => nodeView(n.stored, n.allocated, n.used)) }));
   for (const [action, status] of [['drain', 'draining'], ['undrain', 'ready']] as const) {

@@ -74,6 +74,8 @@ export class Coordinator {
   readonly bus = new EventEmitter();
   /** Changes with every start of the coordinator: agents re-register (with their task list) when they see it change. */
   readonly instanceId = randomUUID();
+  /** Told to agents (heartbeat and register replies) so they can fence their jobs with a shorter lease. */
+  readonly nodeTimeoutMs: number;
   readonly counters = { submissions: 0, duplicates: 0, placements: 0, preemptions: 0, migrations: 0, cycles: 0, cycleMsTotal: 0, lastCycleMs: 0, transitions: 0 };
   private readonly store: StateStore;
   private readonly auth: Authenticator;
@@ -160,6 +162,7 @@ export class Coordinator {
     this.gridIntervalMs = opts.gridIntervalMs ?? 2000;
     if (opts.grid) this.attachGrid(opts.grid);
     const nodeTimeoutMs = opts.nodeTimeoutMs ?? 30_000;
+    this.nodeTimeoutMs = nodeTimeoutMs;
     if (nodeTimeoutMs > 0) this.intervals.push(setInterval(() => void this.checkHeartbeats(nodeTimeoutMs).catch(logFailure('marking a node lost')), Math.max(100, nodeTimeoutMs / 3)).unref());
   }
 

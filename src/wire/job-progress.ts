@@ -73,7 +73,7 @@ export const RestoredLine = z.object({
 
 export const StoppedLine = z.object({
   ...base, type: z.literal('stopped'),
-  reason: z.enum(['preempt', 'migrate', 'stop', 'orphaned']), step: z.number().int(), epoch: z.number().int(),
+  reason: z.enum(['preempt', 'migrate', 'stop', 'orphaned', 'lease-expired']), step: z.number().int(), epoch: z.number().int(),
   /** null when the job had no checkpoint store (then it cannot resume). */
   checkpointVersion: z.number().int().nullable(), exitCode: z.number().int(),
 });

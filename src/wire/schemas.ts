@@ -218,6 +218,12 @@ export const HeartbeatReply = z.object({
   commands: z.array(AgentCommand),
   /** This coordinator process's id: an agent that sees it change re-registers with its task list (reconciliation). */
   coordinator: z.string().optional(),
+  /**
+   * The coordinator's node timeout (0: nodes are never declared lost). The agent derives its lease from it
+   * (src/agent/lease.ts): jobs run only while the lease is fresh, so they stop before the node can be declared lost.
+   * Also in the register reply. Absent from older coordinators: no lease.
+   */
+  nodeTimeoutMs: z.number().int().nonnegative().optional(),
 });
 
 export const NodeView = z.object({

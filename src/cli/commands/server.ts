@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { MIN_NODE_TIMEOUT_MS } from '../../agent/lease.ts';
 import { InvalidInputError } from '../../core/util/errors.ts';
 import { startServer } from '../../server/server.ts';
 import { packageVersion } from './version.ts';
@@ -31,6 +32,8 @@ export function registerServer(program: Command): void {
       if (!Number.isInteger(queueDepth) || queueDepth < 1) throw new InvalidInputError(`--queue-depth must be a positive integer, got ${o.queueDepth}`, { field: 'queueDepth' });
       const nodeTimeoutMs = Number(o.nodeTimeoutMs);
       if (!Number.isInteger(nodeTimeoutMs) || nodeTimeoutMs < 0) throw new InvalidInputError(`--node-timeout-ms must be a non-negative integer, got ${o.nodeTimeoutMs}`, { field: 'nodeTimeoutMs' });
+      // Agents fence their jobs with a lease of half this (src/agent/lease.ts); much shorter and a busy machine's hiccup would stop them.
+      if (nodeTimeoutMs !== 0 && nodeTimeoutMs < MIN_NODE_TIMEOUT_MS) throw new InvalidInputError(`--node-timeout-ms must be 0 (never) or at least ${MIN_NODE_TIMEOUT_MS}: agents stop their jobs after a lease of half of it, got ${o.nodeTimeoutMs}`, { field: 'nodeTimeoutMs' });
       const joinToken = o.joinToken ?? process.env.FAIRWAY_JOIN_TOKEN;
       const forecastStepMs = Number(o.forecastStepMs);
       if (!Number.isInteger(forecastStepMs) || forecastStepMs < 100) throw new InvalidInputError(`--forecast-step-ms must be an integer ≥ 100, got ${o.forecastStepMs}`, { field: 'forecastStepMs' });

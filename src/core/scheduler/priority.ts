@@ -90,15 +90,11 @@ export function tenantTerms(tenant: TenantScratch | undefined): TenantTerms {
 export function computePriority(job: PendingJob, tenant: TenantScratch | undefined, now: number, w: PriorityWeights, terms: TenantTerms = tenantTerms(tenant)): PriorityBreakdown {
   const spec = job.spec;
   const waitMs = Math.max(0, now - (job.enqueuedAtMs ?? spec.submittedAtMs));
-  const tier = w.tier * (tenant ? TIER_POINTS[tenant.tenant.tier] : 0);
+  const tier = tierTerm(tenant, w);
   const cls = w.class * CLASS_POINTS[spec.priorityClass];
-  const weight = w.weight * (tenant ? clamp(50 * Math.log2(tenant.tenant.weight), -100, 100) : 0);
-  let urgency = 0;
-  if (spec.deadlineMs !== undefined) {
-    const slack = spec.deadlineMs - now - (spec.expectedDurationMs ?? 0);
-    urgency = w.urgency * 200 * clamp(1 - slack / w.urgencyHorizonMs, 0, 1);
-  }
-  const aging = w.aging * ((100 * waitMs) / w.agingUnitMs + Math.min(10 * (job.postponements ?? 0), 200));
+  const weight = weightTerm(tenant, w);
+  const urgency = urgencyTerm(spec, now, w);
+  const aging = agingTerm(job, waitMs, w);
   const fairness = w.fairness * 200 * terms.boost;
   const withinShare = terms.withinShare;
   const starving = waitMs >= w.starvationGuardMs && withinShare;
@@ -115,14 +111,29 @@ export function priorityTotal(job: PendingJob, tenant: TenantScratch | undefined
   const spec = job.spec;
   const waitMs = Math.max(0, now - (job.enqueuedAtMs ?? spec.submittedAtMs));
   if (waitMs >= w.starvationGuardMs && terms.withinShare) return STARVING_LIFT + (100 * waitMs) / w.agingUnitMs;
-  const tier = w.tier * (tenant ? TIER_POINTS[tenant.tenant.tier] : 0);
+  const tier = tierTerm(tenant, w);
   const cls = w.class * CLASS_POINTS[spec.priorityClass];
-  const weight = w.weight * (tenant ? clamp(50 * Math.log2(tenant.tenant.weight), -100, 100) : 0);
-  let urgency = 0;
-  if (spec.deadlineMs !== undefined) {
-    const slack = spec.deadlineMs - now - (spec.expectedDurationMs ?? 0);
-    urgency = w.urgency * 200 * clamp(1 - slack / w.urgencyHorizonMs, 0, 1);
-  }
-  const aging = w.aging * ((100 * waitMs) / w.agingUnitMs + Math.min(10 * (job.postponements ?? 0), 200));
+  const weight = weightTerm(tenant, w);
+  const urgency = urgencyTerm(spec, now, w);
+  const aging = agingTerm(job, waitMs, w);
   return tier + cls + weight + urgency + aging + w.fairness * 200 * terms.boost;
+}
+
+// The terms both functions above add up (one formula, documented in docs/scheduler.md).
+function tierTerm(tenant: TenantScratch | undefined, w: PriorityWeights): number {
+  return w.tier * (tenant ? TIER_POINTS[tenant.tenant.tier] : 0);
+}
+
+function weightTerm(tenant: TenantScratch | undefined, w: PriorityWeights): number {
+  return w.weight * (tenant ? clamp(50 * Math.log2(tenant.tenant.weight), -100, 100) : 0);
+}
+
+function urgencyTerm(spec: PendingJob['spec'], now: number, w: PriorityWeights): number {
+  if (spec.deadlineMs === undefined) return 0;
+  const slack = spec.deadlineMs - now - (spec.expectedDurationMs ?? 0);
+  return w.urgency * 200 * clamp(1 - slack / w.urgencyHorizonMs, 0, 1);
+}
+
+function agingTerm(job: PendingJob, waitMs: number, w: PriorityWeights): number {
+  return w.aging * ((100 * waitMs) / w.agingUnitMs + Math.min(10 * (job.postponements ?? 0), 200));
 }
