@@ -87,7 +87,8 @@ test('a job past its memory limit is stopped with that reason', async () => {
 });
 
 test('fairway migrate: the job checkpoints on one agent, stops, and resumes on the other from the same step; its loss curve continues', async () => {
-  const c = await TestCluster.start();
+  // A lease (half the node timeout) far longer than the hold below: a job held past its lease fences itself.
+  const c = await TestCluster.start({ nodeTimeoutMs: 120_000 });
   try {
     await Promise.all([c.addAgent('a', { cpus: 1, memoryMiB: 1500 }), c.addAgent('b', { cpus: 1, memoryMiB: 1500 })]);
     await c.tenant('acme');

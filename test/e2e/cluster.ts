@@ -24,7 +24,10 @@ export class TestCluster {
 
   static async start(opts: { nodeTimeoutMs?: number } = {}): Promise<TestCluster> {
     const dir = mkdtempSync(join(tmpdir(), 'fw-e2e-'));
-    const nodeTimeoutMs = opts.nodeTimeoutMs ?? 3000;
+    // Tests that are about losing a node pass their own short timeout. Otherwise it is generous: agents fence their
+    // jobs after half of it (the lease) without an exchange, and a loaded 2-core machine or a coordinator restart can
+    // stall exchanges for seconds; a job stopped for that would fail tests that are not about it.
+    const nodeTimeoutMs = opts.nodeTimeoutMs ?? 20_000;
     const server = await startServer({ port: 0, dataDir: dir, adminToken: ADMIN, joinToken: JOIN, sync: 'normal', nodeTimeoutMs });
     return new TestCluster(server, dir, nodeTimeoutMs);
   }
