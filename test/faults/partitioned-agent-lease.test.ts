@@ -18,7 +18,9 @@ import { DoubleRunWatcher, figures, markedProcesses, newRunId, Processes, FAIRWA
 const NODE_TIMEOUT_MS = 4000;
 const CHECKPOINT_EVERY = 10;
 const TRAIN_ITEMS = 6000;
-const EPOCHS = 3;
+// Long enough (940 steps) that the job cannot reach its end within the lease and grace on a fast, quiet machine
+// (at 282 steps it once did, leaving nothing to resume).
+const EPOCHS = 10;
 const BATCH = 64;
 
 test('a frozen agent while another node has room: its SDK job fences itself, never runs twice, resumes elsewhere from its checkpoint', { timeout: 240_000 }, async (t) => {
@@ -87,7 +89,7 @@ test('an agent frozen past its lease but not past the node timeout: its SDK job 
     await c.tenant('acme');
     const id = await c.submit('acme', {
       name: 'long', cpu: 1, memoryMiB: 1200, env: { [RUN_MARKER]: runId },
-      command: mlpCommand({ trainLimit: TRAIN_ITEMS, epochs: 2, checkpointDir: join(c.dir, 'ck'), checkpointEvery: CHECKPOINT_EVERY }),
+      command: mlpCommand({ trainLimit: TRAIN_ITEMS, epochs: EPOCHS, checkpointDir: join(c.dir, 'ck'), checkpointEvery: CHECKPOINT_EVERY }),
     });
     await c.waitFor('a first checkpoint', async () => (await c.progress(id)).some((p) => p.type === 'checkpoint'), 180_000);
     const [stale] = markedProcesses(runId);
@@ -112,7 +114,7 @@ test('an agent frozen past its lease but not past the node timeout: its SDK job 
     const restore = progress.find((p) => p.type === 'restore');
     assert.ok(restore, 'it restored a checkpoint');
     assert.equal(restore.step, stopped!.step, 'from the checkpoint it wrote when it fenced itself: nothing lost');
-    assert.equal(progress.find((p) => p.type === 'done')?.step, Math.ceil(TRAIN_ITEMS / BATCH) * 2);
+    assert.equal(progress.find((p) => p.type === 'done')?.step, Math.ceil(TRAIN_ITEMS / BATCH) * EPOCHS);
     watcher.sample();
     assert.deepEqual(watcher.doubles, [], 'the job never ran twice at once');
     figures(t, 'frozen-agent-within-timeout', {
