@@ -75,6 +75,8 @@ interface Tracked {
   readonly migrateAfterS?: number;
   firstProgressAtMs?: number;
   migrationAsked?: boolean;
+  /** Why the drill's last try was turned down ("not now", 409), reported if it never happens. */
+  migrationDeferred?: string;
   /** Summed over incarnations (a restarted process counts from 0 again). */
   netBytesDone: number;
   netBytesNow: number;
@@ -106,7 +108,7 @@ async function migrationDrills(cluster: LocalCluster, tracked: readonly Tracked[
     const job = c.getJob(tr.id, ADMIN);
     if (job.state !== 'running') continue;
     const target = c.listNodes().map((n) => n.stored.node).find((n) => n.status === 'ready' && !job.nodeIds.includes(n.id));
-    if (!target) continue;
+    if (!target) { tr.migrationDeferred = 'no other ready agent'; continue; }
     const res = await fetch(`${cluster.url}/v1/jobs/${tr.id}/migrate`, {
       method: 'POST', headers: { authorization: `Bearer ${cluster.adminToken}`, 'content-type': 'application/json' }, body: JSON.stringify({ to: [target.id] }),
     });
@@ -114,7 +116,9 @@ async function migrationDrills(cluster: LocalCluster, tracked: readonly Tracked[
     if (res.ok) {
       tr.migrationAsked = true;
       log(`migration drill: ${tr.name} (${tr.id}) ${job.nodeIds.join(',')} → ${target.id}`);
-    } else if (res.status !== 409) {
+    } else if (res.status === 409) {
+      tr.migrationDeferred = text.slice(0, 200);
+    } else {
       // A drill that cannot be made is reported, not fatal to the run (409, "not now", is retried next tick).
       tr.migrationAsked = true;
       log(`migration drill: ${tr.name} (${tr.id}) refused: ${res.status} ${text.slice(0, 200)}`);
@@ -243,6 +247,12 @@ export async function runWorkload(cluster: LocalCluster, w: Workload, o: RunOpti
       o.log(`timed out after ${o.timeoutS ?? 900} s: cancelling the unfinished jobs`);
       for (const tr of tracked) if (tr.id && !isTerminal(c.getJob(tr.id, ADMIN).state)) await c.cancel(tr.id, ADMIN);
       break;
+    }
+  }
+
+  for (const tr of tracked) {
+    if (tr.migrateAfterS !== undefined && !tr.migrationAsked) {
+      o.log(`migration drill: ${tr.name} was not moved before it ended (last answer: ${tr.migrationDeferred ?? 'it never reported progress'})`);
     }
   }
 
