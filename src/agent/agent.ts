@@ -77,6 +77,10 @@ export class NodeAgent {
   private readonly fetch: FetchLike;
   private readonly jobs = new Map<string, Running>();
   private reports: AgentReport[] = [];
+  /** Reports in the heartbeat now in flight: a registration meanwhile carries them too (see register). */
+  private inFlightReports: AgentReport[] = [];
+  /** Reports a registration delivered: not sent again if the heartbeat that carried them fails. */
+  private readonly deliveredReports = new WeakSet<AgentReport>();
   private logs: LogItem[] = [];
   private telemetry = new Map<string, TelemetryItem>();
   private stopping = false;
@@ -187,13 +191,19 @@ export class NodeAgent {
 
   private async register(): Promise<void> {
     const c = this.o.capacity;
+    // What we have not had acknowledged yet (queued, or in a heartbeat still in flight): a job that exited while the
+    // coordinator was away is then recorded as finished before our task list (which no longer has it) is compared.
+    const reports = [...this.inFlightReports, ...this.reports];
     await this.call('/v1/nodes', {
       id: this.nodeId,
       capacity: { cpu: c.cpus, memoryMiB: c.memoryMiB, ...(c.gpus > 0 ? { gpu: c.gpus } : {}) },
       labels: { host: hostname().slice(0, 63).replace(/[^A-Za-z0-9._-]/g, '-'), ...this.o.labels },
       // The tasks we run, for the coordinator to re-adopt or stop (jobs it already took back are on their way out).
       jobs: [...this.jobs].filter(([, r]) => !r.takenBack).map(([id]) => id),
+      ...(reports.length > 0 ? { reports } : {}),
     });
+    for (const r of reports) this.deliveredReports.add(r);
+    this.reports = this.reports.filter((r) => !this.deliveredReports.has(r));
   }
 
   /** The coordinator restarted (its instance id changed): register again with our task list so it can reconcile. */
@@ -320,12 +330,15 @@ export class NodeAgent {
     const telemetry = [...this.telemetry.values()];
     this.reports = [];
     this.logs = this.logs.slice(logs.length);
+    this.inFlightReports = reports;
     try {
       this.handleReply(await this.call(`/v1/nodes/${this.nodeId}/heartbeat`, { reports, logs, telemetry, waitMs: 0 }));
     } catch (err) {
-      this.reports = [...reports, ...this.reports];
+      this.reports = [...reports.filter((r) => !this.deliveredReports.has(r)), ...this.reports];
       this.logs = [...logs, ...this.logs];
       throw err;
+    } finally {
+      this.inFlightReports = [];
     }
     if (this.logs.length > 0) this.urgent();
   }

@@ -623,6 +623,12 @@ export class Coordinator {
   private readonly nodeTurns = new Map<string, Promise<void>>();
 
   private async registerNodeNow(reg: NodeRegister): Promise<StoredNode> {
+    // Reports the agent could not deliver (its jobs that ended while we were away) count first: a finished job is
+    // then no longer expected here, instead of looking lost and sending the node's every job back to the queue.
+    const known = this.nodes.get(reg.id);
+    if (reg.reports && reg.reports.length > 0 && known && known.stored.node.status !== 'down') {
+      await this.applyHeartbeat(reg.id, { reports: reg.reports, logs: [], telemetry: [], waitMs: 0 });
+    }
     const now = this.clock();
     const prev = this.nodes.get(reg.id);
     const status: NodeStatus = prev && prev.stored.node.status === 'draining' ? 'draining' : 'ready';

@@ -81,6 +81,36 @@ test('re-registration without a task it was handed: the node\'s previous incarna
   }
 });
 
+test('re-registration carrying an undelivered exit report: the job is recorded as finished, and the node\'s other job is re-adopted, not requeued', async () => {
+  const h = await harness();
+  try {
+    await register(h.app, 'n1');
+    const done = await submit(h.app, 'done');
+    const still = await submit(h.app, 'still');
+    await h.coord.runCycle();
+    assert.deepEqual((await heartbeat(h.app, 'n1')).map((c) => c.type), ['LaunchJob', 'LaunchJob']);
+    await heartbeat(h.app, 'n1', { reports: [{ type: 'started', jobId: done }, { type: 'started', jobId: still }] });
+    // `done` exited while the coordinator was away; the agent registers again with the report it could not deliver.
+    const res = await h.app.inject({ method: 'POST', url: '/v1/nodes', headers: agent, payload: {
+      id: 'n1', capacity: { cpu: 2, memoryMiB: 4096 }, jobs: [still], reports: [{ type: 'exited', jobId: done, exitCode: 0 }],
+    } });
+    assert.equal(res.statusCode, 201, res.body);
+    await h.coord.settle();
+    const job = async (id: string) => (await h.app.inject({ method: 'GET', url: `/v1/jobs/${id}`, headers: admin })).json<{ state: string }>();
+    assert.equal((await job(done)).state, 'succeeded');
+    assert.equal((await job(still)).state, 'running');
+    assert.ok((await events(h.app, still)).includes('readopted'));
+    for (const id of [done, still]) assert.ok(!(await events(h.app, id)).includes('preempted'), `${id} was not requeued`);
+    // The same report again (its heartbeat was in flight too) changes nothing.
+    await heartbeat(h.app, 'n1', { reports: [{ type: 'exited', jobId: done, exitCode: 0 }] });
+    assert.equal((await events(h.app, done)).filter((e) => e === 'succeeded').length, 1);
+    // Nothing is relaunched on the node.
+    assert.deepEqual(await heartbeat(h.app, 'n1'), []);
+  } finally {
+    await h.close();
+  }
+});
+
 test('POST /v1/jobs/:id/migrate: admin only, 409 with the core\'s reason, else MigrateJob to the source and a launch on the target after "migrated"', async () => {
   const h = await harness();
   try {

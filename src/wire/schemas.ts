@@ -167,15 +167,6 @@ export type LogList = z.infer<typeof LogList>;
 export const MigrateRequest = z.strictObject({ to: z.array(Id).min(1).max(1000) });
 export type MigrateRequest = z.infer<typeof MigrateRequest>;
 
-export const NodeRegister = z.strictObject({
-  id: Id,
-  capacity: ResourceRequest,
-  labels: z.record(z.string().max(63), z.string().max(63)).default({}),
-  /** Jobs the agent is running now (on re-registration), for the coordinator to re-adopt or stop. */
-  jobs: z.array(Id).max(10_000).optional(),
-});
-export type NodeRegister = z.infer<typeof NodeRegister>;
-
 /** What an agent reports about its tasks since the last heartbeat. */
 export const AgentReport = z.discriminatedUnion('type', [
   z.strictObject({ type: z.literal('started'), jobId: Id }),
@@ -184,6 +175,20 @@ export const AgentReport = z.discriminatedUnion('type', [
   z.strictObject({ type: z.literal('migrated'), jobId: Id, toNodeIds: z.array(Id).min(1) }),
 ]);
 export type AgentReport = z.infer<typeof AgentReport>;
+
+export const NodeRegister = z.strictObject({
+  id: Id,
+  capacity: ResourceRequest,
+  labels: z.record(z.string().max(63), z.string().max(63)).default({}),
+  /** Jobs the agent is running now (on re-registration), for the coordinator to re-adopt or stop. */
+  jobs: z.array(Id).max(10_000).optional(),
+  /**
+   * Reports the coordinator has not acknowledged yet (a job that exited while the coordinator was away). Applied
+   * before the task list is compared, so a job that finished is recorded as finished, not taken for lost.
+   */
+  reports: z.array(AgentReport).max(10_000).optional(),
+});
+export type NodeRegister = z.infer<typeof NodeRegister>;
 
 export const TelemetryWire = z.strictObject({
   jobId: Id.optional(),

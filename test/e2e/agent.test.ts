@@ -2,7 +2,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { TestCluster, mlpCommand } from './cluster.ts';
 import { childPids, processTree } from '../../src/agent/proc-stats.ts';
@@ -222,6 +222,46 @@ test('after a coordinator restart the agent re-registers with its tasks: a runni
     await c.restartServer({ freshState: true });
     await c.waitFor('the unknown job is stopped', async () => !isAlive(pid), 30_000);
     assert.equal(jobProcesses(a.pid!, id), 0);
+  } finally {
+    await c.close();
+  }
+});
+
+test('a job that ends while the coordinator is down is recorded as finished once it is back; its neighbour is re-adopted, nothing runs twice', async () => {
+  const c = await TestCluster.start();
+  try {
+    const a = await c.addAgent('a', { cpus: 1, memoryMiB: 1500 });
+    await c.tenant('acme');
+    const go = join(c.dir, 'finish-now');
+    // Ends (exit 0) only when the test creates the file, so it ends while the coordinator is down on any machine.
+    const finisher = await c.submit('acme', {
+      name: 'finisher', cpu: 0.4, memoryMiB: 200,
+      command: [process.execPath, '-e', `const fs=require('fs'); console.log('waiting'); setInterval(()=>{ if (fs.existsSync(${JSON.stringify(go)})) process.exit(0); },50)`],
+    });
+    const ticker = await c.submit('acme', {
+      name: 'ticker', cpu: 0.4, memoryMiB: 200,
+      command: [process.execPath, '-e', "let i=0; setInterval(()=>console.log('tick '+(++i)),200)"],
+    });
+    await c.waitFor('both running', async () => (await c.logs(finisher)).length >= 1 && (await c.logs(ticker)).length >= 2);
+    const finisherPid = jobLeader(a.pid!, finisher);
+    const tickerPid = jobLeader(a.pid!, ticker);
+    await c.restartServer({
+      whileDown: async () => {
+        writeFileSync(go, '');
+        await c.waitFor('the finisher has exited', async () => !isAlive(finisherPid));
+      },
+    });
+    await c.waitFor('the finisher recorded as succeeded', async () => (await c.job(finisher)).state === 'succeeded');
+    await c.waitFor('the ticker re-adopted', async () => (await c.events(ticker)).some((e) => e.type === 'readopted'));
+    const fEvents = (await c.events(finisher)).map((e) => e.type);
+    assert.equal(fEvents.filter((e) => e === 'started').length, 1, `finisher ran once: ${fEvents.join(',')}`);
+    assert.ok(!fEvents.includes('preempted'), `finisher not requeued: ${fEvents.join(',')}`);
+    const tEvents = (await c.events(ticker)).map((e) => e.type);
+    assert.ok(!tEvents.includes('preempted'), `ticker not requeued: ${tEvents.join(',')}`);
+    assert.equal(tEvents.filter((e) => e === 'started').length, 1);
+    assert.equal((await c.job(ticker)).state, 'running');
+    assert.ok(isAlive(tickerPid));
+    assert.equal(jobProcesses(a.pid!, finisher), 0);
   } finally {
     await c.close();
   }

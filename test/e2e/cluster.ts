@@ -33,9 +33,11 @@ export class TestCluster {
   }
 
   /** Stops the coordinator and starts a new one on the same port and SQLite file (agents keep running). */
-  async restartServer(opts: { freshState?: boolean } = {}): Promise<void> {
+  /** Stops the coordinator and starts it again on the same port; `whileDown` runs in between. */
+  async restartServer(opts: { freshState?: boolean; whileDown?: () => Promise<void> } = {}): Promise<void> {
     const port = Number(new URL(this.url).port);
     await this.server.close();
+    await opts.whileDown?.();
     const dataDir = opts.freshState ? mkdtempSync(join(this.dir, 'fresh-')) : this.dir;
     this.server = await startServer({ port, dataDir, adminToken: ADMIN, joinToken: JOIN, sync: 'normal', nodeTimeoutMs: this.nodeTimeoutMs });
   }
