@@ -61,3 +61,13 @@ export class GridStoreRefusedError extends FairwayError {
     super('grid_store_refused', `grid store refused ${operation}${why}`, { operation }, options);
   }
 }
+
+/**
+ * A plain `redis://` or `redis-cluster://` URL names a server that speaks only TLS (code `grid_tls_required`): the
+ * server drops a plain connection without a word, which would otherwise read as "unavailable". Nothing was sent.
+ */
+export class GridTlsRequiredError extends FairwayError {
+  constructor(readonly url: string, readonly address: string, options?: { cause?: unknown }) {
+    super('grid_tls_required', `the Redis server at ${address} (of ${url}) speaks only TLS: use rediss:// or rediss-cluster:// with the CA (--ca or FAIRWAY_CA)`, { url, address }, options);
+  }
+}

@@ -10,11 +10,12 @@
 //
 // Redis itself must not evict (maxmemory-policy noeviction, the default): its global LRU would cross tenants.
 import { randomBytes } from 'node:crypto';
+import { connect as tlsConnect } from 'node:tls';
 import { Redis, Cluster, type RedisOptions } from 'ioredis';
 import { InvalidInputError } from '../core/util/errors.ts';
 import { DEFAULT_MAX_VALUE_BYTES, DEFAULT_QUOTA_BYTES, type StoreLimits } from './embedded-store.ts';
 import { certificateErrorCode, UntrustedCertificateError } from '../wire/http-transport.ts';
-import { GridQuotaExceededError, GridStoreRefusedError, GridUnavailableError } from './errors.ts';
+import { GridQuotaExceededError, GridStoreRefusedError, GridTlsRequiredError, GridUnavailableError } from './errors.ts';
 import type { GridAdapterKind, GridStore, SetOptions, SetResult, TenantGridStats } from './port.ts';
 
 export interface RedisStoreOptions extends StoreLimits {
@@ -201,11 +202,18 @@ export class RedisStore implements GridStore {
     client.defineCommand('fwDelete', { numberOfKeys: 4, lua: DELETE_LUA });
     client.defineCommand('fwPin', { numberOfKeys: 4, lua: PIN_LUA });
     // ioredis reports connection trouble as 'error' events; the operations below turn it into GridUnavailableError.
-    // The last one is kept: a refused TLS certificate shows only there (the command just sees a closed connection).
-    client.on('error', (err: Error) => { this.#lastClientError = err; });
+    client.on('error', (err: Error) => this.#noteClientError(err));
+    // A Cluster reports its nodes' connection errors apart from its own ('Failed to refresh slots cache'); a node's
+    // refused certificate is followed there by a plain 'Connection is closed', so a certificate error is kept apart.
+    if (client instanceof Cluster) client.on('node error', (err: Error) => this.#noteClientError(err));
   }
 
-  #lastClientError: Error | undefined;
+  /** The client's last certificate error: a refused certificate shows only there (the command sees a closed connection). */
+  #certificateError: Error | undefined;
+
+  #noteClientError(err: Error): void {
+    if (certificateErrorCode(err) !== undefined) this.#certificateError = err;
+  }
 
   /**
    * `redis://host:port[/db]` or `redis-cluster://host:port[,host:port...]`; `rediss://` and `rediss-cluster://` for TLS
@@ -223,6 +231,8 @@ export class RedisStore implements GridStore {
     const commandTimeout = options.commandTimeoutMs ?? 2000;
     const common: RedisOptions = { connectTimeout, commandTimeout, maxRetriesPerRequest: 1, lazyConnect: true, enableAutoPipelining: true, ...tls };
     let store: RedisStore;
+    // The servers a failed connect is diagnosed against (see tlsProbe).
+    let seeds: { host: string; port: number }[] = [];
     if (url.startsWith('redis-cluster://') || url.startsWith('rediss-cluster://')) {
       // redis-cluster://[user:password@]host:port,host:port…
       let rest = url.slice(url.indexOf('://') + 3);
@@ -246,9 +256,12 @@ export class RedisStore implements GridStore {
         redisOptions: { connectTimeout, commandTimeout, maxRetriesPerRequest: 1, ...auth, ...tls },
       });
       store = new RedisStore('redis-cluster', cluster, options);
+      seeds = nodes;
     } else if (url.startsWith('redis://') || url.startsWith('rediss://')) {
       const redis = new Redis(url, { ...common, retryStrategy: (times) => Math.min(50 * 2 ** times, reconnectMax) });
       store = new RedisStore('redis', redis, options);
+      const u = new URL(url);
+      seeds = [{ host: u.hostname.replace(/^\[(.*)\]$/, '$1') || '127.0.0.1', port: Number(u.port || 6379) }];
     } else {
       throw new InvalidInputError(`not a Redis URL: ${JSON.stringify(url)}`, { url });
     }
@@ -260,8 +273,19 @@ export class RedisStore implements GridStore {
     } catch (err) {
       // Stop the client's background reconnects: nobody holds this store.
       store.client.disconnect();
-      const certCode = certificateErrorCode(err) ?? certificateErrorCode(store.#lastClientError);
-      if (certCode !== undefined) throw new UntrustedCertificateError(redactUrl(url), (err as Error).message, certCode, { cause: err });
+      let certError = certificateErrorCode(err) !== undefined ? err : store.#certificateError;
+      // ioredis's Cluster discovers slots over connections whose errors it drops, leaving only 'None of startup nodes
+      // is available': ask the seeds directly whether their certificate is the reason.
+      if (certError === undefined && useTls) certError = (await Promise.all(seeds.map((seed) => tlsProbe(seed, options.tlsCa, connectTimeout)))).find((p) => certificateErrorCode(p.error) !== undefined)?.error;
+      const certCode = certificateErrorCode(certError);
+      if (certCode !== undefined) throw new UntrustedCertificateError(redactUrl(url), (certError as Error).message, certCode, { cause: err });
+      // A plain URL to a TLS-only port: the server drops the connection, which says nothing; a TLS handshake that
+      // completes (nothing is sent over it) says why.
+      if (!useTls) {
+        const probes = await Promise.all(seeds.map((seed) => tlsProbe(seed, undefined, connectTimeout, false)));
+        const tlsSeed = seeds.find((_, i) => probes[i]!.handshake);
+        if (tlsSeed) throw new GridTlsRequiredError(redactUrl(url), `${tlsSeed.host}:${tlsSeed.port}`, { cause: err });
+      }
       throw err;
     }
     return store;
@@ -370,21 +394,82 @@ export class RedisStore implements GridStore {
   }
 
   /**
-   * Creates or updates the Redis ACL user `fw-<tenant>` (on every master of a Cluster) that a tenant's job processes
-   * connect as: all rights on the tenant's own keys, read-only on the shared datasets, nothing else; no admin or
-   * keyspace-wide commands. Run with an admin connection (the coordinator's).
+   * Creates or updates the Redis ACL user `fw-<tenant>` that a tenant's job processes connect as: all rights on the
+   * tenant's own keys, read-only on the shared datasets, nothing else; no admin or keyspace-wide commands. Run with an
+   * admin connection (the coordinator's). A Cluster does not propagate ACLs, so the user is set on every node,
+   * replicas included (a replica promoted by a failover must already know the user). A node added later needs
+   * provisioning again: it is idempotent (the rules start with `reset`).
    */
   async provisionTenantUser(tenantId: string, password: string): Promise<string> {
     const { tenantAclUser, tenantAclRules } = await import('./redis-acl.ts');
     const rules = tenantAclRules(tenantId, password);
-    const nodes = this.client instanceof Cluster ? this.client.nodes('master') : [this.client];
-    await this.#run('provisionTenantUser', () => Promise.all(nodes.map((n) => n.call('ACL', 'SETUSER', tenantAclUser(tenantId), ...rules))));
+    await this.#run('provisionTenantUser', async () => {
+      const { nodes, temporary } = this.client instanceof Cluster ? await clusterNodeClients(this.client) : { nodes: [this.client], temporary: [] };
+      try {
+        await Promise.all(nodes.map((n) => n.call('ACL', 'SETUSER', tenantAclUser(tenantId), ...rules)));
+      } finally {
+        for (const t of temporary) t.disconnect();
+      }
+    });
     return tenantAclUser(tenantId);
   }
 
   async close(): Promise<void> {
     this.client.disconnect();
   }
+}
+
+/**
+ * One TLS handshake with a server, to explain a failed connect: `handshake` when it completed (the server speaks TLS
+ * and, when `verify`, its certificate is trusted with `ca`), else the socket's error (a certificate code, or a plain
+ * server's reply that is no TLS). Nothing is sent over the connection; bounded by `timeoutMs`.
+ */
+function tlsProbe(seed: { host: string; port: number }, ca: string | undefined, timeoutMs: number, verify = true): Promise<{ handshake: boolean; error?: Error }> {
+  return new Promise((resolve) => {
+    const socket = tlsConnect({ host: seed.host, port: seed.port, rejectUnauthorized: verify, ...(ca !== undefined ? { ca } : {}) });
+    const done = (result: { handshake: boolean; error?: Error }): void => {
+      socket.destroy();
+      resolve(result);
+    };
+    socket.setTimeout(timeoutMs, () => done({ handshake: false }));
+    socket.once('secureConnect', () => done({ handshake: true }));
+    socket.once('error', (error) => done({ handshake: false, error }));
+  });
+}
+
+/**
+ * A client for every live node of the Cluster. The client's own pool follows CLUSTER SLOTS, which lists a replica only
+ * once gossip has told its master about it (seconds after it joined, or never for a master without slots), so the
+ * nodes come from CLUSTER NODES; those the pool lacks get a temporary connection with the pool's options (TLS, CA,
+ * credentials), which the caller disconnects. A node marked failed is skipped: it cannot be reached now.
+ */
+async function clusterNodeClients(cluster: Cluster): Promise<{ nodes: Redis[]; temporary: Redis[] }> {
+  const pool = new Map(cluster.nodes('all').map((n) => [`${n.options.host}:${n.options.port}`, n]));
+  const listing = String(await cluster.call('CLUSTER', 'NODES'));
+  const nodes: Redis[] = [];
+  const temporary: Redis[] = [];
+  for (const line of listing.split('\n')) {
+    // <id> <ip:port@cport[,hostname]> <flags> …; an IPv6 address has colons of its own, so split at the last one.
+    const [, address = '', flags = ''] = line.trim().split(' ');
+    const hostPort = address.split('@')[0] ?? '';
+    const colon = hostPort.lastIndexOf(':');
+    if (colon <= 0 || /(^|,)(fail\??|noaddr|handshake)(,|$)/.test(flags)) continue;
+    const host = hostPort.slice(0, colon);
+    const port = Number(hostPort.slice(colon + 1));
+    if (!Number.isInteger(port) || port <= 0) continue;
+    const known = pool.get(`${host}:${port}`);
+    if (known) {
+      nodes.push(known);
+    } else {
+      const extra = new Redis({ ...cluster.options.redisOptions, host, port, lazyConnect: true });
+      // Its failures reach the caller through the command's rejection.
+      extra.on('error', () => undefined);
+      temporary.push(extra);
+      nodes.push(extra);
+    }
+  }
+  if (nodes.length === 0) throw new GridUnavailableError('list cluster nodes (CLUSTER NODES named none)', 1);
+  return { nodes, temporary };
 }
 
 /** A Redis URL without its password, for messages and logs. */

@@ -1,5 +1,7 @@
 // Certificates made at test time with the openssl CLI (never checked in): a CA, a server certificate it signs for
-// 127.0.0.1/localhost, and an unrelated CA a client must not accept the server under.
+// 127.0.0.1/localhost, and an unrelated CA a client must not accept the server under. The server certificate is good
+// for client authentication too: Redis Cluster nodes (tls-cluster, tls-replication) present it to each other, and the
+// cluster bus always asks its peers for a certificate.
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -36,7 +38,7 @@ export function makeTestCerts(): TestCerts {
   const csr = join(dir, 'server.csr');
   const serverCert = join(dir, 'server.pem');
   const ext = join(dir, 'server.ext');
-  writeFileSync(ext, 'subjectAltName=IP:127.0.0.1,DNS:localhost\nbasicConstraints=CA:FALSE\nkeyUsage=digitalSignature\nextendedKeyUsage=serverAuth\n');
+  writeFileSync(ext, 'subjectAltName=IP:127.0.0.1,DNS:localhost\nbasicConstraints=CA:FALSE\nkeyUsage=digitalSignature\nextendedKeyUsage=serverAuth,clientAuth\n');
   openssl(['req', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-keyout', serverKey, '-out', csr, '-subj', '/CN=localhost'], dir);
   openssl(['x509', '-req', '-in', csr, '-CA', ca.cert, '-CAkey', ca.key, '-CAcreateserial', '-out', serverCert, '-days', '2', '-extfile', ext], dir);
   return { dir, caCert: ca.cert, caKey: ca.key, serverCert, serverKey, otherCaCert: other.cert };
