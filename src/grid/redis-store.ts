@@ -30,6 +30,11 @@ export interface RedisStoreOptions extends StoreLimits {
    * hanging for good; timed out, it counts as connection trouble and is retried, on the new master after a failover.
    */
   readonly commandTimeoutMs?: number;
+  /**
+   * How often a Cluster client re-reads the slot map unprompted (default 2000 ms): a failover's new master is learnt
+   * even when no MOVED reply tells. 0: only when a MOVED reply or a failed command says so.
+   */
+  readonly slotsRefreshIntervalMs?: number;
   /** Longest pause between the client's reconnect attempts (default 1000 ms). */
   readonly reconnectMaxMs?: number;
   /**
@@ -252,7 +257,7 @@ export class RedisStore implements GridStore {
         enableAutoPipelining: true, lazyConnect: true,
         clusterRetryStrategy: (times) => Math.min(100 * 2 ** times, reconnectMax),
         // Learn a failover's new slot owners even when no MOVED reply tells us (the old master just went silent).
-        slotsRefreshInterval: 2000,
+        slotsRefreshInterval: options.slotsRefreshIntervalMs ?? 2000,
         redisOptions: { connectTimeout, commandTimeout, maxRetriesPerRequest: 1, ...auth, ...tls },
       });
       store = new RedisStore('redis-cluster', cluster, options);

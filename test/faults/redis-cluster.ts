@@ -128,6 +128,31 @@ export class FailoverCluster {
     throw new Error(`no live master holds the slot of ${key}`);
   }
 
+  /**
+   * Moves the slot of `key` (and its keys) from its master to the master on `toPort`, the way `redis-cli --cluster
+   * reshard` does for one slot: IMPORTING/MIGRATING, MIGRATE in batches (over TLS for a TLS cluster), then the new
+   * owner announced to every master. A client that still has the old slot map then gets a MOVED reply.
+   */
+  moveSlotOf(key: string, toPort: number): { slot: number; fromPort: number } {
+    const fromPort = this.masterOf(key);
+    if (fromPort === toPort) throw new Error(`the slot of ${key} is already on ${toPort}`);
+    const slot = this.cli(fromPort, 'cluster', 'keyslot', key).trim();
+    const nodes = this.nodes();
+    const idOf = (port: number): string => nodes.find((n) => n.port === port)!.id;
+    this.cli(toPort, 'cluster', 'setslot', slot, 'importing', idOf(fromPort));
+    this.cli(fromPort, 'cluster', 'setslot', slot, 'migrating', idOf(toPort));
+    for (;;) {
+      const keys = this.cli(fromPort, 'cluster', 'getkeysinslot', slot, '1000').split('\n').filter(Boolean);
+      if (keys.length === 0) break;
+      const r = this.cli(fromPort, 'migrate', '127.0.0.1', String(toPort), '', '0', '10000', 'keys', ...keys);
+      if (r.trim() !== 'OK') throw new Error(`MIGRATE of slot ${slot} to ${toPort}: ${r}`);
+    }
+    // The new owner first, then the old one (which from then on answers MOVED), then the others.
+    const masters = nodes.filter((n) => n.role === 'master' && n.port !== toPort && n.port !== fromPort).map((n) => n.port);
+    for (const port of [toPort, fromPort, ...masters]) this.cli(port, 'cluster', 'setslot', slot, 'node', idOf(toPort));
+    return { slot: Number(slot), fromPort };
+  }
+
   signal(port: number, sig: NodeJS.Signals): void {
     this.servers.get(port)!.kill(sig);
   }

@@ -8,7 +8,7 @@
 // to the TLS ports fails with a typed error within its bounds, not a hang.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
+import { spawnSync, type SpawnSyncReturns } from 'node:child_process';
 import { readFileSync, rmSync } from 'node:fs';
 import { loadFashionMnistIntoGrid } from '../../src/grid/fashion-mnist-dataset.ts';
 import { Grid } from '../../src/grid/grid.ts';
@@ -16,11 +16,25 @@ import { RedisStore } from '../../src/grid/redis-store.ts';
 import { GridStoreRefusedError, GridTlsRequiredError } from '../../src/grid/errors.ts';
 import { InvalidInputError } from '../../src/core/util/errors.ts';
 import { SHARED_NAMESPACE } from '../../src/grid/port.ts';
+import { latestCheckpointVersion, loadCheckpoint } from '../../src/grid/checkpoints.ts';
 import { repoRoot } from '../../src/paths.ts';
 import { UntrustedCertificateError } from '../../src/wire/http-transport.ts';
 import { redisUnavailableReason } from '../grid/redis-servers.ts';
 import { FailoverCluster } from '../faults/redis-cluster.ts';
 import { makeTestCerts } from './certs.ts';
+
+const JOB_ID = 'tls-cluster-job';
+
+interface JobOutput { version: string; items: number; step: number; resumedFrom: number | null }
+
+function lastJson(stdout: string): JobOutput {
+  return JSON.parse(stdout.trim().split('\n').pop()!) as JobOutput;
+}
+
+/** MOVED replies a server has sent so far (INFO errorstats counts error replies by their first word). */
+function movedReplies(cluster: FailoverCluster, port: number): number {
+  return Number(/errorstat_MOVED:count=(\d+)/.exec(cluster.cli(port, 'info', 'errorstats'))?.[1] ?? 0);
+}
 
 test('grid over a TLS-only Redis Cluster: rediss-cluster:// with the CA, ACL user on every node, a real job process; untrusted and plain refused', { skip: redisUnavailableReason(), timeout: 120_000 }, async () => {
   const certs = makeTestCerts();
@@ -42,31 +56,55 @@ test('grid over a TLS-only Redis Cluster: rediss-cluster:// with the CA, ACL use
       assert.match(rules, /fw:\{acme\}/, `ACL user fw-acme on ${n.role} ${n.port}`);
     }
 
-    // A real job process: FAIRWAY_CA names the CA, the URL carries the tenant's ACL user and one seed node.
+    // A real job process: FAIRWAY_CA names the CA, the URL carries the tenant's ACL user and one seed node (a
+    // replica: the client learns the masters from it).
     const seed = nodes.find((n) => n.role === 'slave')!.port;
     const jobUrl = `rediss-cluster://fw-acme:${password}@127.0.0.1:${seed}`;
-    const r = spawnSync(process.execPath, ['--import', 'tsx', 'test/grid/fixtures/grid-job.ts', 'tls-cluster-job'], {
+    const runJob = (caFile: string): SpawnSyncReturns<string> => spawnSync(process.execPath, ['--import', 'tsx', 'test/grid/fixtures/grid-job.ts', JOB_ID], {
       cwd: repoRoot, encoding: 'utf8', timeout: 60_000,
-      env: { ...process.env, FAIRWAY_GRID: jobUrl, FAIRWAY_TENANT: 'acme', FAIRWAY_CA: certs.caCert, FAIRWAY_GRID_CA: '', FAIRWAY_GRID_KEY: '' },
+      env: { ...process.env, FAIRWAY_GRID: jobUrl, FAIRWAY_TENANT: 'acme', FAIRWAY_CA: caFile, FAIRWAY_GRID_CA: '', FAIRWAY_GRID_KEY: '' },
     });
-    assert.equal(r.status, 0, r.stderr);
-    const out = JSON.parse(r.stdout.trim().split('\n').pop()!) as { version: string; items: number; step: number };
-    assert.equal(out.version, m.version);
-    assert.equal(out.items, m.items);
-    assert.equal(out.step, 1);
+    const first = runJob(certs.caCert);
+    assert.equal(first.status, 0, first.stderr);
+    const out1 = lastJson(first.stdout);
+    assert.equal(out1.version, m.version);
+    assert.equal(out1.items, m.items);
+    assert.deepEqual([out1.step, out1.resumedFrom], [1, null]);
 
-    const job = new Grid(await RedisStore.connect(jobUrl, { tlsCa: ca, readOnlyNamespaces: [SHARED_NAMESPACE], maxAttempts: 1 }));
+    // The tenant user over TLS reaches its own keys and nothing of another tenant. Its slot map is never refreshed
+    // unprompted, so only a MOVED reply can tell it that a slot moved (below).
+    const job = new Grid(await RedisStore.connect(jobUrl, { tlsCa: ca, readOnlyNamespaces: [SHARED_NAMESPACE], maxAttempts: 1, slotsRefreshIntervalMs: 0 }));
     try {
       await job.namespace('acme').set('mine', Buffer.from('x'));
       assert.equal((await job.namespace('acme').get('mine'))?.toString(), 'x');
       await assert.rejects(job.namespace('other').get('secret'), GridStoreRefusedError);
+
+      // The data spreads over the masters: the shared datasets, acme and other hash to slots of more than one.
+      const masters = cluster.nodes().filter((n) => n.role === 'master');
+      const holding = masters.filter((n) => Number(cluster!.cli(n.port, 'dbsize').trim()) > 0);
+      assert.ok(holding.length >= 2, `keys on ${holding.length} master(s)`);
+
+      // Move acme's slot to another master while the tenant's client is connected: its next read goes to the old
+      // master, which answers MOVED (counted in its errorstats), and the client follows it over TLS to the new one.
+      const tenantKey = 'fw:{acme}:meta';
+      const to = masters.find((n) => n.port !== cluster!.masterOf(tenantKey))!.port;
+      const { slot, fromPort } = cluster.moveSlotOf(tenantKey, to);
+      const movedBefore = movedReplies(cluster, fromPort);
+      assert.equal((await job.namespace('acme').get('mine'))?.toString(), 'x');
+      const v = await latestCheckpointVersion(job.namespace('acme'), JOB_ID);
+      assert.ok(v !== undefined, 'the checkpoint is listed after the move');
+      assert.equal((await loadCheckpoint(job.namespace('acme'), JOB_ID, v)).step, 1);
+      assert.ok(movedReplies(cluster, fromPort) > movedBefore, 'the old master answered MOVED');
+      assert.equal(Number(cluster.cli(fromPort, 'cluster', 'countkeysinslot', String(slot)).trim()), 0);
+      assert.ok(Number(cluster.cli(to, 'cluster', 'countkeysinslot', String(slot)).trim()) > 0);
     } finally {
       await job.close();
     }
 
-    const masters = cluster.nodes().filter((n) => n.role === 'master');
-    const holding = masters.filter((n) => Number(cluster!.cli(n.port, 'DBSIZE').trim()) > 0);
-    assert.ok(holding.length >= 2, `keys on ${holding.length} master(s)`);
+    // A second run of the job restores the checkpoint the first one saved, from the slot's new master.
+    const second = runJob(certs.caCert);
+    assert.equal(second.status, 0, second.stderr);
+    assert.deepEqual([lastJson(second.stdout).step, lastJson(second.stdout).resumedFrom], [2, 1]);
 
     // Refusals, each a typed error within its bounds: a CA that did not sign the servers' certificate, no CA at all
     // (defaults: the client's own retries, then the verdict), and plain redis-cluster:// to the TLS-only ports.
@@ -81,10 +119,7 @@ test('grid over a TLS-only Redis Cluster: rediss-cluster:// with the CA, ACL use
     await assert.rejects(RedisStore.connect(plainUrl, { tlsCa: ca }), (e: unknown) => e instanceof InvalidInputError && /refusing to connect in clear/.test(e.message));
 
     // The same job process without the CA stops with the certificate error instead of hanging or going on in clear.
-    const noCa = spawnSync(process.execPath, ['--import', 'tsx', 'test/grid/fixtures/grid-job.ts', 'tls-cluster-job'], {
-      cwd: repoRoot, encoding: 'utf8', timeout: 60_000,
-      env: { ...process.env, FAIRWAY_GRID: jobUrl, FAIRWAY_TENANT: 'acme', FAIRWAY_CA: '', FAIRWAY_GRID_CA: '', FAIRWAY_GRID_KEY: '' },
-    });
+    const noCa = runJob('');
     assert.notEqual(noCa.status, 0);
     assert.match(noCa.stderr, /untrusted_certificate|is not trusted/);
     assert.ok(!noCa.stderr.includes(password), 'the password is not printed');
