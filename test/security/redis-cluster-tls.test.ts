@@ -3,8 +3,8 @@
 // Through Fairway's own code: the coordinator side connects with rediss-cluster:// and the CA, publishes the
 // Fashion-MNIST shards and provisions the tenant's Redis ACL user (on every node: ACLs are per server in a cluster);
 // a real job process, as that user, reads the shared shards and saves and restores a checkpoint; the user is refused
-// another tenant's keys; keys sit on more than one master, and a slot moved to another master while connected is
-// followed (a MOVED reply over TLS). A client without the CA, with the wrong CA, or speaking plain redis-cluster://
+// another tenant's keys; keys sit on more than one master, a slot moved to another master while connected is
+// followed (a MOVED reply over TLS), and after a replica is promoted the job, as the same user, restores from it. A client without the CA, with the wrong CA, or speaking plain redis-cluster://
 // to the TLS ports fails with a typed error within its bounds, not a hang.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -21,6 +21,7 @@ import { repoRoot } from '../../src/paths.ts';
 import { UntrustedCertificateError } from '../../src/wire/http-transport.ts';
 import { redisUnavailableReason } from '../grid/redis-servers.ts';
 import { FailoverCluster } from '../faults/redis-cluster.ts';
+import { waitFor } from '../faults/harness.ts';
 import { makeTestCerts } from './certs.ts';
 
 const JOB_ID = 'tls-cluster-job';
@@ -101,7 +102,15 @@ test('grid over a TLS-only Redis Cluster: rediss-cluster:// with the CA, ACL use
       await job.close();
     }
 
-    // A second run of the job restores the checkpoint the first one saved, from the slot's new master.
+    // Promote the replica of acme's new master (a manual, coordinated CLUSTER FAILOVER: no data lost, no timeout to
+    // wait for). The tenant's user works on the promoted node only because it was provisioned on replicas too.
+    const holder = cluster.masterOf('fw:{acme}:meta');
+    const holderId = cluster.nodes().find((n) => n.port === holder)!.id;
+    const replica = cluster.nodes().find((n) => n.role === 'slave' && n.masterId === holderId)!.port;
+    cluster.cli(replica, 'cluster', 'failover');
+    await waitFor('the replica promoted', () => cluster!.masterOf('fw:{acme}:meta') === replica, 30_000, 100);
+
+    // A second run of the job restores the checkpoint the first one saved, now from the promoted replica.
     const second = runJob(certs.caCert);
     assert.equal(second.status, 0, second.stderr);
     assert.deepEqual([lastJson(second.stdout).step, lastJson(second.stdout).resumedFrom], [2, 1]);
