@@ -280,15 +280,21 @@ export class RedisStore implements GridStore {
       store.client.disconnect();
       let certError = certificateErrorCode(err) !== undefined ? err : store.#certificateError;
       // ioredis's Cluster discovers slots over connections whose errors it drops, leaving only 'None of startup nodes
-      // is available': ask the seeds directly whether their certificate is the reason.
-      if (certError === undefined && useTls) certError = (await Promise.all(seeds.map((seed) => tlsProbe(seed, options.tlsCa, connectTimeout)))).find((p) => certificateErrorCode(p.error) !== undefined)?.error;
+      // is available': one plain connection per seed, with the same options, tells why (a refused certificate, a
+      // wrong password or a missing ACL user).
+      if (certError === undefined && store.client instanceof Cluster) {
+        const redisOptions = store.client.options.redisOptions ?? {};
+        const why = await Promise.all(seeds.map((seed) => seedConnectError(redisOptions, seed)));
+        certError = why.find((e) => certificateErrorCode(e) !== undefined);
+        const refused = why.find((e) => e instanceof Error && e.name === 'ReplyError' && !isTransient(e));
+        if (certError === undefined && refused !== undefined) throw new GridStoreRefusedError(`connect to ${redactUrl(url)}`, { cause: refused });
+      }
       const certCode = certificateErrorCode(certError);
       if (certCode !== undefined) throw new UntrustedCertificateError(redactUrl(url), (certError as Error).message, certCode, { cause: err });
       // A plain URL to a TLS-only port: the server drops the connection, which says nothing; a TLS handshake that
       // completes (nothing is sent over it) says why.
       if (!useTls) {
-        const probes = await Promise.all(seeds.map((seed) => tlsProbe(seed, undefined, connectTimeout, false)));
-        const tlsSeed = seeds.find((_, i) => probes[i]!.handshake);
+        const tlsSeed = (await Promise.all(seeds.map(async (seed) => ((await speaksTls(seed, connectTimeout)) ? seed : undefined)))).find((seed) => seed !== undefined);
         if (tlsSeed) throw new GridTlsRequiredError(redactUrl(url), `${tlsSeed.host}:${tlsSeed.port}`, { cause: err });
       }
       throw err;
@@ -425,21 +431,40 @@ export class RedisStore implements GridStore {
 }
 
 /**
- * One TLS handshake with a server, to explain a failed connect: `handshake` when it completed (the server speaks TLS
- * and, when `verify`, its certificate is trusted with `ca`), else the socket's error (a certificate code, or a plain
- * server's reply that is no TLS). Nothing is sent over the connection; bounded by `timeoutMs`.
+ * Whether the server at `seed` completes a TLS handshake (certificate not checked, nothing sent): to tell a plain
+ * client why a TLS-only server dropped its connection. Bounded by `timeoutMs`.
  */
-function tlsProbe(seed: { host: string; port: number }, ca: string | undefined, timeoutMs: number, verify = true): Promise<{ handshake: boolean; error?: Error }> {
+function speaksTls(seed: { host: string; port: number }, timeoutMs: number): Promise<boolean> {
   return new Promise((resolve) => {
-    const socket = tlsConnect({ host: seed.host, port: seed.port, rejectUnauthorized: verify, ...(ca !== undefined ? { ca } : {}) });
-    const done = (result: { handshake: boolean; error?: Error }): void => {
+    const socket = tlsConnect({ host: seed.host, port: seed.port, rejectUnauthorized: false });
+    const done = (handshake: boolean): void => {
       socket.destroy();
-      resolve(result);
+      resolve(handshake);
     };
-    socket.setTimeout(timeoutMs, () => done({ handshake: false }));
-    socket.once('secureConnect', () => done({ handshake: true }));
-    socket.once('error', (error) => done({ handshake: false, error }));
+    socket.setTimeout(timeoutMs, () => done(false));
+    socket.once('secureConnect', () => done(true));
+    socket.once('error', () => done(false));
   });
+}
+
+/**
+ * Why one standalone connection to a Cluster seed, with the Cluster's node options (TLS, CA, credentials), fails:
+ * the first error the connection reports (a certificate error, a ReplyError such as WRONGPASS), else the command's;
+ * undefined when it answers PING. One attempt, no reconnects.
+ */
+async function seedConnectError(redisOptions: RedisOptions, seed: { host: string; port: number }): Promise<unknown> {
+  const probe = new Redis({ ...redisOptions, host: seed.host, port: seed.port, lazyConnect: true, retryStrategy: () => null, maxRetriesPerRequest: 0 });
+  let first: Error | undefined;
+  probe.on('error', (e: Error) => { first ??= e; });
+  try {
+    await probe.connect();
+    await probe.ping();
+    return undefined;
+  } catch (err) {
+    return first ?? err;
+  } finally {
+    probe.disconnect();
+  }
 }
 
 /**

@@ -4,8 +4,9 @@
 // Fashion-MNIST shards and provisions the tenant's Redis ACL user (on every node: ACLs are per server in a cluster);
 // a real job process, as that user, reads the shared shards and saves and restores a checkpoint; the user is refused
 // another tenant's keys; keys sit on more than one master, a slot moved to another master while connected is
-// followed (a MOVED reply over TLS), and after a replica is promoted the job, as the same user, restores from it. A client without the CA, with the wrong CA, or speaking plain redis-cluster://
-// to the TLS ports fails with a typed error within its bounds, not a hang.
+// followed (a MOVED reply over TLS), and after a replica is promoted the job, as the same user, restores from it.
+// A client without the CA, with the wrong CA, with a wrong password, or speaking plain redis-cluster:// to the TLS
+// ports fails with a typed error within its bounds, not a hang.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync, type SpawnSyncReturns } from 'node:child_process';
@@ -123,6 +124,12 @@ test('grid over a TLS-only Redis Cluster: rediss-cluster:// with the CA, ACL use
     assert.match(untrusted.message, /certificate of rediss-cluster:\/\/fw-acme:\*\*\*@127\.0\.0\.1:\d+ is not trusted/);
     assert.ok(!untrusted.message.includes(password), 'the password is not in the message');
     await assert.rejects(RedisStore.connect(cluster.url), UntrustedCertificateError);
+    // A wrong password is the server's refusal, not "no node available".
+    const wrongPassword = 'not-the-password-42';
+    const refused = await RedisStore.connect(`rediss-cluster://fw-acme:${wrongPassword}@127.0.0.1:${seed}`, { tlsCa: ca, maxAttempts: 1 }).then(() => undefined, (e: unknown) => e);
+    assert.ok(refused instanceof GridStoreRefusedError, String(refused));
+    assert.match(refused.message, /WRONGPASS/);
+    assert.ok(!refused.message.includes(wrongPassword), 'the password is not in the message');
     const plainUrl = cluster.url.replace('rediss-cluster://', 'redis-cluster://');
     await assert.rejects(RedisStore.connect(plainUrl), (e: unknown) => e instanceof GridTlsRequiredError && e.code === 'grid_tls_required' && /speaks only TLS/.test(e.message));
     await assert.rejects(RedisStore.connect(plainUrl, { tlsCa: ca }), (e: unknown) => e instanceof InvalidInputError && /refusing to connect in clear/.test(e.message));
