@@ -9,7 +9,7 @@ import { setupBackend, type BackendName } from './tf/backend.ts';
 import { loadTrainingData, reloadTrainSplit, type DatasetName, type GridDatasetReader } from './datasets.ts';
 import { DiskCheckpointStore, type CheckpointStore } from './checkpoint-store.ts';
 import { ProgressReporter, type ProgressListener } from './progress.ts';
-import { JobControl } from './job-control.ts';
+import { ignoreLateStopSignals, JobControl } from './job-control.ts';
 import { watchParent } from './parent-watch.ts';
 import { installNetCounter, socketBytes } from './net-counter.ts';
 import { trainModel, type ModelSpec, type TrainResult } from './trainer.ts';
@@ -237,6 +237,9 @@ export async function runJobMain(spec: ModelSpec, dataset: DatasetName, defaults
     return reportError(code, err instanceof Error ? err.message : String(err), JOB_EXIT.failed);
   } finally {
     removeHandlers();
+    // Our exit code is decided: a stop signal from now on (a late one from the agent or its fence keeper) must not
+    // kill the process on its way out with 143.
+    ignoreLateStopSignals((sig) => writeStderr(`fairway job: ${sig} after the job had stopped; exiting with its own exit code\n`));
     stopWatching();
   }
 }
