@@ -66,11 +66,12 @@ export class FenceKeeperLink {
     if (this.restartTimer) clearTimeout(this.restartTimer);
     const child = this.child;
     if (!child || child.exitCode !== null || child.signalCode !== null) return;
-    const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+    const exited = new Promise<void>((resolve) => { child.once('exit', () => resolve()); child.once('error', () => resolve()); });
     if (!child.stdin!.destroyed) child.stdin!.end('exit\n');
     // It exits at once; should it hang, do not hold the agent's shutdown (it has nothing to signal anyway).
-    const t = setTimeout(() => child.kill('SIGKILL'), 5000);
-    await exited;
+    let t: NodeJS.Timeout | undefined;
+    const hung = new Promise<void>((resolve) => { t = setTimeout(() => { child.kill('SIGKILL'); resolve(); }, 5000); });
+    await Promise.race([exited, hung]);
     clearTimeout(t);
   }
 }
