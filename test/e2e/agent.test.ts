@@ -73,8 +73,10 @@ test('a job past its memory limit is stopped with that reason', async () => {
     await c.tenant('acme');
     const hog = await c.submit('acme', {
       name: 'hog', cpu: 0.2, memoryMiB: 120,
-      // Grows by ~20 MiB every 50 ms and would reach ~1 GiB; the limit is 120 MiB.
-      command: [process.execPath, '-e', "const a=[]; const t=setInterval(()=>{a.push(Buffer.alloc(20*2**20,1)); if(a.length>50){clearInterval(t)}},50)"],
+      // Grows by ~20 MiB every 50 ms up to ~1 GiB, then holds it; the limit is 120 MiB. It never exits by itself (it
+      // used to, 2.5 s in, with code 0: an agent whose memory watch was held up that long by a loaded moment saw it
+      // succeed instead).
+      command: [process.execPath, '-e', "const a=[]; const t=setInterval(()=>{a.push(Buffer.alloc(20*2**20,1)); if(a.length>50){clearInterval(t); setInterval(()=>{},1000)}},50)"],
     });
     const j = await c.waitForState(hog, ['succeeded', 'failed']);
     assert.equal(j.state, 'failed');
