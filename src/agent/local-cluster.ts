@@ -15,6 +15,7 @@ import { connectGrid } from '../grid/connect.ts';
 import { loadTrainingData } from '../sdk/datasets.ts';
 import { publishTrainingData } from '../sdk/grid-storage.ts';
 import { whichSync } from './job-process.ts';
+import { spawnPrivateRedis } from './private-redis.ts';
 
 export class ClusterStartError extends FairwayError {
   constructor(message: string, context: Record<string, unknown> = {}, options?: { cause?: unknown }) {
@@ -111,8 +112,7 @@ export class LocalCluster {
     const port = await freePort();
     const dir = join(this.o.dataDir, 'grid');
     mkdirSync(dir, { recursive: true });
-    this.redis = spawn(redisServer, ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--save', '', '--appendonly', 'no',
-      '--protected-mode', 'no', '--maxmemory-policy', 'noeviction', '--logfile', join(dir, 'redis.log')], { stdio: 'ignore' });
+    this.redis = spawnPrivateRedis({ redisServer, port, dir }).process;
     const url = `redis://127.0.0.1:${port}`;
     for (let i = 0; ; i++) {
       const r = spawnSync('redis-cli', ['-p', String(port), 'ping'], { encoding: 'utf8', timeout: 2000 });
