@@ -9,7 +9,9 @@ import { AgentCommand as AgentCommandSchema, type AgentCommand, type AgentReport
 import { parseProgressLine, type JobProgressEvent } from '../wire/job-progress.ts';
 import { InsecureUrlError, makeFetch, UntrustedCertificateError, type FetchLike } from '../wire/http-transport.ts';
 import type { NodeCapacity } from './capacity.ts';
-import { JobPidFile, reapStaleJobs } from './job-pids.ts';
+import { FenceKeeperLink } from './fence-keeper-link.ts';
+import type { FenceGroup } from './fence-keeper.ts';
+import { JobPidFile, processStartTicks, reapStaleJobs } from './job-pids.ts';
 import { JobProcess, whichSync } from './job-process.ts';
 import { checkHeartbeatFitsLease, Lease, leaseTerms } from './lease.ts';
 import { netBytes, RateMeter, treeUsage, CLOCK_TICKS_PER_S } from './proc-stats.ts';
@@ -60,6 +62,8 @@ interface Running {
   takenBack: boolean;
   /** Stopped by this agent because its lease ran out: its exit asks the coordinator to resume it from a checkpoint. */
   fenced: boolean;
+  /** Its process group as the fence keeper knows it (undefined: it never started). */
+  group: FenceGroup | undefined;
 }
 
 type TelemetryItem = Heartbeat['telemetry'][number];
@@ -104,6 +108,8 @@ export class NodeAgent {
   private leaseTimer: NodeJS.Timeout | undefined;
   /** The lease ran out: jobs were told to stop, and none start until an exchange renews it. */
   private fenced = false;
+  /** Stops our jobs if we freeze or die (fence-keeper.ts); running while we hold a lease. */
+  private keeper: FenceKeeperLink | undefined;
 
   constructor(private readonly o: AgentOptions) {
     this.pidFile = o.workDir !== undefined ? new JobPidFile(join(o.workDir, 'job-pids.json')) : undefined;
@@ -152,8 +158,14 @@ export class NodeAgent {
     this.leaseTimer = undefined;
     this.lease = terms ? new Lease(terms) : undefined;
     if (!terms) {
+      void this.keeper?.close();
+      this.keeper = undefined;
       this.log('the coordinator never declares nodes lost (node timeout 0): jobs run without a lease');
       return;
+    }
+    if (!this.keeper && !this.stopping) {
+      this.keeper = new FenceKeeperLink(this.nodeId, (l) => this.log(l));
+      this.keeper.start();
     }
     this.log(`lease ${terms.leaseMs} ms (coordinator node timeout ${nodeTimeoutMs} ms, stop grace ${terms.graceMs} ms): jobs stop if no exchange with the coordinator renews it in time`);
     this.leaseTimer = setInterval(() => this.checkLease(), terms.keepaliveMs);
@@ -176,6 +188,7 @@ export class NodeAgent {
       }
       const remaining = lease.terms.leaseMs - (lease.ageMs(now) ?? 0);
       for (const r of this.jobs.values()) r.proc.keepalive(remaining);
+      this.feedKeeper(remaining);
       return;
     }
     if (this.fenced) return;
@@ -187,6 +200,14 @@ export class NodeAgent {
       r.fenced = true;
       r.proc.stop('SIGTERM', why, lease.terms.graceMs);
     }
+  }
+
+  /** Tells the fence keeper the lease's time left and our job groups (only while the lease is fresh). */
+  private feedKeeper(remainingMs: number): void {
+    const lease = this.lease;
+    if (!this.keeper || !lease) return;
+    const groups = [...this.jobs.values()].filter((r) => !r.proc.done && r.group !== undefined).map((r) => r.group!);
+    this.keeper.feed({ leftMs: remainingMs, graceMs: lease.terms.graceMs, groups });
   }
 
   private async register(): Promise<void> {
@@ -249,6 +270,8 @@ export class NodeAgent {
     this.stopping = true;
     if (this.sampleTimer) clearInterval(this.sampleTimer);
     if (this.leaseTimer) clearInterval(this.leaseTimer);
+    // We stop our jobs ourselves, below: the keeper exits without signalling anything.
+    await this.keeper?.close();
     this.pollAbort.abort();
     const exits = [...this.jobs.values()].map((r) => new Promise<void>((resolve) => {
       const t = setInterval(() => { if (r.proc.done) { clearInterval(t); resolve(); } }, 50);
@@ -443,13 +466,22 @@ export class NodeAgent {
       onLine: (stream, line) => this.onLine(jobId, stream, line),
       onExit: (exitCode, reason) => this.onExit(jobId, exitCode, reason),
     });
-    this.jobs.set(jobId, { proc, cpus, takenBack: false, fenced: false });
+    const running: Running = { proc, cpus, takenBack: false, fenced: false, group: undefined };
+    this.jobs.set(jobId, running);
     for (const cpu of cpus) this.cpuLoad.set(cpu, (this.cpuLoad.get(cpu) ?? 0) + 1);
     this.reports.push({ type: 'started', jobId });
     this.log(`launch ${jobId}: ${(c.command ?? []).join(' ').slice(0, 200)}${cpus.length ? ` on CPUs ${cpus.join(',')}` : ''}`);
     proc.start();
+    const startTicks = proc.pid !== undefined ? processStartTicks(proc.pid) : undefined;
+    if (startTicks !== undefined) running.group = { pgid: proc.pid!, startTicks };
     if (proc.pid !== undefined) this.pidFile?.add(jobId, proc.pid);
-    if (this.lease) proc.keepalive(this.lease.terms.leaseMs - (this.lease.ageMs(Date.now()) ?? 0));
+    if (this.lease) {
+      const now = Date.now();
+      const remaining = this.lease.terms.leaseMs - (this.lease.ageMs(now) ?? 0);
+      proc.keepalive(remaining);
+      // The keeper learns of the new group at once, not a keepalive tick later (only a fresh lease feeds it).
+      if (this.lease.fresh(now)) this.feedKeeper(remaining);
+    }
     this.urgent();
   }
 

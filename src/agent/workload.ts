@@ -28,6 +28,11 @@ const WorkloadJob = z.strictObject({
   testLimit: z.number().int().positive().optional(),
   batchSize: z.number().int().positive().optional(),
   checkpointEvery: z.number().int().nonnegative().default(20),
+  /**
+   * A throttle for example jobs: every training step takes at least this long (`--min-step-ms`), so a drill timed
+   * against the job's progress sees the same pace on any machine.
+   */
+  minStepMs: z.number().int().nonnegative().optional(),
   cpu: z.number().positive(),
   memoryMiB: z.number().int().positive(),
   priorityClass: z.enum(PRIORITY_CLASSES).optional(),
@@ -77,6 +82,7 @@ export function jobCommand(j: WorkloadJob, nodeExec = process.execPath): string[
   if (j.trainLimit !== undefined) args.push('--train-limit', String(j.trainLimit));
   if (j.testLimit !== undefined) args.push('--test-limit', String(j.testLimit));
   if (j.batchSize !== undefined) args.push('--batch-size', String(j.batchSize));
+  if (j.minStepMs !== undefined) args.push('--min-step-ms', String(j.minStepMs));
   args.push('--checkpoint-every', String(j.checkpointEvery), '--progress-every', '5');
   return args;
 }

@@ -46,3 +46,17 @@ export class JobControl {
     };
   }
 }
+
+/**
+ * Once a job process has its outcome (exit code decided, checkpoint written), a stop signal has nothing left to stop:
+ * without a handler SIGTERM's default action would kill it with 143 on its way out, turning a clean fenced exit (75)
+ * or a finished job (0) into what looks like a kill. This happens when a stop arrives late, e.g. the agent's fence
+ * keeper (src/agent/fence-keeper.ts) signalling a job that already stopped itself. Such signals are noted and ignored;
+ * the process ends with the code it chose. Returns a function that removes the handlers.
+ */
+export function ignoreLateStopSignals(onLate: (signal: NodeJS.Signals) => void, proc: NodeJS.Process = process): () => void {
+  const signals: NodeJS.Signals[] = ['SIGTERM', 'SIGUSR2', 'SIGINT', 'SIGUSR1'];
+  const handlers = signals.map((sig) => [sig, () => onLate(sig)] as const);
+  for (const [sig, h] of handlers) proc.on(sig, h);
+  return () => { for (const [sig, h] of handlers) proc.off(sig, h); };
+}

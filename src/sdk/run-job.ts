@@ -9,7 +9,7 @@ import { setupBackend, type BackendName } from './tf/backend.ts';
 import { loadTrainingData, reloadTrainSplit, type DatasetName, type GridDatasetReader } from './datasets.ts';
 import { DiskCheckpointStore, type CheckpointStore } from './checkpoint-store.ts';
 import { ProgressReporter, type ProgressListener } from './progress.ts';
-import { JobControl } from './job-control.ts';
+import { ignoreLateStopSignals, JobControl } from './job-control.ts';
 import { watchParent } from './parent-watch.ts';
 import { installNetCounter, socketBytes } from './net-counter.ts';
 import { trainModel, type ModelSpec, type TrainResult } from './trainer.ts';
@@ -28,6 +28,8 @@ export interface JobOptions {
   readonly epochs: number;
   readonly batchSize: number;
   readonly maxSteps?: number;
+  /** A throttle: each step takes at least this long (trainer.ts). */
+  readonly minStepMs?: number;
   readonly trainLimit?: number;
   readonly testLimit?: number;
   readonly evalItems?: number;
@@ -115,6 +117,7 @@ export async function runTrainingJob(spec: ModelSpec, dataset: DatasetName, opti
     const result = await trainModel({
       model: spec, data: dataNote, epochs: options.epochs, batchSize: options.batchSize, seed: options.seed,
       ...(options.maxSteps !== undefined ? { maxSteps: options.maxSteps } : {}),
+      ...(options.minStepMs !== undefined ? { minStepMs: options.minStepMs } : {}),
       ...(options.evalItems !== undefined ? { evalItems: options.evalItems } : {}),
       checkpointEvery: options.checkpointEvery, progressEvery: options.progressEvery, resume: options.resume,
       ...(store ? { store } : {}), reporter, control,
@@ -174,6 +177,7 @@ export async function runJobMain(spec: ModelSpec, dataset: DatasetName, defaults
     .option('--epochs <n>', 'epochs', positiveInt, defaults.epochs)
     .option('--batch-size <n>', 'batch size', positiveInt, defaults.batchSize)
     .option('--max-steps <n>', 'stop after this many steps in total', positiveInt)
+    .option('--min-step-ms <ms>', 'throttle: every step takes at least this long (drills, demos, tests that must not depend on the machine\'s speed)', nonNegativeInt)
     .option('--train-limit <n>', 'use the first N training items', positiveInt, defaults.trainLimit)
     .option('--test-limit <n>', 'use the first N test items', positiveInt, defaults.testLimit)
     .option('--seed <n>', 'seed (env FAIRWAY_SEED)', nonNegativeInt, env.seed ?? 1)
@@ -195,7 +199,7 @@ export async function runJobMain(spec: ModelSpec, dataset: DatasetName, defaults
     throw err;
   }
   const o = program.opts<{
-    jobId: string; tenant: string; epochs: number; batchSize: number; maxSteps?: number; trainLimit?: number;
+    jobId: string; tenant: string; epochs: number; batchSize: number; maxSteps?: number; minStepMs?: number; trainLimit?: number;
     testLimit?: number; seed: number; backend: string; checkpointEvery: number; checkpointDir: string; grid?: string; ca?: string;
     resume: boolean; progressEvery: number; quiet?: boolean; reloadDataEachEpoch?: boolean;
   }>();
@@ -221,6 +225,7 @@ export async function runJobMain(spec: ModelSpec, dataset: DatasetName, defaults
     const outcome = await runTrainingJob(spec, dataset, {
       jobId, tenant: o.tenant, seed: o.seed, backend: o.backend as BackendName | 'auto', epochs: o.epochs,
       batchSize: o.batchSize, ...(o.maxSteps !== undefined ? { maxSteps: o.maxSteps } : {}),
+      ...(o.minStepMs !== undefined ? { minStepMs: o.minStepMs } : {}),
       ...(o.trainLimit !== undefined ? { trainLimit: o.trainLimit } : {}), ...(o.testLimit !== undefined ? { testLimit: o.testLimit } : {}),
       ...(defaults.evalItems !== undefined ? { evalItems: defaults.evalItems } : {}),
       checkpointEvery: o.checkpointEvery, progressEvery: o.progressEvery,
@@ -237,6 +242,9 @@ export async function runJobMain(spec: ModelSpec, dataset: DatasetName, defaults
     return reportError(code, err instanceof Error ? err.message : String(err), JOB_EXIT.failed);
   } finally {
     removeHandlers();
+    // Our exit code is decided: a stop signal from now on (a late one from the agent or its fence keeper) must not
+    // kill the process on its way out with 143.
+    ignoreLateStopSignals((sig) => writeStderr(`fairway job: ${sig} after the job had stopped; exiting with its own exit code\n`));
     stopWatching();
   }
 }

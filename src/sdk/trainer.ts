@@ -30,6 +30,11 @@ export interface TrainOptions {
   readonly seed: number;
   /** Stop after this many optimiser steps in total (counting steps done before a restore). */
   readonly maxSteps?: number;
+  /**
+   * A throttle: every step takes at least this long, the rest of it waited out (a stop request ends the wait). For
+   * drills, demos and tests whose timing must not depend on the machine's speed; a slower step is not slowed further.
+   */
+  readonly minStepMs?: number;
   /** Checkpoint every N steps; 0 for only on request, on stop and at the end. */
   readonly checkpointEvery: number;
   /** Report progress every N steps (and at the last step). */
@@ -72,6 +77,14 @@ export interface TrainResult {
 interface Position { step: number; epoch: number; stepInEpoch: number }
 
 const yieldToEventLoop = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** Waits until `untilMs` (performance.now() time) in short slices, ending early once a stop is requested. */
+async function waitOutStep(untilMs: number, control: JobControl): Promise<void> {
+  for (let left = untilMs - performance.now(); left > 0 && control.stopRequested === undefined; left = untilMs - performance.now()) {
+    await sleep(Math.min(left, 50));
+  }
+}
 
 /** Store errors that mean "not now" rather than "never": a skipped periodic checkpoint is retried at the next one. */
 const SKIPPABLE_SAVE_ERRORS = new Set(['grid_unavailable', 'grid_store_refused']);
@@ -277,6 +290,7 @@ export async function trainModel(options: TrainOptions): Promise<TrainResult> {
 
   try {
     while (pos.step < totalSteps) {
+      const stepStart = performance.now();
       if (!perm) {
         if (options.reloadTrain && trainEpoch !== -1 && trainEpoch !== pos.epoch) {
           const fresh = options.reloadTrain();
@@ -331,8 +345,10 @@ export async function trainModel(options: TrainOptions): Promise<TrainResult> {
         rngEpochStart = rng.state();
         perm = undefined;
       }
-      // Signals are delivered as event-loop tasks; without this turn a stop request would wait for the end.
-      await yieldToEventLoop();
+      // Signals are delivered as event-loop tasks; without this turn a stop request would wait for the end. A throttled
+      // job waits out the rest of its step here (a timer is such a turn too).
+      const stepEnd = stepStart + (options.minStepMs ?? 0);
+      await (stepEnd > performance.now() ? waitOutStep(stepEnd, control) : yieldToEventLoop());
       const stop = control.stopRequested;
       if (stop && pos.step < totalSteps) {
         // Without a store the stop still happens, but the job cannot resume: a different exit code says so.

@@ -73,8 +73,10 @@ test('a job past its memory limit is stopped with that reason', async () => {
     await c.tenant('acme');
     const hog = await c.submit('acme', {
       name: 'hog', cpu: 0.2, memoryMiB: 120,
-      // Grows by ~20 MiB every 50 ms and would reach ~1 GiB; the limit is 120 MiB.
-      command: [process.execPath, '-e', "const a=[]; const t=setInterval(()=>{a.push(Buffer.alloc(20*2**20,1)); if(a.length>50){clearInterval(t)}},50)"],
+      // Grows by ~20 MiB every 50 ms up to ~1 GiB, then holds it; the limit is 120 MiB. It never exits by itself (it
+      // used to, 2.5 s in, with code 0: an agent whose memory watch was held up that long by a loaded moment saw it
+      // succeed instead).
+      command: [process.execPath, '-e', "const a=[]; const t=setInterval(()=>{a.push(Buffer.alloc(20*2**20,1)); if(a.length>50){clearInterval(t); setInterval(()=>{},1000)}},50)"],
     });
     const j = await c.waitForState(hog, ['succeeded', 'failed']);
     assert.equal(j.state, 'failed');
@@ -98,7 +100,9 @@ test('fairway migrate: the job checkpoints on one agent, stops, and resumes on t
     const [from] = (await c.job(id)).nodeIds;
     // Hold the job (SIGSTOP) while the CLI runs: on a loaded machine its 470 steps can otherwise all be done before the
     // migrate request reaches the agent. It resumes (SIGCONT) only once the agent's migrate signal is pending on it, so
-    // the move always happens mid-training, and everything after that runs as it would unheld.
+    // the move always happens mid-training, and everything after that runs as it would unheld. Until the hold, the
+    // throttle (mlpCommand: >= 25 ms a step, 11 s or more for the run) keeps it training on a fast machine too, while
+    // its progress reaches us up to ~1 s late.
     const jobPid = jobLeader(c.agents.get(from!)!.pid!, id);
     process.kill(-jobPid, 'SIGSTOP');
     const to = from === 'a' ? 'b' : 'a';
@@ -150,6 +154,8 @@ test('kill -9 of the agent alone: its job notices, checkpoints and exits by itse
     const a = await c.addAgent('a', { cpus: 1, memoryMiB: 1500 });
     await c.tenant('acme');
     // No interval checkpoints: the only checkpoint it can resume from is the one it writes when it finds itself orphaned.
+    // It must still be training when its agent dies, which we do up to ~1 s after it printed step 3: its 282 steps are
+    // throttled (mlpCommand: >= 25 ms each, 7 s or more), so a fast machine cannot finish them first.
     const id = await c.submit('acme', { name: 'orphan', cpu: 1, memoryMiB: 1200, command: mlpCommand({ trainLimit: 6000, epochs: 3, checkpointDir: join(c.dir, 'ck'), checkpointEvery: 0 }) });
     await c.waitFor('a few training steps', async () => (await c.progress(id)).filter((p) => p.type === 'progress').length >= 3);
     const jobPids = processTree(jobLeader(a.pid!, id));

@@ -150,9 +150,18 @@ export function stopProcess(child: ChildProcess, graceMs = 15_000): Promise<void
   });
 }
 
-/** A small real training job (MLP on Fashion-MNIST), checkpointing to a shared directory. */
-export function mlpCommand(opts: { trainLimit: number; epochs: number; checkpointDir: string; checkpointEvery?: number }): string[] {
+/**
+ * The pace of test training jobs: every step takes at least this long (`--min-step-ms`). Tests act on a job while it
+ * trains (migrate, kill its agent, freeze it, stop a Redis master under it) after seeing its progress through the
+ * coordinator, up to ~1 s late (a heartbeat's log push, a poll); unthrottled, a fast CI machine runs a few hundred
+ * steps in that time and the job could end first. About what a step takes on the 2-core dev box, so it costs little
+ * there; on a faster machine the job keeps this pace and the test keeps its margin.
+ */
+export const TEST_MIN_STEP_MS = 25;
+
+/** A small real training job (MLP on Fashion-MNIST), checkpointing to a shared directory, throttled (TEST_MIN_STEP_MS). */
+export function mlpCommand(opts: { trainLimit: number; epochs: number; checkpointDir: string; checkpointEvery?: number; minStepMs?: number }): string[] {
   return [process.execPath, '--import', 'tsx', 'examples/train-mlp.ts', '--epochs', String(opts.epochs),
     '--train-limit', String(opts.trainLimit), '--test-limit', '100', '--checkpoint-dir', opts.checkpointDir,
-    '--checkpoint-every', String(opts.checkpointEvery ?? 0), '--progress-every', '1'];
+    '--checkpoint-every', String(opts.checkpointEvery ?? 0), '--progress-every', '1', '--min-step-ms', String(opts.minStepMs ?? TEST_MIN_STEP_MS)];
 }

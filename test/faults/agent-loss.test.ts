@@ -16,7 +16,10 @@ import { DoubleRunWatcher, figures, markedProcesses, newRunId, RUN_MARKER, sleep
 
 const CHECKPOINT_EVERY = 4;
 const TRAIN_ITEMS = 2000;
-const EPOCHS = 2;
+// 192 steps, throttled to >= 25 ms each (mlpCommand): 4.8 s or more on any machine. The freeze comes up to ~1 s after
+// the job printed step 10 (a heartbeat's log push, a poll), so the job is always still training then; at 64
+// unthrottled steps a fast machine could finish first, leaving no job process to freeze.
+const EPOCHS = 6;
 const BATCH = 64;
 // Long enough that a heartbeat delayed by training on a loaded 2-core box is not mistaken for a lost node.
 const NODE_TIMEOUT_MS = 4000;

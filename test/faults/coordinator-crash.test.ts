@@ -21,6 +21,11 @@ const BURST = 300;
 const CONCURRENCY = 20;
 const KILL_AT_ACKS = 60;
 const CHECKPOINT_EVERY = 4;
+// The training job: 128 steps throttled to >= 25 ms each (mlpCommand), 3.2 s or more on any machine. It must still be
+// running when we look, a poll after its first checkpoint (step 4); at 64 unthrottled steps a fast machine could have
+// finished it by then.
+const MLP_ITEMS = 2000;
+const MLP_EPOCHS = 4;
 
 test('kill -9 of the coordinator during a submission burst and running jobs: nothing acknowledged lost, nothing run twice, all finish', { timeout: 300_000 }, async (t) => {
   const runId = newRunId();
@@ -41,7 +46,7 @@ test('kill -9 of the coordinator during a submission burst and running jobs: not
       api(server.url, token, 'POST', '/v1/jobs', { ...body, env: { [RUN_MARKER]: runId } }, key ? { 'idempotency-key': key } : {});
 
     // Jobs running when the coordinator dies: a training job that checkpoints, and two processes that run ~10 s.
-    const mlp = await submit({ name: 'mlp', request: { cpu: 1, memoryMiB: 1200 }, command: mlpCommand({ trainLimit: 2000, epochs: 2, checkpointDir: join(dir, 'ck'), checkpointEvery: CHECKPOINT_EVERY }) });
+    const mlp = await submit({ name: 'mlp', request: { cpu: 1, memoryMiB: 1200 }, command: mlpCommand({ trainLimit: MLP_ITEMS, epochs: MLP_EPOCHS, checkpointDir: join(dir, 'ck'), checkpointEvery: CHECKPOINT_EVERY }) });
     assert.equal(mlp.status, 201);
     const mlpId = mlp.body.id as string;
     const tickers: string[] = [];
@@ -131,7 +136,7 @@ test('kill -9 of the coordinator during a submission burst and running jobs: not
       const restore = mlpLines.find((l: { type: string }) => l.type === 'restore');
       assert.ok(restore, 'a rescheduled training job resumed from its checkpoint');
     }
-    assert.equal(mlpLines.find((l: { type: string }) => l.type === 'done')?.step, Math.ceil(2000 / 64) * 2);
+    assert.equal(mlpLines.find((l: { type: string }) => l.type === 'done')?.step, Math.ceil(MLP_ITEMS / 64) * MLP_EPOCHS);
     watcher.sample();
     assert.deepEqual(watcher.doubles, [], 'no job ever ran twice at once');
     for (const id of [mlpId, ...tickers]) assert.ok(watcher.seen.has(id), `the watcher saw ${id} run`);

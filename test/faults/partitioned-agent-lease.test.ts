@@ -18,8 +18,9 @@ import { DoubleRunWatcher, figures, markedProcesses, newRunId, Processes, FAIRWA
 const NODE_TIMEOUT_MS = 4000;
 const CHECKPOINT_EVERY = 10;
 const TRAIN_ITEMS = 6000;
-// Long enough (940 steps) that the job cannot reach its end within the lease and grace on a fast, quiet machine
-// (at 282 steps it once did, leaving nothing to resume).
+// Long enough (940 steps, throttled to >= 25 ms each by mlpCommand: 23 s or more on any machine) that the job cannot
+// reach its end before it fences itself: a first checkpoint seen, another agent started, then a lease and grace (at
+// 282 unthrottled steps it once did, leaving nothing to resume; unthrottled, 940 take ~7 s on a fast machine).
 const EPOCHS = 10;
 const BATCH = 64;
 

@@ -18,6 +18,7 @@ import { listCheckpoints, loadCheckpoint, saveCheckpoint } from '../../src/grid/
 import { tensor } from '../../src/grid/tensor.ts';
 import { exited, figures, sleep, waitFor } from './harness.ts';
 import { cli, FailoverCluster } from './redis-cluster.ts';
+import { TEST_MIN_STEP_MS } from '../e2e/cluster.ts';
 
 const TENANT = 'acme';
 const JOB = 'job-1';
@@ -127,14 +128,19 @@ test('a Redis Cluster master stopped during checkpoint writes: typed bounded err
   }
 });
 
-/** A real example training job (MLP on Fashion-MNIST) with its checkpoints in the Cluster, as a child process. */
+/**
+ * A real example training job (MLP on Fashion-MNIST) with its checkpoints in the Cluster, as a child process. Its 64
+ * steps are throttled (>= TEST_MIN_STEP_MS each, 1.6 s or more): the masters are stopped a poll and two redis-cli calls
+ * after its second checkpoint, and a fast machine must not have finished it by then.
+ */
 class JobRun {
   readonly lines: Record<string, unknown>[] = [];
   stderr = '';
   readonly child: ChildProcess;
   constructor(url: string, jobId: string) {
     this.child = spawn(process.execPath, ['--import', 'tsx', 'examples/train-mlp.ts', '--grid', url, '--tenant', TENANT, '--job-id', jobId,
-      '--epochs', '2', '--train-limit', '2000', '--test-limit', '100', '--checkpoint-every', String(JOB_CHECKPOINT_EVERY), '--progress-every', '1'], {
+      '--epochs', '2', '--train-limit', '2000', '--test-limit', '100', '--checkpoint-every', String(JOB_CHECKPOINT_EVERY), '--progress-every', '1',
+      '--min-step-ms', String(TEST_MIN_STEP_MS)], {
       cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, FAIRWAY_GRID: url },
     });
     createInterface({ input: this.child.stdout! }).on('line', (l) => { if (l.startsWith('{')) this.lines.push(JSON.parse(l) as Record<string, unknown>); });

@@ -103,6 +103,24 @@ test('with no store a stop request still stops, without a checkpoint (exit code 
   assert.equal(r.lastCheckpointVersion, null);
 });
 
+test('a throttled job (minStepMs) trains exactly the same steps; a stop asked during its wait ends the wait at once', { timeout: 60_000 }, async () => {
+  const { JobControl } = await import('../../src/sdk/job-control.ts');
+  const base = { epochs: 1, batchSize: 64, trainLimit: 640, testLimit: 100, seed: 9, backend: 'wasm' as const, progressEvery: 1 };
+  const plain = await trainMlp({ ...base, jobId: 'unthrottled', maxSteps: 3 });
+  const paced = await trainMlp({ ...base, jobId: 'throttled', maxSteps: 3, minStepMs: 20 });
+  assert.equal(paced.status, 'completed');
+  assert.deepEqual(paced.stepLosses, plain.stepLosses, 'the throttle changes the pace, not the training');
+  // An hour per step: a stop that arrives while step 1 is waited out ends the run there (were the wait not cut
+  // short, this test would hit its timeout).
+  const control = new JobControl();
+  const stopped = await trainMlp({
+    ...base, jobId: 'throttled-stop', minStepMs: 3_600_000, control,
+    onEvent: (e) => { if (e.type === 'progress' && e.step === 1) setTimeout(() => control.requestStop('preempt'), 50); },
+  });
+  assert.equal(stopped.status, 'stopped');
+  assert.equal(stopped.step, 1);
+});
+
 test('a memory store restores the same trajectory in-process', async () => {
   const store = new MemoryCheckpointStore();
   const base = { epochs: 1, batchSize: 64, trainLimit: 640, testLimit: 100, seed: 9, backend: 'wasm' as const };

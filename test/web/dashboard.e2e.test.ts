@@ -158,11 +158,14 @@ test('the dashboard shows tenants, live job progress, why a job waits, and a ten
     const tenantRows = await admin.$$eval('[data-testid=tenants] tbody tr', (rows) => rows.map((r) => r.getAttribute('data-tenant')));
     assert.deepEqual(tenantRows, ['acme', 'globex']);
     // Grid memory per tenant, as the coordinator read it from the grid: 1.5 MiB → 2 MiB (rounded up), one key, one hit.
-    // The coordinator reads the grid every 2 s, so the page may first show a reading from before the write: wait for
-    // one that has it (a reading that never comes fails here).
+    // The coordinator reads the grid every 2 s, so the page may first show a reading from before the write, or one
+    // taken between the write and the read-back (the bytes, no hit yet): wait for one that has both (a reading that
+    // never comes fails here).
     const acmeGrid = admin.locator(`[data-testid=grid-acme][data-bytes="${gridBytes}"]`);
+    const acmeText = /^2\s*1 key · 100% hits$/;
     await acmeGrid.waitFor({ timeout: 15_000 });
-    assert.match((await acmeGrid.textContent())!, /^2\s*1 key · 100% hits$/);
+    await waitFor('the grid reading after the write and the read', async () => acmeText.test((await acmeGrid.textContent()) ?? ''), 15_000);
+    assert.match((await acmeGrid.textContent())!, acmeText);
     assert.match((await admin.locator('[data-testid=grid-globex]').textContent())!, /^0\s*0 keys$/);
 
     await admin.click('nav a[data-tab=jobs]');
