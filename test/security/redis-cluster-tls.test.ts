@@ -38,7 +38,7 @@ function movedReplies(cluster: FailoverCluster, port: number): number {
   return Number(/errorstat_MOVED:count=(\d+)/.exec(cluster.cli(port, 'info', 'errorstats'))?.[1] ?? 0);
 }
 
-test('grid over a TLS-only Redis Cluster: rediss-cluster:// with the CA, ACL user on every node, a real job process; untrusted and plain refused', { skip: redisUnavailableReason(), timeout: 120_000 }, async () => {
+test('grid over a TLS-only Redis Cluster: rediss-cluster:// with the CA, ACL user on every node, a real job process; untrusted and plain refused', { skip: redisUnavailableReason(), timeout: 120_000 }, async (t) => {
   const certs = makeTestCerts();
   const password = 'acme-cluster-secret-0123456789';
   let cluster: FailoverCluster | undefined;
@@ -123,7 +123,10 @@ test('grid over a TLS-only Redis Cluster: rediss-cluster:// with the CA, ACL use
     assert.ok(untrusted instanceof UntrustedCertificateError, String(untrusted));
     assert.match(untrusted.message, /certificate of rediss-cluster:\/\/fw-acme:\*\*\*@127\.0\.0\.1:\d+ is not trusted/);
     assert.ok(!untrusted.message.includes(password), 'the password is not in the message');
+    // With default options (4 attempts with backoff) as a client that forgot its CA would have: bounded, then typed.
+    const noCaStart = Date.now();
     await assert.rejects(RedisStore.connect(cluster.url), UntrustedCertificateError);
+    const noCaMs = Date.now() - noCaStart;
     // A wrong password is the server's refusal, not "no node available".
     const wrongPassword = 'not-the-password-42';
     const refused = await RedisStore.connect(`rediss-cluster://fw-acme:${wrongPassword}@127.0.0.1:${seed}`, { tlsCa: ca, maxAttempts: 1 }).then(() => undefined, (e: unknown) => e);
@@ -131,7 +134,10 @@ test('grid over a TLS-only Redis Cluster: rediss-cluster:// with the CA, ACL use
     assert.match(refused.message, /WRONGPASS/);
     assert.ok(!refused.message.includes(wrongPassword), 'the password is not in the message');
     const plainUrl = cluster.url.replace('rediss-cluster://', 'redis-cluster://');
+    const plainStart = Date.now();
     await assert.rejects(RedisStore.connect(plainUrl), (e: unknown) => e instanceof GridTlsRequiredError && e.code === 'grid_tls_required' && /speaks only TLS/.test(e.message));
+    // Figures only (no timing is asserted): how long a misconfigured client takes to get its verdict.
+    t.diagnostic(`verdict after ${noCaMs} ms without the CA, ${Date.now() - plainStart} ms for plain redis-cluster:// (default retries)`);
     await assert.rejects(RedisStore.connect(plainUrl, { tlsCa: ca }), (e: unknown) => e instanceof InvalidInputError && /refusing to connect in clear/.test(e.message));
 
     // The same job process without the CA stops with the certificate error instead of hanging or going on in clear.
