@@ -236,7 +236,7 @@ export class RedisStore implements GridStore {
     const commandTimeout = options.commandTimeoutMs ?? 2000;
     const common: RedisOptions = { connectTimeout, commandTimeout, maxRetriesPerRequest: 1, lazyConnect: true, enableAutoPipelining: true, ...tls };
     let store: RedisStore;
-    // The servers a failed connect is diagnosed against (see tlsProbe).
+    // The servers a failed connect is diagnosed against (see the catch below).
     let seeds: { host: string; port: number }[] = [];
     if (url.startsWith('redis-cluster://') || url.startsWith('rediss-cluster://')) {
       // redis-cluster://[user:password@]host:port,host:port…
