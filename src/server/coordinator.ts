@@ -16,7 +16,7 @@ import type { ClusterPort, TimerPort } from '../runtime/ports.ts';
 import type { Tenant } from '../core/domain/tenant.ts';
 import { validateTenant } from '../core/domain/tenant.ts';
 import { ConflictError, NotFoundError } from '../core/util/errors.ts';
-import type { AgentCommand, FairnessView, Heartbeat, JobSubmission, MigrationView, NodeForecast, NodeRegister, StreamEvent, TenantCreate, TenantUpdate } from '../wire/schemas.ts';
+import type { AgentCommand, FairnessView, Heartbeat, JobSubmission, MigrationView, NodeForecast, NodeRegister, StreamEvent, TenantCreate, TenantGridView, TenantUpdate } from '../wire/schemas.ts';
 import type { Grid } from '../grid/grid.ts';
 import type { ProfileConfig } from '../core/scheduler/profiles.ts';
 import { NodeLoadForecasts, type NodeForecastOptions } from './node-forecasts.ts';
@@ -53,6 +53,11 @@ export interface CoordinatorOptions {
   readonly grid?: Grid;
   /** How often the grid's per-tenant usage is read. Default 2 s. */
   readonly gridIntervalMs?: number;
+  /**
+   * Charge what each tenant holds in the attached grid (its memory) in its dominant share — fairness readings, queue
+   * order, the fairness cap; never its hard cap. Default true: RAM a tenant keeps in the grid is RAM others lack.
+   */
+  readonly gridInShares?: boolean;
 }
 
 /** The coordinator's default queue depth (see CoordinatorOptions.queueDepth). */
@@ -116,6 +121,9 @@ export class Coordinator {
   readonly nodeForecasts: NodeLoadForecasts | undefined;
   private gridUsage: TenantGridUsagePoller | undefined;
   private readonly gridIntervalMs: number;
+  private readonly gridInShares: boolean;
+  /** The holdings last fed to the core (canonical JSON), so an unchanged grid reading feeds nothing. */
+  private lastHoldings = '[]';
   private readonly migrations: MigrationView[] = [];
   private lastCycleEndMs = 0;
 
@@ -160,6 +168,7 @@ export class Coordinator {
       }, nf.stepMs).unref());
     }
     this.gridIntervalMs = opts.gridIntervalMs ?? 2000;
+    this.gridInShares = opts.gridInShares ?? true;
     if (opts.grid) this.attachGrid(opts.grid);
     const nodeTimeoutMs = opts.nodeTimeoutMs ?? 30_000;
     this.nodeTimeoutMs = nodeTimeoutMs;
@@ -876,9 +885,22 @@ export class Coordinator {
    */
   attachGrid(grid: Grid): void {
     const prev = this.gridUsage;
-    this.gridUsage = new TenantGridUsagePoller(grid, this.clock, this.gridIntervalMs);
+    this.gridUsage = new TenantGridUsagePoller(grid, this.clock, this.gridIntervalMs, this.gridInShares ? (u) => this.chargeGridHoldings(u) : undefined);
     if (!this.closed) this.gridUsage.start();
     if (prev) void prev.close();
+  }
+
+  /** Feeds the core what each known tenant holds in the grid (memory, MiB rounded up), when it changed. */
+  private chargeGridHoldings(usage: ReadonlyMap<string, TenantGridView>): void {
+    if (this.closed) return;
+    const holdings = [...usage.values()]
+      .filter((u) => u.memMiB > 0 && this.tenants.has(u.tenant))
+      .sort((a, b) => (a.tenant < b.tenant ? -1 : 1))
+      .map((u) => ({ tenantId: u.tenant, held: { cpuMilli: 0, gpuMilli: 0, memMiB: u.memMiB, netMbps: 0 } }));
+    const key = JSON.stringify(holdings);
+    if (key === this.lastHoldings) return;
+    this.lastHoldings = key;
+    this.feed({ type: 'TenantHoldingsReported', atMs: this.clock(), holdings });
   }
 
   /** Reads the grid's usage now (tests; the poller does it on its own every gridIntervalMs). */

@@ -381,3 +381,35 @@ test('/v1/events rejects a malformed logs flag with a 400 before the stream star
     await h.close();
   }
 });
+
+test('grid memory counts in a tenant\'s share: /v1/fairness shows it, and the tenant holding it waits behind an equal one (unless --no-grid-shares)', async () => {
+  const order = async (gridInShares: boolean): Promise<{ first: string; acmeShare: number | undefined }> => {
+    const grid = await connectGrid('embedded');
+    const h = open({ grid, gridInShares });
+    try {
+      await call(h, 'POST', '/v1/nodes', agent, { id: 'n1', capacity: { cpu: 4, memoryMiB: 64 } });
+      await call(h, 'POST', '/v1/tenants', admin, { id: 'acme' });
+      await call(h, 'POST', '/v1/tenants', admin, { id: 'globex' });
+      // acme keeps 32 MiB in the grid: half the cluster's memory.
+      await grid.namespace('acme').set('cache', new Uint8Array(32 * 1024 * 1024));
+      await h.coord.refreshGridUsage();
+      // Each job needs the whole node; acme asks first.
+      const job = (tenant: string) => call<{ id: string }>(h, 'POST', '/v1/jobs', admin, { tenant, name: `${tenant}-job`, request: { cpu: 4, memoryMiB: 16 }, command: ['x'] });
+      const a = await job('acme');
+      const g = await job('globex');
+      await h.coord.runCycle();
+      const state = async (id: string) => (await call<JobView>(h, 'GET', `/v1/jobs/${id}`, admin)).state;
+      const running = [(await state(a.id)) === 'running' ? 'acme' : null, (await state(g.id)) === 'running' ? 'globex' : null].filter((x) => x !== null);
+      assert.equal(running.length, 1, `one job fits: ${running.join(',')}`);
+      const f = await call<FairnessView>(h, 'GET', '/v1/fairness', admin);
+      return { first: running[0]!, acmeShare: f.tenants.find((t) => t.tenant === 'acme')?.share };
+    } finally {
+      await h.close();
+    }
+  };
+  const charged = await order(true);
+  assert.equal(charged.first, 'globex');
+  assert.ok(charged.acmeShare !== undefined && charged.acmeShare >= 0.5, `acme's share includes its grid memory: ${charged.acmeShare}`);
+  const notCharged = await order(false);
+  assert.equal(notCharged.first, 'acme', 'without grid shares the earlier job goes first');
+});

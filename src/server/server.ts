@@ -28,6 +28,8 @@ export interface ServerOptions {
   readonly queueDepth?: number;
   /** The data grid whose per-tenant usage /v1/fairness reports: embedded (default), redis[s]://…, redis[s]-cluster://…. */
   readonly gridUrl?: string;
+  /** Charge each tenant's grid memory in its dominant share (CoordinatorOptions.gridInShares; default true). */
+  readonly gridInShares?: boolean;
   /** One load-forecast step per node this often (default 5000). */
   readonly forecastStepMs?: number;
   /** Serve HTTPS with this certificate and private key (PEM files); both or neither. */
@@ -84,7 +86,7 @@ export async function startServer(o: ServerOptions): Promise<RunningServer> {
   const tlsCa = gridTlsCa(gridUrl);
   const grid = await connectGrid(gridUrl, tlsCa !== undefined ? { tlsCa } : {});
   const coordinator = new Coordinator({
-    store, auth, grid, ...(o.forecastStepMs !== undefined ? { forecast: { stepMs: o.forecastStepMs } } : {}), ...(o.cycleIntervalMs !== undefined ? { cycleIntervalMs: o.cycleIntervalMs } : {}), ...(o.profile ? { profile: o.profile } : {}),
+    store, auth, grid, ...(o.gridInShares !== undefined ? { gridInShares: o.gridInShares } : {}), ...(o.forecastStepMs !== undefined ? { forecast: { stepMs: o.forecastStepMs } } : {}), ...(o.cycleIntervalMs !== undefined ? { cycleIntervalMs: o.cycleIntervalMs } : {}), ...(o.profile ? { profile: o.profile } : {}),
     ...(o.nodeTimeoutMs !== undefined ? { nodeTimeoutMs: o.nodeTimeoutMs } : {}), ...(o.queueDepth !== undefined ? { queueDepth: o.queueDepth } : {}),
   });
   const app = buildApp({ coordinator, auth, ...(https ? { https } : {}), dashboardDir: join(repoRoot, 'web', 'dist'), storeStats: () => store.stats, ...(o.bodyLimit ? { bodyLimit: o.bodyLimit } : {}), ...(o.logger !== undefined ? { logger: o.logger } : {}), ...(o.version ? { version: o.version } : {}) });

@@ -14,7 +14,13 @@ export class TenantGridUsagePoller {
   private inflight: Promise<void> | undefined;
   private failing = false;
 
-  constructor(readonly grid: Grid, private readonly clock: () => number, private readonly intervalMs = 2000) {}
+  /** @param onRead called after each successful read with every tenant's usage (the coordinator charges it in shares). */
+  constructor(
+    readonly grid: Grid,
+    private readonly clock: () => number,
+    private readonly intervalMs = 2000,
+    private readonly onRead?: (usage: ReadonlyMap<string, TenantGridView>) => void,
+  ) {}
 
   get kind(): string {
     return this.grid.kind;
@@ -52,6 +58,7 @@ export class TenantGridUsagePoller {
       return [u.tenantId, { tenant: u.tenantId, bytes: s.usedBytes, memMiB: u.memMiB, keys: s.keys, hitRatio: u.hitRatio ?? null, evictions: u.evictions }];
     }));
     this.readAtMs = this.clock();
+    this.onRead?.(this.usage);
   }
 
   /** Usage of each of these tenants (zero for one the grid has no partition for: it stored nothing); [] before the first read. */

@@ -18,11 +18,12 @@ export function registerServer(program: Command): void {
     .option('--log', 'log warnings and errors as JSON lines')
     .option('--queue-depth <n>', 'pending jobs a scheduling cycle considers at most, highest priority first', '1000')
     .option('--grid <url>', 'the data grid whose per-tenant usage the coordinator reports: embedded, redis://host:port, redis-cluster://… (or env FAIRWAY_GRID)')
+    .option('--no-grid-shares', "report each tenant's grid memory but do not charge it in its dominant share (fairness, queue order)")
     .option('--forecast-step-ms <ms>', 'one per-node load forecast step this often', '5000')
     .option('--tls-cert <file>', 'serve HTTPS with this certificate, PEM (or env FAIRWAY_TLS_CERT); needs --tls-key')
     .option('--tls-key <file>', 'private key of --tls-cert, PEM (or env FAIRWAY_TLS_KEY)')
     .option('--node-timeout-ms <ms>', 'a node silent for this long is lost and its jobs requeued (0: never)', '30000')
-    .action(async (o: { port: string; host: string; dataDir: string; adminToken?: string; joinToken?: string; sync: string; bodyLimit: string; log?: boolean; queueDepth: string; grid?: string; forecastStepMs: string; tlsCert?: string; tlsKey?: string; nodeTimeoutMs: string }) => {
+    .action(async (o: { port: string; host: string; dataDir: string; adminToken?: string; joinToken?: string; sync: string; bodyLimit: string; log?: boolean; queueDepth: string; grid?: string; gridShares: boolean; forecastStepMs: string; tlsCert?: string; tlsKey?: string; nodeTimeoutMs: string }) => {
       const adminToken = o.adminToken ?? process.env.FAIRWAY_ADMIN_TOKEN;
       if (!adminToken) throw new InvalidInputError('--admin-token (or FAIRWAY_ADMIN_TOKEN) is required', { field: 'adminToken' });
       if (o.sync !== 'full' && o.sync !== 'normal') throw new InvalidInputError(`--sync must be full or normal, got ${o.sync}`, { field: 'sync' });
@@ -43,7 +44,7 @@ export function registerServer(program: Command): void {
       const s = await startServer({
         ...(tlsCertFile !== undefined ? { tlsCertFile } : {}), ...(tlsKeyFile !== undefined ? { tlsKeyFile } : {}),
         port, host: o.host, dataDir: o.dataDir, adminToken, sync: o.sync, bodyLimit: Number(o.bodyLimit), logger: o.log ?? false,
-        version: packageVersion(), queueDepth, nodeTimeoutMs, ...(joinToken ? { joinToken } : {}), forecastStepMs, ...(gridUrl ? { gridUrl } : {}),
+        version: packageVersion(), queueDepth, nodeTimeoutMs, ...(joinToken ? { joinToken } : {}), forecastStepMs, ...(gridUrl ? { gridUrl } : {}), gridInShares: o.gridShares,
       });
       console.log(`fairway coordinator listening on ${s.url}`);
       if (tlsCertFile === undefined && o.host !== '127.0.0.1' && o.host !== '::1' && o.host !== 'localhost') {

@@ -18,7 +18,7 @@ const byKey = <T>(m: Map<string, T>): [string, T][] => [...m].sort(([a], [b]) =>
 
 export function exportState(state: ControlState): ExportedState {
   return {
-    tenants: byKey(state.tenants).map(([, t]) => ({ tenant: t.tenant, alloc: [...t.alloc], pendingDemand: [...t.pendingDemand] })),
+    tenants: byKey(state.tenants).map(([, t]) => ({ tenant: t.tenant, alloc: [...t.alloc], ...(t.held.some((x) => x !== 0) ? { held: [...t.held] } : {}), pendingDemand: [...t.pendingDemand] })),
     nodes: byKey(state.nodes).map(([, n]) => ({ node: n.node, alloc: [...n.alloc], datasets: [...n.cachedDatasets].sort(), jobs: [...n.jobs].sort(), lastHeartbeatMs: n.lastHeartbeatMs })),
     // The node table is a cache of the above; compare its contents, not its identity.
     jobs: byKey(state.jobs).map(([, j]) => ({ ...j, runningView: undefined, taskClasses: undefined, queue: j.queue ? { ...j.queue } : undefined })),

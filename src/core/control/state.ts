@@ -96,6 +96,8 @@ export interface NodeRecord {
 export interface TenantRecord {
   tenant: Tenant;
   readonly alloc: number[];
+  /** Held outside its jobs (grid memory, TenantHoldingsReported), by dimension: counts in its share, not its cap. */
+  readonly held: number[];
   /** Sum of the total requests of its pending jobs, by dimension. */
   readonly pendingDemand: number[];
 }

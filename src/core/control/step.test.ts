@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { SchedulerHarness } from '../../../test/harness/scheduler-harness.ts';
 import { makeJob, makeNode, makeTenant } from '../../../test/harness/builders.ts';
-import { explainJob } from './queries.ts';
+import { explainJob, fairnessNow } from './queries.ts';
 import { createControlState } from './state.ts';
 import { step } from './step.ts';
 import { createRng } from '../util/rng.ts';
@@ -89,4 +89,48 @@ test('explainJob reports position, priority terms and never-fits', () => {
   assert.equal(huge.estimatedStartMs, undefined);
   assert.equal(explainJob(h.state, 'run', 1000).state, 'running');
   assert.throws(() => explainJob(h.state, 'nope', 0), NotFoundError);
+});
+
+test('grid holdings count in a tenant\'s dominant share: the fairness reading, and the queue order between equal tenants', () => {
+  // One 8-GPU node, 256 GiB; tenants a and b alike; a asks first. Each job needs the whole node.
+  const run = (aHoldsMiB: number) => {
+    const h = new SchedulerHarness({ cycleIntervalMs: 1000 });
+    h.tenant(makeTenant('a').build()).tenant(makeTenant('b').build()).node(node8('n1'));
+    if (aHoldsMiB > 0) h.at(0, { type: 'TenantHoldingsReported', atMs: 0, holdings: [{ tenantId: 'a', held: { cpuMilli: 0, gpuMilli: 0, memMiB: aHoldsMiB, netMbps: 0 } }] });
+    h.submit(makeJob('ja').tenant('a').gpus(8).duration(10_000).build(), 100);
+    h.submit(makeJob('jb').tenant('b').gpus(8).duration(10_000).build(), 200);
+    h.run(5_000);
+    return h;
+  };
+  assert.deepEqual(run(0).launched().map((l) => l.jobId), ['ja'], 'without holdings the earlier job goes first');
+  const held = run(128 * 1024);
+  assert.deepEqual(held.launched().map((l) => l.jobId), ['jb'], 'a holds half the cluster\'s memory in the grid: b goes first');
+  const f = fairnessNow(held.state, held.now).current;
+  const a = f.tenants.find((t) => t.id === 'a')!;
+  assert.ok(Math.abs(a.share - 0.5) < 1e-9, `a's dominant share is its grid memory: ${a.share}`);
+});
+
+test('holdings are a full report, ignore unknown tenants, are validated, and never count against a tenant\'s hard cap', () => {
+  const s = createControlState();
+  const rng = createRng(1);
+  step(s, { type: 'TenantUpserted', atMs: 0, tenant: makeTenant('a').cap({ memMiB: 1024, gpuMilli: 8000, cpuMilli: 32_000 }).build() }, 0, rng);
+  step(s, { type: 'TenantUpserted', atMs: 0, tenant: makeTenant('b').build() }, 0, rng);
+  step(s, { type: 'NodeRegistered', atMs: 0, node: node8('n1') }, 0, rng);
+  const mem = (memMiB: number) => ({ cpuMilli: 0, gpuMilli: 0, memMiB, netMbps: 0 });
+  step(s, { type: 'TenantHoldingsReported', atMs: 1, holdings: [{ tenantId: 'a', held: mem(4096) }, { tenantId: 'b', held: mem(10) }, { tenantId: 'ghost', held: mem(99) }] }, 1, rng);
+  assert.deepEqual(s.tenants.get('a')!.held, [0, 0, 4096, 0]);
+  assert.equal(s.tenants.has('ghost'), false);
+  // The next report no longer lists b: b holds nothing now.
+  step(s, { type: 'TenantHoldingsReported', atMs: 2, holdings: [{ tenantId: 'a', held: mem(4096) }] }, 2, rng);
+  assert.deepEqual(s.tenants.get('b')!.held, [0, 0, 0, 0]);
+  const before = JSON.stringify(exportState(s));
+  assert.throws(() => step(s, { type: 'TenantHoldingsReported', atMs: 3, holdings: [{ tenantId: 'a', held: mem(-1) }] }, 3, rng), InvalidInputError);
+  assert.equal(JSON.stringify(exportState(s)), before, 'a rejected report changes nothing');
+  // a's cap is 1 GiB of memory and it holds 4 GiB in the grid: a 512 MiB job still starts (the cap limits its jobs).
+  const out = step(s, { type: 'JobSubmitted', atMs: 4, job: makeJob('small').tenant('a').memMiB(512).gpus(1).build() }, 4, rng);
+  let commands = [...out.commands];
+  for (let t = 5; t < 5_000 && !commands.some((c) => c.type === 'LaunchJob'); t += 100) {
+    commands = [...step(s, { type: 'TimerFired', atMs: t, timerId: 'schedule', purpose: 'schedule' }, t, rng).commands];
+  }
+  assert.ok(commands.some((c) => c.type === 'LaunchJob' && c.jobId === 'small'), 'the capped tenant\'s job starts despite its holdings');
 });

@@ -7,7 +7,7 @@ import { totalRequest, transition, validateJobSpec, type JobSpec } from '../doma
 import { validateNode } from '../domain/node.ts';
 import type { Reason } from '../domain/plan.ts';
 import { validateTenant } from '../domain/tenant.ts';
-import type { Resources } from '../domain/resources.ts';
+import { validateResources, type Resources } from '../domain/resources.ts';
 import { measureFairness, type TenantLoad } from '../fairness/monitor.ts';
 import { NodeTable, toVector } from '../scheduler/cycle-state.ts';
 import { runCycle } from '../scheduler/schedule.ts';
@@ -219,6 +219,7 @@ export function buildSnapshot(state: ControlState): ClusterSnapshot {
       demand: { cpuMilli: (a[0] as number) + (p[0] as number), gpuMilli: (a[1] as number) + (p[1] as number), memMiB: (a[2] as number) + (p[2] as number), netMbps: (a[3] as number) + (p[3] as number) },
       ...(boost !== undefined ? { fairnessBoost: boost } : {}),
       ...(cap !== undefined ? { capDominantShare: cap } : {}),
+      ...(t.held.some((x) => x !== 0) ? { held: { cpuMilli: t.held[0] as number, gpuMilli: t.held[1] as number, memMiB: t.held[2] as number, netMbps: t.held[3] as number } } : {}),
     });
   }
   return {
@@ -240,7 +241,11 @@ export function clusterCapacity(state: ControlState): number[] {
 }
 
 export function tenantLoads(state: ControlState): TenantLoad[] {
-  return [...state.tenants.values()].map((t) => ({ id: t.tenant.id, weight: t.tenant.weight, alloc: [...t.alloc], demand: t.alloc.map((a, d) => a + (t.pendingDemand[d] as number)) }));
+  // What a tenant holds outside its jobs (grid memory) is part of what it has, and of what it wants.
+  return [...state.tenants.values()].map((t) => {
+    const alloc = t.alloc.map((a, d) => a + (t.held[d] as number));
+    return { id: t.tenant.id, weight: t.tenant.weight, alloc, demand: alloc.map((a, d) => a + (t.pendingDemand[d] as number)) };
+  });
 }
 
 function runScheduleCycle(state: ControlState, now: number, rng: Rng, out: Command[]): void {
@@ -325,7 +330,7 @@ export function step(state: ControlState, event: Event, now: number, rng: Rng): 
       const t = validateTenant(event.tenant);
       const rec = state.tenants.get(t.id);
       if (rec) rec.tenant = t;
-      else state.tenants.set(t.id, { tenant: t, alloc: [0, 0, 0, 0], pendingDemand: [0, 0, 0, 0] });
+      else state.tenants.set(t.id, { tenant: t, alloc: [0, 0, 0, 0], held: [0, 0, 0, 0], pendingDemand: [0, 0, 0, 0] });
       if (state.pending.size > 0) armSchedule(state, now, out);
       break;
     }
@@ -455,6 +460,27 @@ export function step(state: ControlState, event: Event, now: number, rng: Rng): 
           });
         }
       }
+      break;
+    }
+    case 'TenantHoldingsReported': {
+      const next = new Map<string, number[]>();
+      for (const h of event.holdings) {
+        validateResources(h.held, `holdings of tenant '${h.tenantId}'`);
+        // A tenant the core does not know (deleted, or not yet upserted) has no share to charge.
+        if (state.tenants.has(h.tenantId)) next.set(h.tenantId, toVector(h.held));
+      }
+      let changed = false;
+      for (const [id, t] of state.tenants) {
+        const v = next.get(id) ?? [0, 0, 0, 0];
+        for (let d = 0; d < v.length; d++) {
+          if (t.held[d] !== v[d]) {
+            t.held[d] = v[d] as number;
+            changed = true;
+          }
+        }
+      }
+      // Holdings change shares, so queue order and the fairness caps: a cycle looks again if anyone is waiting.
+      if (changed && state.pending.size > 0) armSchedule(state, now, out);
       break;
     }
     case 'TimerFired':

@@ -15,6 +15,11 @@ export interface TelemetrySample {
   readonly used: Resources;
 }
 
+export interface TenantHolding {
+  readonly tenantId: string;
+  readonly held: Resources;
+}
+
 export type Event =
   | { readonly type: 'TenantUpserted'; readonly atMs: number; readonly tenant: Tenant }
   | { readonly type: 'NodeRegistered'; readonly atMs: number; readonly node: Node }
@@ -30,6 +35,11 @@ export type Event =
   | { readonly type: 'MigrationRequested'; readonly atMs: number; readonly jobId: string; readonly toNodeIds: readonly string[]; readonly reason: Reason }
   | { readonly type: 'MigrationCompleted'; readonly atMs: number; readonly jobId: string; readonly toNodeIds: readonly string[] }
   | { readonly type: 'TelemetrySampled'; readonly atMs: number; readonly sample: TelemetrySample }
+  /**
+   * What tenants hold outside their jobs' allocations — the in-memory data grid's per-tenant memory — as a full report
+   * (tenants not listed hold nothing). It counts in their dominant share (fairness, queue order), not in caps.
+   */
+  | { readonly type: 'TenantHoldingsReported'; readonly atMs: number; readonly holdings: readonly TenantHolding[] }
   | { readonly type: 'TimerFired'; readonly atMs: number; readonly timerId: string; readonly purpose: TimerPurpose };
 
 export type TimerPurpose = 'schedule' | 'fairness' | 'balance' | 'heartbeat-check';

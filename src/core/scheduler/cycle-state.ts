@@ -41,6 +41,9 @@ export class TenantScratch {
   /** Weighted, demand-capped fair dominant share, when a queue plugin computed it (else NaN). */
   fairShare = Number.NaN;
 
+  /** Held outside its jobs (TenantUsage.held), by dimension: in its shares, not in `alloc` (which its cap limits). */
+  readonly held: Float64Array;
+
   constructor(
     readonly id: string,
     readonly tenant: Tenant,
@@ -48,25 +51,23 @@ export class TenantScratch {
     private readonly total: readonly number[],
   ) {
     this.alloc = Float64Array.from(toVector(usage.allocated));
+    this.held = Float64Array.from(usage.held ? toVector(usage.held) : [0, 0, 0, 0]);
   }
 
-  /** Dominant share of the cluster's (non-down) capacity. */
+  /** Dominant share of the cluster's (non-down) capacity, holdings included. */
   dominantShare(): number {
     let s = 0;
     for (let d = 0; d < DIMS; d++) {
-      const t = this.total[d] as number;
-      if (t > 0) {
-        const x = (this.alloc[d] as number) / t;
-        if (x > s) s = x;
-      }
+      const x = this.share(d);
+      if (x > s) s = x;
     }
     return s;
   }
 
-  /** Share of one dimension. */
+  /** Share of one dimension, holdings included. */
   share(d: number): number {
     const t = this.total[d] as number;
-    return t > 0 ? (this.alloc[d] as number) / t : 0;
+    return t > 0 ? ((this.alloc[d] as number) + (this.held[d] as number)) / t : 0;
   }
 }
 

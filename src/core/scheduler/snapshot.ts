@@ -41,6 +41,11 @@ export interface TenantUsage {
    * a cycle sums the pending jobs it is given.
    */
   readonly demand?: Resources;
+  /**
+   * Held outside its running jobs (the data grid's memory for this tenant): counts in its dominant share — queue
+   * order, priority's fairness term, the fairness cap — but not against its hard cap. Absent: nothing.
+   */
+  readonly held?: Resources;
   /** Fairness-monitor boost for under-served tenants, 0..1 (0 when absent). */
   readonly fairnessBoost?: number;
   /** Fairness-monitor cap: the tenant may not start jobs that take its dominant share above this (0..1). */

@@ -41,7 +41,7 @@ export const fairnessCapPreFilter: PreFilterPlugin = {
     let after = 0;
     for (let d = 0; d < DIMS; d++) {
       const total = cycle.total[d] as number;
-      if (total > 0) after = Math.max(after, ((t.alloc[d] as number) + (task.req[d] as number) * task.spec.gangSize) / total);
+      if (total > 0) after = Math.max(after, ((t.alloc[d] as number) + (t.held[d] as number) + (task.req[d] as number) * task.spec.gangSize) / total);
     }
     if (after <= cap + 1e-9) return null;
     return {
