@@ -134,3 +134,16 @@ test('holdings are a full report, ignore unknown tenants, are validated, and nev
   }
   assert.ok(commands.some((c) => c.type === 'LaunchJob' && c.jobId === 'small'), 'the capped tenant\'s job starts despite its holdings');
 });
+
+test('holdings alone do not make a tenant active in the fairness reading; with jobs, they count in its share', () => {
+  const s = createControlState();
+  const rng = createRng(1);
+  for (const id of ['a', 'b']) step(s, { type: 'TenantUpserted', atMs: 0, tenant: makeTenant(id).build() }, 0, rng);
+  step(s, { type: 'NodeRegistered', atMs: 0, node: node8('n1') }, 0, rng);
+  step(s, { type: 'TenantHoldingsReported', atMs: 1, holdings: [{ tenantId: 'a', held: { cpuMilli: 0, gpuMilli: 0, memMiB: 64 * 1024, netMbps: 0 } }] }, 1, rng);
+  step(s, { type: 'JobSubmitted', atMs: 2, job: makeJob('jb').tenant('b').gpus(1).build() }, 2, rng);
+  assert.deepEqual(fairnessNow(s, 2).current.tenants.map((t) => t.id), ['b'], 'a only keeps data: not competing');
+  step(s, { type: 'JobSubmitted', atMs: 3, job: makeJob('ja').tenant('a').gpus(1).build() }, 3, rng);
+  const a = fairnessNow(s, 3).current.tenants.find((t) => t.id === 'a');
+  assert.ok(a && Math.abs(a.share - 0.25) < 1e-9, `a's share is its 64 GiB of 256: ${a?.share}`);
+});

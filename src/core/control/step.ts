@@ -244,7 +244,7 @@ export function tenantLoads(state: ControlState): TenantLoad[] {
   // What a tenant holds outside its jobs (grid memory) is part of what it has, and of what it wants.
   return [...state.tenants.values()].map((t) => {
     const alloc = t.alloc.map((a, d) => a + (t.held[d] as number));
-    return { id: t.tenant.id, weight: t.tenant.weight, alloc, demand: alloc.map((a, d) => a + (t.pendingDemand[d] as number)) };
+    return { id: t.tenant.id, weight: t.tenant.weight, alloc, demand: alloc.map((a, d) => a + (t.pendingDemand[d] as number)), ...(t.held.some((x) => x !== 0) ? { held: [...t.held] } : {}) };
   });
 }
 

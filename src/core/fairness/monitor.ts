@@ -39,6 +39,11 @@ export interface TenantLoad {
   readonly alloc: readonly number[];
   /** Held plus pending, by dimension. */
   readonly demand: readonly number[];
+  /**
+   * The part of `alloc` (and `demand`) held outside jobs (grid memory). It counts in the share, but holdings alone do
+   * not make a tenant active: only tenants with jobs running or waiting compete for the cluster.
+   */
+  readonly held?: readonly number[];
 }
 
 export interface TenantFairness {
@@ -67,9 +72,9 @@ export interface FairnessCorrections {
 
 export const NO_CORRECTIONS: FairnessCorrections = { boosts: new Map(), caps: new Map(), reasons: [] };
 
-/** One instantaneous reading (no window). Active tenants: those with any demand. */
+/** One instantaneous reading (no window). Active tenants: those with any demand beyond their holdings. */
 export function measureFairness(loads: readonly TenantLoad[], capacity: readonly number[], atMs: number): FairnessReading {
-  const active = loads.filter((l) => l.demand.some((x) => x > 0)).sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+  const active = loads.filter((l) => l.demand.some((x, d) => x - (l.held?.[d] ?? 0) > 0)).sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
   const fair = weightedDrfShares(active.map((l) => ({ id: l.id, weight: l.weight, demand: l.demand })), capacity);
   const tenants = active.map((l): TenantFairness => {
     const share = dominantShareOf(l.alloc, capacity);
