@@ -187,9 +187,15 @@ test('an agent restarted after kill -9 stops the job its previous run left and r
     const id = await c.submit('acme', { name: 'sleeper', cpu: 0.5, memoryMiB: 200, command: [process.execPath, '-e', 'setInterval(() => {}, 1000)'] });
     await c.waitFor('job started', async () => (await c.events(id)).some((e) => e.type === 'started'));
     const stale = jobLeader(a.pid!, id);
+    // The agent's fence keeper would stop the orphan as soon as the agent dies; here both die (as in a host's OOM
+    // kill), so only the restarted agent's pid file can find it. Frozen first, the agent cannot start a new keeper.
+    const keeper = childPids(a.pid!).find((pid) => readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('fence-keeper'));
+    assert.ok(keeper !== undefined, 'the agent runs a fence keeper');
+    process.kill(a.pid!, 'SIGSTOP');
+    process.kill(keeper, 'SIGKILL');
     process.kill(a.pid!, 'SIGKILL');
     await new Promise((r) => a.once('exit', r));
-    assert.ok(isAlive(stale), 'the orphan outlived its agent (it watches nothing)');
+    assert.ok(isAlive(stale), 'the orphan outlived its agent and keeper (it watches nothing)');
     const a2 = await c.addAgent('a', { cpus: 1, memoryMiB: 1500 });
     await c.waitFor('the stale process is stopped', async () => !isAlive(stale), 30_000);
     assert.match(c.agentLogs.get('a') ?? '', /left running by a previous agent/);
