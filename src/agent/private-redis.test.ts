@@ -4,10 +4,10 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { whichSync } from './job-process.ts';
+import { freePort, waitFor } from '../../test/faults/harness.ts';
 
 const REDIS = whichSync('redis-server');
 
@@ -32,9 +32,9 @@ setInterval(() => {}, 1000);`;
     const started = JSON.parse(line) as { pid: number; diesWithParent: boolean };
     redisPid = started.pid;
     assert.equal(started.diesWithParent, true);
-    await waitFor('redis-server answers', () => commOf(started.pid) === 'redis-server' && portInUse(port));
+    await waitFor('redis-server answers', () => commOf(started.pid) === 'redis-server' && portInUse(port), 20_000, 50);
     parent.kill('SIGKILL');
-    await waitFor('redis-server gone after its parent was killed', () => !alive(started.pid));
+    await waitFor('redis-server gone after its parent was killed', () => !alive(started.pid), 20_000, 50);
   } finally {
     if (parent.exitCode === null) parent.kill('SIGKILL');
     if (redisPid !== undefined && alive(redisPid)) process.kill(redisPid, 'SIGKILL');
@@ -62,23 +62,4 @@ function commOf(pid: number): string | undefined {
 function portInUse(port: number): boolean {
   const hex = port.toString(16).toUpperCase().padStart(4, '0');
   return readFileSync('/proc/net/tcp', 'utf8').split('\n').some((l) => l.includes(`:${hex} `) && / 0A /.test(l));
-}
-
-async function waitFor(what: string, cond: () => boolean, timeoutMs = 20_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!cond()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for: ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as { port: number };
-      s.close(() => resolve(port));
-    });
-  });
 }
