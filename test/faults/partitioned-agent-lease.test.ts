@@ -24,6 +24,16 @@ const TRAIN_ITEMS = 6000;
 const EPOCHS = 10;
 const BATCH = 64;
 
+/** The long SDK job these tests freeze, submitted and trained up to its first checkpoint. */
+async function startLongJob(c: TestCluster, runId: string): Promise<string> {
+  const id = await c.submit('acme', {
+    name: 'long', cpu: 1, memoryMiB: 1200, env: { [RUN_MARKER]: runId },
+    command: mlpCommand({ trainLimit: TRAIN_ITEMS, epochs: EPOCHS, checkpointDir: join(c.dir, 'ck'), checkpointEvery: CHECKPOINT_EVERY }),
+  });
+  await c.waitFor('a first checkpoint', async () => (await c.progress(id)).some((p) => p.type === 'checkpoint'), 180_000);
+  return id;
+}
+
 test('a frozen agent while another node has room: its SDK job fences itself, never runs twice, resumes elsewhere from its checkpoint', { timeout: 240_000 }, async (t) => {
   const runId = newRunId();
   const c = await TestCluster.start({ nodeTimeoutMs: NODE_TIMEOUT_MS });
@@ -32,11 +42,7 @@ test('a frozen agent while another node has room: its SDK job fences itself, nev
   try {
     a = await c.addAgent('a', { cpus: 1, memoryMiB: 1500 });
     await c.tenant('acme');
-    const id = await c.submit('acme', {
-      name: 'long', cpu: 1, memoryMiB: 1200, env: { [RUN_MARKER]: runId },
-      command: mlpCommand({ trainLimit: TRAIN_ITEMS, epochs: EPOCHS, checkpointDir: join(c.dir, 'ck'), checkpointEvery: CHECKPOINT_EVERY }),
-    });
-    await c.waitFor('a first checkpoint', async () => (await c.progress(id)).some((p) => p.type === 'checkpoint'), 180_000);
+    const id = await startLongJob(c, runId);
     // The other node joins only now, so the job is on a; it has room for the job.
     await c.addAgent('b', { cpus: 1, memoryMiB: 1500 });
     const [stale] = markedProcesses(runId);
@@ -88,11 +94,7 @@ test('an agent frozen past its lease but not past the node timeout: its SDK job 
   try {
     a = await c.addAgent('a', { cpus: 1, memoryMiB: 1500 });
     await c.tenant('acme');
-    const id = await c.submit('acme', {
-      name: 'long', cpu: 1, memoryMiB: 1200, env: { [RUN_MARKER]: runId },
-      command: mlpCommand({ trainLimit: TRAIN_ITEMS, epochs: EPOCHS, checkpointDir: join(c.dir, 'ck'), checkpointEvery: CHECKPOINT_EVERY }),
-    });
-    await c.waitFor('a first checkpoint', async () => (await c.progress(id)).some((p) => p.type === 'checkpoint'), 180_000);
+    const id = await startLongJob(c, runId);
     const [stale] = markedProcesses(runId);
     assert.ok(stale);
     // Longer than the 2 s lease (counted from the last exchange, up to a heartbeat earlier), shorter than the 4 s

@@ -32,6 +32,18 @@ function weights(step: number): Float32Array {
 }
 
 /** Restores the committed checkpoint and checks that it is whole: every value equals the step it claims. */
+/** Waits until the tenant's slot is served by a master other than the stopped `master`. */
+function replicaPromoted(cluster: FailoverCluster, master: number): Promise<void> {
+  return waitFor('a replica promoted', () => {
+    try {
+      return cluster.masterOf(`fw:{${TENANT}}:meta`, [master]) !== master;
+    } catch {
+      // No live master for the slot yet: the election is still running.
+      return false;
+    }
+  }, 60_000, 100);
+}
+
 async function restoreAndCheck(grid: Grid): Promise<number> {
   const c = await loadCheckpoint(grid.namespace(TENANT), JOB);
   const w = c.tensors.w!.data as Float32Array;
@@ -82,14 +94,7 @@ test('a Redis Cluster master stopped during checkpoint writes: typed bounded err
     const stoppedAt = Date.now();
     const okBefore = outcomes.filter((o) => o.ok).length;
     cluster.signal(master, 'SIGSTOP');
-    await waitFor('a replica promoted', () => {
-      try {
-        return cluster.masterOf(`fw:{${TENANT}}:meta`, [master]) !== master;
-      } catch {
-        // No live master for the slot yet: the election is still running.
-        return false;
-      }
-    }, 60_000, 100);
+    await replicaPromoted(cluster, master);
     const failoverMs = Date.now() - stoppedAt;
     await waitFor('three saves after the failover', () => outcomes.filter((o) => o.ok && o.startedAt > stoppedAt + failoverMs).length >= 3 || !running, 120_000, 50);
     running = false;
@@ -172,13 +177,7 @@ test('a training job checkpointing to the Cluster rides through a failover; with
     stopped.add(master);
     cluster.signal(master, 'SIGSTOP');
     const stoppedAtLine = a.lines.length;
-    await waitFor('a replica promoted', () => {
-      try {
-        return cluster.masterOf(`fw:{${TENANT}}:meta`, [master]) !== master;
-      } catch {
-        return false;
-      }
-    }, 60_000, 100);
+    await replicaPromoted(cluster, master);
     assert.equal(await a.exitCode(), 0, a.stderr.slice(-2000));
     cluster.signal(master, 'SIGCONT');
     stopped.delete(master);
